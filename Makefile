@@ -1,0 +1,58 @@
+# Simpul: `make run` sets everything up and serves on 127.0.0.1:5000; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app webapp
+VENDOR := webapp/static/vendor
+DEV := SIMPUL_ENV=development
+
+.PHONY: setup run test lint bench translations-update clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/bpmn-js $(VENDOR)/dmn-js
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/pico/
+	cp node_modules/bpmn-js/dist/*.production.min.js $(VENDOR)/bpmn-js/
+	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
+	cp node_modules/dmn-js/dist/*.production.min.js $(VENDOR)/dmn-js/
+	cp -r node_modules/dmn-js/dist/assets $(VENDOR)/dmn-js/
+	touch $@
+
+webapp/translations/.compiled: $(VENV)/.installed $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
+	$(VENV)/bin/pybabel compile --use-fuzzy -d webapp/translations
+	touch $@
+
+setup: $(VENV)/.installed $(VENDOR)/.copied webapp/translations/.compiled
+
+run: setup
+	$(DEV) $(FLASK) init-db
+	$(DEV) $(FLASK) seed-demo
+	$(DEV) $(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: setup lint
+	$(VENV)/bin/pytest
+
+bench: setup
+	$(PY) -m benchmarks.run
+
+translations-update: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i webapp/translations/messages.pot -d webapp/translations
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) instance webapp/translations/*/LC_MESSAGES/*.mo

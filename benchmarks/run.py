@@ -1,0 +1,111 @@
+"""Simpul benchmarks: `make bench` prints one `name: value` line per figure.
+
+Every ratio compares two figures measured in the same run on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+
+from webapp import engine
+from webapp.db import make_engine, make_session_factory
+from webapp.migrate import upgrade_database
+from webapp.models import User
+from webapp.services import definitions, instances, tasks, users
+
+HERE = Path(__file__).resolve().parent
+LINEAR = HERE / "linear5.bpmn"
+LOOP = HERE.parent / "tests/data/loop.bpmn"
+
+
+def bare_instances_per_s(count: int) -> float:
+    """SpiffWorkflow alone, in memory: start and finish ``count`` linear 5-task instances."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(LINEAR))
+    spec = parser.get_spec("linear5")
+    started = time.perf_counter()
+    for _ in range(count):
+        workflow = BpmnWorkflow(spec)
+        workflow.do_engine_steps()
+        while not workflow.is_completed():
+            for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+                task.data["note"] = "ok"
+                task.run()
+            workflow.do_engine_steps()
+    return count / (time.perf_counter() - started)
+
+
+def _database(folder: Path) -> tuple[Session, User]:
+    url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    upgrade_database(url)
+    session = make_session_factory(make_engine(url))()
+    users.configure_hashing("CHEAPEST")
+    users.ensure_groups(session, [("Koordinator", "")])
+    user = users.create_user(session, "bench", "bench-password-1", ["Koordinator"])
+    for path in (LINEAR, LOOP):
+        definitions.deploy_definitions(session, [engine.SourceFile(path.name, path.read_bytes())],
+                                       user)
+    return session, user
+
+
+def simpul_instances_per_s(session: Session, user: User, count: int) -> float:
+    """The same process through Simpul's services, each step its own transaction."""
+    started = time.perf_counter()
+    for n in range(count):
+        instance = instances.start_instance(session, user, "linear5", f"bench {n}", None)
+        while instance.status == "running":
+            for task in instances.open_tasks(session, instance):
+                tasks.complete_task(session, user, task.id, {"note": "ok"})
+            session.refresh(instance)
+    return count / (time.perf_counter() - started)
+
+
+def loop_step_ms(session: Session, user: User, loops: int, sample: int = 10
+                 ) -> tuple[float, float, int]:
+    """Step cost at the first iterations and at the ``loops``-th, and the state size there."""
+    instance = instances.start_instance(session, user, "loop", "bench loop", None)
+    timings: list[float] = []
+    for _ in range(loops):
+        (task,) = instances.open_tasks(session, instance)
+        begin = time.perf_counter()
+        tasks.complete_task(session, user, task.id, {"value": 1, "done": False})
+        timings.append(time.perf_counter() - begin)
+    session.refresh(instance)
+    first = sum(timings[:sample]) / sample * 1000
+    last = sum(timings[-sample:]) / sample * 1000
+    return first, last, len(instance.state.encode())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--instances", type=int, default=300)
+    parser.add_argument("--loops", type=int, default=1000)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()} {platform.processor() or ''} python "
+          f"{platform.python_version()}".strip())
+    bare = bare_instances_per_s(args.instances)
+    with tempfile.TemporaryDirectory() as folder:
+        session, user = _database(Path(folder))
+        persisted = simpul_instances_per_s(session, user, args.instances)
+        first, last, size = loop_step_ms(session, user, args.loops)
+        session.close()
+    print(f"bare_instances_per_s: {bare:.0f}")
+    print(f"simpul_instances_per_s: {persisted:.0f}")
+    print(f"persisted_over_bare: {persisted / bare:.3f}")
+    print(f"step_ms_loop_10: {first:.2f}")
+    print(f"step_ms_loop_{args.loops}: {last:.2f}")
+    print(f"step_cost_{args.loops}_over_10: {last / first:.2f}")
+    print(f"state_bytes_loop_{args.loops}: {size}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""The base of every task form: JSON-safe task data out, prefill values back in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any, ClassVar, TypeAlias
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.fields import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.core import UnboundField
+
+from .fields import RupiahField
+
+# flask_babel's LazyString (the library is untyped); it renders as str in templates.
+LazyText: TypeAlias = Any
+
+_NOT_DATA = (CSRFTokenField, SubmitField)
+
+
+class TaskForm(FlaskForm):  # type: ignore[misc]
+    """A user task's form; subclasses declare fields, a title and a one-line description."""
+
+    title: ClassVar[LazyText] = _l("Task")
+    description: ClassVar[LazyText] = ""
+    # False for steps that must start empty every time: a decision, one more distribution round.
+    prefill: ClassVar[bool] = True
+
+    def to_task_data(self) -> dict[str, Any]:
+        """The form's own fields as JSON-safe task data (no CSRF token, no buttons)."""
+        data: dict[str, Any] = {}
+        for name, field in self._fields.items():
+            if isinstance(field, _NOT_DATA) or name == "csrf_token":
+                continue
+            data[name] = _field_to_json(field)
+        return data
+
+    @classmethod
+    def initial_from_task_data(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Values for ``Form(data=...)`` from task data, for the fields this form has."""
+        initial: dict[str, Any] = {}
+        for name, unbound in _unbound_fields(cls):
+            value = data.get(name)
+            if value is None:
+                continue
+            try:
+                initial[name] = _from_json(unbound.field_class, value)
+            except (TypeError, ValueError, ArithmeticError):
+                continue  # stale or hand-edited data: leave the field empty rather than fail
+        return initial
+
+
+def _unbound_fields(form_class: type[TaskForm]) -> Iterator[tuple[str, Any]]:
+    for name in dir(form_class):
+        if name.startswith("_"):
+            continue
+        attr = getattr(form_class, name, None)
+        if isinstance(attr, UnboundField):
+            yield name, attr
+
+
+def _field_to_json(field: Any) -> Any:
+    value = field.data
+    if isinstance(field, BooleanField):
+        return bool(value)
+    if isinstance(field, StringField):  # also TextAreaField; an empty text is ""
+        return "" if value is None else str(value)
+    if value is None:
+        return None
+    if isinstance(field, RupiahField | IntegerField):
+        return int(value)
+    if isinstance(field, DecimalField | FloatField):
+        return float(value)
+    return json_safe(value)
+
+
+def json_safe(value: Any) -> Any:
+    """Dates as ISO strings, decimals as numbers, containers recursively; JSON types as is."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.date):  # also datetime
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    return str(value)
+
+
+def _from_json(field_class: type[Any], value: Any) -> Any:
+    if issubclass(field_class, BooleanField):
+        return bool(value)
+    if issubclass(field_class, DateField):
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    if issubclass(field_class, DateTimeField):
+        return dt.datetime.fromisoformat(str(value))
+    if issubclass(field_class, RupiahField | IntegerField):
+        return _whole_number(value)
+    if issubclass(field_class, DecimalField):
+        return Decimal(str(value))
+    if issubclass(field_class, FloatField):
+        return float(value)
+    if issubclass(field_class, StringField | SelectField | RadioField):
+        return str(value)
+    return value
+
+
+def _whole_number(value: Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError("a flag is not a count")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("not a whole number")
+    return int(value)

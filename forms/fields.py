@@ -1,0 +1,192 @@
+"""Field builders shared by the task forms: counts, rupiah amounts, dates, texts and choices.
+
+Every builder sets the project's own validation messages (wtforms ships no Indonesian catalog),
+and passes the label positionally so the review page can read it from the unbound field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Field
+from wtforms.fields import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
+
+REQUIRED = _l("Please fill in this field.")
+CHOOSE = _l("Please choose one of the options.")
+NOT_NEGATIVE = _l("Must not be negative.")
+AT_LEAST_ONE = _l("Must be at least 1.")
+WHOLE_NUMBER = _l("Enter a whole number, for example 120.")
+NUMBER = _l("Enter a number, for example 87.5.")
+DATE = _l("Enter a date as year-month-day, for example 2026-12-01.")
+RUPIAH = _l("Enter an amount in whole rupiah, for example 12.500.000.")
+TOO_LARGE = _l("This amount is too large.")
+TOO_LONG = _l("Please use at most %(max)d characters.")
+
+TEXT_MAX = 2000
+# A trillion rupiah is far above any local program; the cap keeps amounts exact in JSON and SQL.
+RUPIAH_MAX = 10**15
+
+Choices = Sequence[tuple[str, Any]]
+
+# Indonesian grouping (12.500.000 with optional ",00" or ",-"), English grouping (12,500,000),
+# or plain digits; the thousands groups are checked so that "12.5" is refused, not misread.
+_RUPIAH_PATTERNS = (
+    re.compile(r"(?P<whole>\d{1,3}(?:\.\d{3})+)(?:,-|,0{1,2})?"),
+    re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+)(?:\.0{1,2})?"),
+    re.compile(r"(?P<whole>\d+)(?:,-|[.,]0{1,2})?"),
+)
+
+
+def parse_rupiah(text: str) -> int:
+    """Whole rupiah from what people type: '12.500.000', 'Rp 12.500.000,-', '12500000'."""
+    cleaned = re.sub(r"[\s\u00a0]", "", text)
+    cleaned = re.sub(r"^(?i:rp)\.?", "", cleaned)
+    sign = -1 if cleaned.startswith("-") else 1
+    body = cleaned.removeprefix("-")
+    if len(body) > 40:
+        raise ValueError("too long for a rupiah amount")
+    for pattern in _RUPIAH_PATTERNS:
+        match = pattern.fullmatch(body)
+        if match:
+            return sign * int(re.sub(r"\D", "", match.group("whole")))
+    raise ValueError(f"not a rupiah amount: {text!r}")
+
+
+def format_rupiah(amount: int) -> str:
+    """12500000 -> '12.500.000' (Indonesian thousands separator)."""
+    return f"{amount:,}".replace(",", ".")
+
+
+class RupiahField(Field):  # type: ignore[misc]
+    """A whole-rupiah amount typed with or without thousands dots; ``data`` is an int."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, int):
+            return format_rupiah(self.data)
+        return ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            amount = parse_rupiah(str(valuelist[0]))
+        except ValueError:
+            self.data = None
+            raise ValueError(RUPIAH) from None
+        if amount < 0:
+            self.data = None
+            raise ValueError(NOT_NEGATIVE)
+        if amount > RUPIAH_MAX:
+            self.data = None
+            raise ValueError(TOO_LARGE)
+        self.data = amount
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _presence(required: bool, message: Any = REQUIRED) -> Any:
+    return InputRequired(message=message) if required else Optional()
+
+
+def count_field(label: Any, *, minimum: int = 0, maximum: int | None = None,
+                required: bool = True, message: Any = None, description: Any = "",
+                extra: Sequence[Any] = ()) -> Any:
+    """A whole number (households, rounds); ``message`` overrides the range message."""
+    if message is None:
+        message = NOT_NEGATIVE if minimum == 0 else AT_LEAST_ONE
+    return IntegerField(
+        label,
+        validators=[_presence(required), NumberRange(min=minimum, max=maximum, message=message),
+                    *extra],
+        invalid_value_message=WHOLE_NUMBER,
+        description=description,
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+def percent_field(label: Any, *, maximum: int, message: Any, description: Any = "") -> Any:
+    """A percentage with decimals, between 0 and ``maximum``."""
+    return DecimalField(
+        label,
+        validators=[InputRequired(message=REQUIRED), NumberRange(min=0, max=maximum,
+                                                                 message=message)],
+        places=None,
+        invalid_value_message=NUMBER,
+        description=description,
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+def rupiah_field(label: Any, *, required: bool = True, description: Any = "") -> Any:
+    """A whole-rupiah amount (stored as int)."""
+    return RupiahField(
+        label,
+        validators=[_presence(required)],
+        description=description or _l("In rupiah, for example 12.500.000."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+
+def date_field(label: Any, *, required: bool = True, description: Any = "",
+               extra: Sequence[Any] = ()) -> Any:
+    """A calendar date (HTML date input, ISO format)."""
+    return DateField(label, validators=[_presence(required), *extra], invalid_value_message=DATE,
+                     description=description)
+
+
+def text_field(label: Any, *, required: bool | None = False, max_length: int = TEXT_MAX,
+               description: Any = "", rows: int = 3) -> Any:
+    """A multi-line text; surrounding spaces are removed.
+
+    ``required=None`` leaves presence to the form (a ``validate_<name>`` method), because
+    ``Optional`` would stop the chain before such a method runs.
+    """
+    # DataRequired looks at the stripped text, so a field of spaces counts as empty.
+    presence = [] if required is None else [
+        DataRequired(message=REQUIRED) if required else Optional()]
+    return TextAreaField(
+        label,
+        validators=[*presence, Length(max=max_length, message=TOO_LONG)],
+        filters=[_strip],
+        description=description,
+        render_kw={"rows": rows},
+    )
+
+
+def select_field(label: Any, choices: Choices, *, placeholder: Any = None,
+                 description: Any = "") -> Any:
+    """A required drop-down; ``placeholder`` adds an empty first option."""
+    options = [("", placeholder), *choices] if placeholder is not None else list(choices)
+    return SelectField(label, validators=[InputRequired(message=CHOOSE)], choices=options,
+                       invalid_choice_message=CHOOSE, description=description)
+
+
+def radio_field(label: Any, choices: Choices, *, description: Any = "") -> Any:
+    """A required choice shown as radio buttons."""
+    return RadioField(label, validators=[InputRequired(message=CHOOSE)], choices=list(choices),
+                      invalid_choice_message=CHOOSE, description=description)
+
+
+def check_field(label: Any, *, description: Any = "") -> Any:
+    """A yes/no checkbox (unchecked means no)."""
+    return BooleanField(label, default=False, description=description)

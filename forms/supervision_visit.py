@@ -1,0 +1,19 @@
+"""Laporan Kunjungan Supervisi: a field visit that verifies who received the assistance."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .base import TaskForm
+from .fields import check_field, count_field, date_field, text_field
+
+
+class SupervisionVisitForm(TaskForm):
+    title = _l("Supervision visit report")
+    description = _l("Report the field visit: households verified, findings and follow-up.")
+
+    visit_date = date_field(_l("Visit date"))
+    households_verified = count_field(_l("Households verified"))
+    findings = text_field(_l("Findings"), required=True, rows=4)
+    corrective_actions = text_field(_l("Corrective actions"))
+    follow_up_needed = check_field(_l("Follow-up needed"))

@@ -1,0 +1,44 @@
+"""Plausible task data for each step of program_cycle, as the forms would submit it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STEP_DATA: dict[str, dict[str, Any]] = {
+    "needs_assessment": {
+        "assessment_date": "2026-11-02", "villages": "Tulungrejo, Kedungsalam",
+        "households_total": 400, "hh_in_need": 180, "hh_elderly": 40, "hh_disability": 12,
+        "hh_children_out_of_school": 20, "hh_food_insecure": 90, "need_rate_pct": 45.0,
+        "notes": "",
+    },
+    "program_plan": {
+        "assistance_type": "sembako", "target_households": 150, "budget_rupiah": 45_000_000,
+        "start_date": "2026-12-01", "end_date": "2027-02-28", "rounds": 2,
+        "partners": "Dinas Sosial; Karang Taruna", "plan_notes": "",
+    },
+    "distribution_record": {
+        "distribution_date": "2026-12-15", "households_served": 70,
+        "amount_disbursed_rupiah": 21_000_000, "on_time": True, "distribution_issues": "",
+    },
+    "supervision_visit": {
+        "visit_date": "2027-01-20", "households_verified": 25,
+        "findings": "Penerima sesuai daftar.", "corrective_actions": "", "follow_up_needed": False,
+    },
+    "evaluation": {
+        "coverage_pct": 93.3, "budget_realisation_pct": 93.3, "rounds_on_time": 2,
+        "lessons": "Jadwal penyaluran perlu diumumkan lebih awal.", "recommendation": "lanjutkan",
+    },
+}
+APPROVE = {"decision": "approve", "reason": ""}
+RETURN = {"decision": "return", "reason": "Anggaran belum dirinci per tahap."}
+
+
+def data_for(form_key: str, returns_left: dict[str, int] | None = None,
+             bpmn_id: str = "") -> dict[str, Any]:
+    """Data for a step; approvals return while ``returns_left[bpmn_id]`` is positive."""
+    if form_key == "approval":
+        if returns_left and returns_left.get(bpmn_id, 0) > 0:
+            returns_left[bpmn_id] -= 1
+            return dict(RETURN)
+        return dict(APPROVE)
+    return dict(STEP_DATA[form_key])

@@ -1,0 +1,42 @@
+"""Structural rules: one module family talks to SpiffWorkflow; nothing evaluates Python text."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [p for folder in ("webapp", "forms") for p in (ROOT / folder).rglob("*.py")]
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_only_the_engine_facade_imports_spiffworkflow() -> None:
+    offenders = [str(p.relative_to(ROOT)) for p in SOURCES
+                 if any(n.startswith("SpiffWorkflow") for n in _imports(p))
+                 and "webapp/engine" not in p.as_posix()]
+    assert SOURCES and offenders == []
+
+
+def test_no_eval_or_exec_anywhere() -> None:
+    calls = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("eval", "exec", "compile"):
+                calls.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert calls == []
+
+
+def test_forms_never_import_the_web_app() -> None:
+    forms = [p for p in SOURCES if p.parts[-2] == "forms" or "forms/" in p.as_posix()]
+    assert forms
+    assert not [p for p in forms if any(n.startswith("webapp") for n in _imports(p))]

@@ -1,0 +1,103 @@
+"""The whole approval loop, clicked through in chromium by a coordinator and a supervisor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import screenshot
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(browser: Any, base: str, username: str, phone: bool = False) -> Page:
+    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    context = browser.new_context(viewport=viewport, locale="id-ID")
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("[name=username]", username)
+    page.fill("[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Kotak Masuk")
+    return page
+
+
+def open_task(page: Page, base: str, tab: str, name: str) -> None:
+    page.goto(f"{base}/?tab={tab}")
+    page.locator(".task-row", has_text=name).locator("a.task-name").click()
+    expect(page.locator("h1")).to_have_text(name)
+
+
+def submit(page: Page) -> None:
+    page.locator("#task-form button[type=submit]").click()
+
+
+def test_coordinator_and_supervisor_take_a_program_through_revision(
+        browser: Any, live_server: str) -> None:
+    base = live_server
+    coordinator = sign_in(browser, base, "koordinator", phone=True)
+    coordinator.goto(f"{base}/programs/new")
+    coordinator.fill("[name=title]", "BPNT Sembako Donomulyo 2027")
+    coordinator.select_option("[name=region]", "35.07.01")
+    coordinator.click("#start-form button[type=submit]")
+    expect(coordinator.locator("h1")).to_have_text("Asesmen Kebutuhan")
+
+    fields = {"assessment_date": "2026-11-02", "villages": "Tulungrejo, Kedungsalam",
+              "households_total": "400", "hh_in_need": "500", "hh_elderly": "40",
+              "hh_disability": "12", "hh_children_out_of_school": "20", "hh_food_insecure": "90"}
+    for name, value in fields.items():
+        coordinator.fill(f"[name={name}]", value)
+    submit(coordinator)
+    expect(coordinator.locator("#task-form .field-error").first).to_be_visible()
+    expect(coordinator.locator("[name=hh_in_need]")).to_have_attribute("aria-invalid", "true")
+    screenshot(coordinator, "assessment-validation-phone")
+    coordinator.fill("[name=hh_in_need]", "180")
+    submit(coordinator)
+    expect(coordinator.locator(".flash-success")).to_be_visible()
+    expect(coordinator.locator("h1")).to_have_text("Kotak Masuk")
+
+    open_task(coordinator, base, "mine", "Perencanaan Program")
+    coordinator.select_option("[name=assistance_type]", "sembako")
+    for name, value in {"target_households": "150", "budget_rupiah": "45.000.000",
+                        "start_date": "2026-12-01", "end_date": "2027-02-28",
+                        "rounds": "2"}.items():
+        coordinator.fill(f"[name={name}]", value)
+    submit(coordinator)
+    expect(coordinator.locator(".flash-success")).to_be_visible()
+
+    supervisor = sign_in(browser, base, "supervisor")
+    open_task(supervisor, base, "group", "Persetujuan Rencana")
+    expect(supervisor.locator(".review")).to_contain_text("150")
+    supervisor.check("[name=decision][value=return]")
+    submit(supervisor)
+    expect(supervisor.locator("#task-form .field-error")).to_be_visible()
+    supervisor.fill("[name=reason]", "Rincikan anggaran per tahap penyaluran.")
+    submit(supervisor)
+    expect(supervisor.locator(".flash-success")).to_be_visible()
+
+    open_task(coordinator, base, "mine", "Perencanaan Program")
+    expect(coordinator.locator(".returned")).to_contain_text("Rincikan anggaran per tahap")
+    expect(coordinator.locator("[name=target_households]")).to_have_value("150")
+    coordinator.fill("[name=budget_rupiah]", "46.500.000")
+    submit(coordinator)
+    expect(coordinator.locator(".flash-success")).to_be_visible()
+
+    open_task(supervisor, base, "group", "Persetujuan Rencana")
+    expect(supervisor.locator(".review")).to_contain_text("Rp 46.500.000")
+    supervisor.check("[name=decision][value=approve]")
+    submit(supervisor)
+    expect(supervisor.locator(".flash-success")).to_be_visible()
+
+    open_task(coordinator, base, "mine", "Catatan Penyaluran (per tahap)")
+    coordinator.locator(".crumbs a").nth(1).click()
+    diagram = coordinator.locator("#diagram.diagram-ready")
+    expect(diagram).to_be_visible(timeout=15_000)
+    expect(diagram.locator('[data-element-id="approve_plan"].simpul-done')).to_have_count(1)
+    expect(diagram.locator('[data-element-id="needs_assessment"].simpul-done')).to_have_count(1)
+    expect(diagram.locator('[data-element-id="distribution_record"].simpul-current')
+           ).to_have_count(1)
+    expect(coordinator.locator(".history")).to_contain_text("Rincikan anggaran per tahap")
+    screenshot(coordinator, "instance-diagram-phone")

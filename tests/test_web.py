@@ -1,0 +1,136 @@
+"""The web UI through Flask's test client (real app, real database)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import PASSWORD, csrf_token, make_test_app
+from webapp.models import Event, HumanTask, User
+from webapp.services import instances
+
+HTMX = {"HX-Request": "true"}
+
+
+def _program(session: Session, people: dict[str, User]) -> HumanTask:
+    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+                                       "BPNT Donomulyo", "35.07.01")
+    (task,) = instances.open_tasks(session, program)
+    return task
+
+
+def test_login_page_speaks_indonesian_and_sets_safe_cookies(client: FlaskClient) -> None:
+    page = client.get("/login")
+    assert page.status_code == 200
+    assert "Masuk" in page.get_data(as_text=True)
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": "koordinator", "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 303
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_wrong_password_is_refused_with_a_message(client: FlaskClient) -> None:
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": "koordinator", "password": "salah-salah",
+                                           "csrf_token": token})
+    assert response.status_code == 401
+    assert "salah" in response.get_data(as_text=True).lower()
+
+
+def test_login_is_rate_limited(database_url: str) -> None:
+    app = make_test_app(database_url, LOGIN_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    codes = []
+    for _ in range(5):
+        token = csrf_token(client)
+        codes.append(client.post("/login", data={"username": "x", "password": "y",
+                                                 "csrf_token": token}).status_code)
+    assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
+    app.extensions["simpul_engine"].dispose()
+
+
+def test_a_post_without_csrf_token_is_refused(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    task = _program(session, people)
+    client = login_as("koordinator")
+    response = client.post(f"/tasks/{task.id}/release", data={})
+    assert response.status_code == 400
+    session.rollback()  # a new read snapshot (SQLite keeps the old one in a transaction)
+    session.refresh(task)
+    assert task.assignee_id == people["koordinator"].id
+
+
+def test_inbox_lists_tasks_and_answers_htmx_with_the_fragment(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    _program(session, people)
+    client = login_as("koordinator")
+    page = client.get("/").get_data(as_text=True)
+    assert "Asesmen Kebutuhan" in page and "<html" in page
+    fragment = client.get("/?tab=mine", headers=HTMX)
+    body = fragment.get_data(as_text=True)
+    assert "Asesmen Kebutuhan" in body and "<html" not in body
+    assert "HX-Request" in fragment.headers["Vary"]
+    empty = client.get("/?tab=mine&phase=evaluation", headers=HTMX).get_data(as_text=True)
+    assert "Asesmen Kebutuhan" not in empty
+
+
+def test_task_form_shows_errors_inline_then_completes(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    task = _program(session, people)
+    client = login_as("koordinator")
+    token = csrf_token(client, f"/tasks/{task.id}")
+    bad = {"csrf_token": token, "assessment_date": "2026-11-01", "villages": "Tulungrejo",
+           "households_total": "100", "hh_in_need": "-3", "hh_elderly": "1", "hh_disability": "0",
+           "hh_children_out_of_school": "0", "hh_food_insecure": "0"}
+    response = client.post(f"/tasks/{task.id}", data=bad, headers=HTMX)
+    assert response.status_code == 422
+    assert "<html" not in response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    session.rollback()  # a new read snapshot (SQLite keeps the old one in a transaction)
+    session.refresh(task)
+    assert task.status == "open"
+    good = dict(bad, hh_in_need="40")
+    response = client.post(f"/tasks/{task.id}", data=good, headers=HTMX)
+    assert response.status_code == 200 and response.headers.get("HX-Location") == "/"
+    session.rollback()  # a new read snapshot (SQLite keeps the old one in a transaction)
+    session.refresh(task)
+    assert task.status == "completed"
+    again = client.post(f"/tasks/{task.id}", data=good)
+    assert again.status_code in (409, 200)
+    session.rollback()
+    count = session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+        Event.action == "task.completed", Event.human_task_id == task.id))
+    assert count == 1
+
+
+def test_typing_another_groups_task_id_gives_404(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    task = _program(session, people)
+    client = login_as("mitra")
+    assert client.get(f"/tasks/{task.id}").status_code == 404
+    token = csrf_token(client, "/")
+    assert client.post(f"/tasks/{task.id}/claim", data={"csrf_token": token}).status_code == 404
+    assert client.get(f"/programs/{task.instance_id}").status_code == 404
+    assert client.get(f"/programs/{task.instance_id}/diagram.xml").status_code == 404
+
+
+def test_start_program_page_starts_and_opens_the_first_step(
+        login_as: Any, session: Session) -> None:
+    client = login_as("koordinator")
+    token = csrf_token(client, "/programs/new")
+    response = client.post("/programs/new", data={
+        "csrf_token": token, "process_key": "program_cycle", "title": "PKH Pagak 2027",
+        "region": "35.07.02"})
+    assert response.status_code == 303 and "/tasks/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Asesmen Kebutuhan" in page
+
+
+def test_pages_need_login(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

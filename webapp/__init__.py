@@ -1,0 +1,75 @@
+"""Simpul web application."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, session
+
+from . import config as default_config
+from .db import make_engine, make_session_factory
+from .extensions import babel, close_db, csrf, htmx, limiter, login_manager
+from .services.users import configure_hashing
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then SIMPUL_* variables, then ``config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(default_config)
+    app.config.from_prefixed_env("SIMPUL")
+    if config:
+        app.config.update(config)
+    _check_secret(app)
+    _resolve_paths(app)
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["simpul_engine"] = engine
+    app.extensions["simpul_sessions"] = make_session_factory(engine)
+    app.teardown_appcontext(close_db)
+    configure_hashing(app.config["PASSWORD_HASH_PROFILE"])
+
+    babel.init_app(app, locale_selector=_select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from .views import register_views
+
+    register_views(app)
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _check_secret(app: Flask) -> None:
+    development = app.config["ENV"] in ("development", "testing")
+    if not app.config.get("SECRET_KEY"):
+        if not development:
+            raise RuntimeError("SIMPUL_SECRET_KEY must be set outside development")
+        app.config["SECRET_KEY"] = "simpul-development-only"
+    if development:
+        app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE_DEV", False)
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+def _resolve_paths(app: Flask) -> None:
+    if not app.config["DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'simpul.sqlite3'}"
+    if not app.config["WORKFLOWS_DIR"]:
+        app.config["WORKFLOWS_DIR"] = str(ROOT / "workflows")
+    if not app.config["REGIONS_FILE"]:
+        app.config["REGIONS_FILE"] = str(ROOT.parent / "shared/data/wilayah-kepmendagri-2025.csv")
+
+
+def _select_locale() -> str:
+    # Bahasa Indonesia unless the person chose English (the browser's language is not asked:
+    # field staff often run English-language phones).
+    chosen = session.get("lang")
+    return str(chosen) if chosen in ("id", "en") else "id"

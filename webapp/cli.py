@@ -1,0 +1,116 @@
+"""Command-line set-up: migrate, deploy shipped diagrams, load regions, demo data, users."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .extensions import session_factory
+from .migrate import upgrade_database
+from .services import definitions, demo, regions, users
+from .services.errors import ServiceError
+
+BASE_GROUPS = [
+    ("Koordinator", "Koordinator Layanan Sosial"),
+    ("Supervisor", "Supervisor program"),
+    ("Admin", "Administrator proses dan pengguna"),
+]
+# Used when the national table is not available (a laptop without ../shared/data).
+FALLBACK_REGIONS = """kode,nama,tingkat,induk
+35,Jawa Timur,provinsi,
+35.07,Kabupaten Malang,kabupaten_kota,35
+35.07.01,Donomulyo,kecamatan,35.07
+35.07.02,Pagak,kecamatan,35.07
+35.07.01.2001,Tulungrejo,desa_kelurahan,35.07.01
+35.73,Kota Malang,kabupaten_kota,35
+35.73.01,Blimbing,kecamatan,35.73
+"""
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(init_db)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(user_cli)
+
+
+@click.command("init-db")
+@click.option("--regions/--no-regions", default=True, help="Load the region table.")
+def init_db(regions: bool) -> None:
+    """Migrate the database, create base groups, load regions, deploy workflows/."""
+    upgrade_database(current_app.config["DATABASE_URL"])
+    session = session_factory()()
+    try:
+        users.ensure_groups(session, BASE_GROUPS)
+        if regions:
+            added = load_regions(session)
+            click.echo(f"regions: {added} added, {regions_total(session)} in all")
+        deployed = definitions.deploy_shipped(session, Path(current_app.config["WORKFLOWS_DIR"]))
+        click.echo("deployed: " + (", ".join(deployed) or "nothing new"))
+    except ServiceError as err:
+        raise click.ClickException(str(err.message)) from None
+    finally:
+        session.close()
+
+
+def load_regions(session: object) -> int:
+    path = Path(current_app.config["REGIONS_FILE"])
+    if path.is_file():
+        return regions.load_region_file(session, path)  # type: ignore[arg-type]
+    return regions.load_regions(session, csv.DictReader(io.StringIO(FALLBACK_REGIONS)),  # type: ignore[arg-type]
+                                source="fallback")
+
+
+def regions_total(session: object) -> int:
+    return regions.region_count(session)  # type: ignore[arg-type]
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo users and one program waiting at planning (development only)."""
+    if current_app.config["ENV"] not in ("development", "testing"):
+        raise click.ClickException("demo data is for development only")
+    session = session_factory()()
+    try:
+        created = demo.seed(session, lambda: secrets.token_urlsafe(9))
+    finally:
+        session.close()
+    if not created:
+        click.echo("demo data already present")
+        return
+    click.echo("Demo users (shown once, development only):")
+    for username, password in created:
+        click.echo(f"  {username:<12} {password}")
+
+
+@click.group("user")
+def user_cli() -> None:
+    """Manage users."""
+
+
+@user_cli.command("create")
+@click.argument("username")
+@click.option("--group", "groups", multiple=True, required=True, help="Group (repeatable).")
+@click.option("--role", default="coordinator",
+              type=click.Choice(["coordinator", "supervisor", "admin"]))
+@click.option("--full-name", default="")
+@click.option("--region", default=None, help="Region code the user is limited to.")
+@click.option("--email", default="")
+def create_user(username: str, groups: tuple[str, ...], role: str, full_name: str,
+                region: str | None, email: str) -> None:
+    """Create a user; the password is read from standard input."""
+    password = sys.stdin.readline().rstrip("\n")
+    session = session_factory()()
+    try:
+        user = users.create_user(session, username, password, list(groups), role=role,
+                                 full_name=full_name, region_code=region, email=email)
+    except ServiceError as err:
+        raise click.ClickException(str(err.message)) from None
+    finally:
+        session.close()
+    click.echo(f"created {user.username} ({user.role}) in {', '.join(sorted(groups))}")

@@ -1,0 +1,31 @@
+"""Default settings; SIMPUL_* environment variables and a test mapping override them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+ENV = "production"
+SECRET_KEY = ""
+DATABASE_URL = ""  # empty: an SQLite file under instance/
+WORKFLOWS_DIR = ""  # empty: the repository's workflows/ folder
+REGIONS_FILE = ""  # empty: ../shared/data/wilayah-kepmendagri-2025.csv when present
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = True
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SECURE = True
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = 12 * 3600
+
+BABEL_DEFAULT_LOCALE = "id"
+BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+LANGUAGES = ["id", "en"]
+
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
+MAX_CONTENT_LENGTH = 4 * 1024 * 1024

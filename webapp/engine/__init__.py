@@ -1,0 +1,31 @@
+"""Engine facade: the only package that imports SpiffWorkflow.
+
+Callers get Simpul's own types (ParsedDefinition, WorkflowHandle, ReadyTask, Problem) and never
+SpiffWorkflow objects, so the untyped library stays behind this line.
+"""
+
+from __future__ import annotations
+
+from .cache import SpecCache
+from .environment import SERVICE_OPERATIONS, register_operation
+from .expressions import UnsafeExpression
+from .parsing import (
+    DefinitionInvalid,
+    FileInfo,
+    ParsedDefinition,
+    Problem,
+    SourceFile,
+    UserTaskInfo,
+    inspect_file,
+    parse_definition,
+)
+from .pruning import ArchivedTask
+from .runtime import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHandle
+from .xmlsafety import UnsafeXml
+
+__all__ = [
+    "ArchivedTask", "DefinitionInvalid", "EngineError", "FileInfo", "ParsedDefinition", "Problem",
+    "ReadyTask", "SERVICE_OPERATIONS", "SourceFile", "SpecCache", "StepResult", "UnknownTask",
+    "UnsafeExpression", "UnsafeXml", "UserTaskInfo", "WorkflowHandle", "inspect_file",
+    "parse_definition", "register_operation",
+]

@@ -1,0 +1,205 @@
+"""The safe expression language of Simpul diagrams.
+
+Gateway conditions, DMN cells, timer texts and scripts are code written by admins and run against
+the personal data of poor families. They are checked against a small allow-list of Python syntax
+before a diagram is deployed, and evaluated by simpleeval at run time, never by ``eval``/``exec``.
+A script is a sequence of assignments ``name = expression``; nothing else (no loops, no imports,
+no function definitions) is accepted.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+from collections.abc import Callable, Mapping, MutableMapping
+from decimal import Decimal
+from typing import Any
+
+from simpleeval import EvalWithCompoundTypes
+
+MAX_EXPRESSION_LENGTH = 2_000
+MAX_SCRIPT_LINES = 200
+
+
+def _today() -> str:
+    return dt.date.today().isoformat()
+
+
+# Functions a diagram may call. Pure, cheap, and unable to reach the interpreter.
+SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "abs": abs,
+    "bool": bool,
+    "float": float,
+    "int": int,
+    "len": len,
+    "max": max,
+    "min": min,
+    "round": round,
+    "str": str,
+    "sum": sum,
+    "sorted": sorted,
+    "any": any,
+    "all": all,
+    "today": _today,
+}
+# Methods a diagram may call on task data (strings and dicts).
+SAFE_METHODS = frozenset(
+    {"get", "keys", "values", "items", "lower", "upper", "strip", "startswith", "endswith"}
+)
+SAFE_CONSTANTS: dict[str, Any] = {"True": True, "False": False, "None": None}
+
+_ALLOWED_NODES: tuple[type[ast.AST], ...] = (
+    ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Constant,
+    ast.Name, ast.Load, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Subscript, ast.Slice,
+    ast.Call, ast.Attribute, ast.keyword,
+    ast.And, ast.Or, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
+    ast.USub, ast.UAdd, ast.Not, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
+    ast.In, ast.NotIn, ast.Is, ast.IsNot,
+)
+
+
+class UnsafeExpression(ValueError):
+    """An expression or script uses something outside Simpul's expression language."""
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        ast.Lambda: "lambda", ast.ListComp: "comprehension", ast.GeneratorExp: "generator",
+        ast.DictComp: "comprehension", ast.SetComp: "comprehension", ast.Starred: "*-unpacking",
+        ast.NamedExpr: ":= assignment", ast.Await: "await", ast.Yield: "yield",
+        ast.JoinedStr: "f-string",
+    }
+    return names.get(type(node), type(node).__name__)
+
+
+def _check_node(node: ast.AST, data_names: bool = True) -> None:
+    for child in ast.walk(node):
+        if not isinstance(child, _ALLOWED_NODES):
+            raise UnsafeExpression(f"'{_describe(child)}' is not allowed")
+        if isinstance(child, ast.Name) and child.id.startswith("_"):
+            raise UnsafeExpression(f"the name '{child.id}' is not allowed")
+        if isinstance(child, ast.Attribute):
+            raise_if_bad_attribute(child)
+        if isinstance(child, ast.Call):
+            func = child.func
+            if isinstance(func, ast.Name):
+                if func.id not in SAFE_FUNCTIONS:
+                    raise UnsafeExpression(f"the function '{func.id}' is not allowed")
+            elif not (isinstance(func, ast.Attribute) and func.attr in SAFE_METHODS):
+                raise UnsafeExpression("only the allowed functions and methods may be called")
+        if isinstance(child, ast.Constant) and isinstance(child.value, str | bytes):
+            if len(child.value) > MAX_EXPRESSION_LENGTH:
+                raise UnsafeExpression("a text constant is too long")
+        if isinstance(child, ast.BinOp) and isinstance(child.op, ast.Pow):
+            exponent = child.right
+            if not (isinstance(exponent, ast.Constant) and isinstance(exponent.value, int)
+                    and 0 <= exponent.value <= 10):
+                raise UnsafeExpression("powers are limited to small constant exponents")
+
+
+def raise_if_bad_attribute(node: ast.Attribute) -> None:
+    """Attributes are only reachable as the allowed methods (``x.get(...)``)."""
+    if node.attr.startswith("_") or node.attr not in SAFE_METHODS:
+        raise UnsafeExpression(f"the attribute '{node.attr}' is not allowed")
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_expression(text: str) -> ast.Expression:
+    """Parse and check an expression; raise UnsafeExpression with a readable reason."""
+    if text is None or not str(text).strip():
+        raise UnsafeExpression("the expression is empty")
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise UnsafeExpression("the expression is too long")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise UnsafeExpression(f"syntax error: {err.msg}") from None
+    _check_node(tree)
+    return tree
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_script(text: str) -> tuple[tuple[str, str | None, ast.Expression], ...]:
+    """Parse a script into (target, augmented operator or None, expression) steps."""
+    if len(text) > MAX_EXPRESSION_LENGTH * 10:
+        raise UnsafeExpression("the script is too long")
+    try:
+        module = ast.parse(text)
+    except SyntaxError as err:
+        raise UnsafeExpression(f"syntax error on line {err.lineno}: {err.msg}") from None
+    if len(module.body) > MAX_SCRIPT_LINES:
+        raise UnsafeExpression("the script has too many statements")
+    steps: list[tuple[str, str | None, ast.Expression]] = []
+    for stmt in module.body:
+        line = getattr(stmt, "lineno", 0)
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+            stmt.targets[0], ast.Name
+        ):
+            target, op, value = stmt.targets[0].id, None, stmt.value
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            target, op, value = stmt.target.id, type(stmt.op).__name__, stmt.value
+            if not isinstance(stmt.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+                raise UnsafeExpression(f"line {line}: this operator is not allowed")
+        else:
+            raise UnsafeExpression(
+                f"line {line}: only assignments 'name = expression' are allowed, "
+                f"not '{_describe(stmt)}'"
+            )
+        if target.startswith("_") or target in SAFE_FUNCTIONS or target in SAFE_CONSTANTS:
+            raise UnsafeExpression(f"line {line}: the name '{target}' cannot be assigned")
+        expression = ast.Expression(body=value)
+        try:
+            _check_node(expression)
+        except UnsafeExpression as err:
+            raise UnsafeExpression(f"line {line}: {err}") from None
+        steps.append((target, op, expression))
+    return tuple(steps)
+
+
+def _evaluator(context: Mapping[str, Any]) -> EvalWithCompoundTypes:
+    names: dict[str, Any] = dict(SAFE_CONSTANTS)
+    names.update(context)
+    return EvalWithCompoundTypes(functions=dict(SAFE_FUNCTIONS), names=names)
+
+
+def _eval_tree(tree: ast.Expression, context: Mapping[str, Any], text: str) -> Any:
+    evaluator = _evaluator(context)
+    evaluator.expr = text
+    return evaluator._eval(tree.body)  # simpleeval walks our already-checked tree
+
+
+def evaluate(text: str, context: Mapping[str, Any]) -> Any:
+    """Evaluate an expression against task data."""
+    tree = parse_expression(text)
+    return _eval_tree(tree, context, text)
+
+
+_AUG = {
+    "Add": lambda a, b: a + b,
+    "Sub": lambda a, b: a - b,
+    "Mult": lambda a, b: a * b,
+    "Div": lambda a, b: a / b,
+}
+
+
+def execute(text: str, context: MutableMapping[str, Any]) -> None:
+    """Run a script of assignments, updating the task data in place."""
+    for target, op, tree in parse_script(text):
+        value = _eval_tree(tree, context, text)
+        if op is not None:
+            if target not in context:
+                raise NameError(f"'{target}' is not defined")
+            value = _AUG[op](context[target], value)
+        if isinstance(value, float) and not isinstance(value, bool):
+            value = round(value, 10)
+        context[target] = value
+
+
+def json_safe(value: Any) -> Any:
+    """Dates and decimals as JSON-friendly values, for results stored in task data."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

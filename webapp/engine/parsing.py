@@ -1,0 +1,339 @@
+"""Parse and validate BPMN/DMN definitions into specs the engine can run."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import (  # type: ignore[import-untyped]
+    ValidationException,
+)
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import (  # type: ignore[import-untyped]
+    SubWorkflowTask,
+)
+from SpiffWorkflow.exceptions import SpiffWorkflowException  # type: ignore[import-untyped]
+from SpiffWorkflow.spiff.parser.process import (  # type: ignore[import-untyped]
+    VALIDATOR,
+    SpiffBpmnParser,
+)
+from SpiffWorkflow.spiff.specs.defaults import (  # type: ignore[import-untyped]
+    BusinessRuleTask,
+    ServiceTask,
+    UserTask,
+)
+
+from . import expressions
+from .environment import SERVICE_OPERATIONS
+from .xmlsafety import UnsafeXml, parse_xml
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+DMN_NAMESPACES = (
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a diagram, named by the element it concerns."""
+
+    element_id: str
+    message: str
+    element_name: str = ""
+    file: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.element_name} ({self.element_id})" if self.element_name else self.element_id
+        return f"{where}: {self.message}" if where else self.message
+
+
+class DefinitionInvalid(ValueError):
+    """A diagram was refused; ``problems`` lists every reason found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One diagram file: a BPMN process file or a DMN decision file."""
+
+    filename: str
+    xml: bytes
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What a diagram file declares: its kind and the ids it defines and needs."""
+
+    kind: str  # "bpmn" or "dmn"
+    ids: tuple[str, ...]
+    name: str
+    decision_refs: tuple[str, ...] = ()
+    called_processes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """A user task of a process, as the inbox and forms need it."""
+
+    bpmn_id: str
+    name: str
+    lane: str | None
+    form_key: str | None
+    phase: str | None
+
+
+@dataclass
+class ParsedDefinition:
+    """A parsed, validated process ready to start instances."""
+
+    process_id: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    lanes: frozenset[str] = frozenset()
+
+
+def inspect_file(source: SourceFile) -> FileInfo:
+    """Tell a BPMN file from a DMN file and list the ids it declares."""
+    try:
+        root = parse_xml(source.xml)
+    except UnsafeXml as err:
+        raise DefinitionInvalid([Problem("", str(err), file=source.filename)]) from None
+    namespace = etree.QName(root).namespace or ""
+    if namespace == BPMN_NS:
+        processes = root.findall(f"{{{BPMN_NS}}}process")
+        ids = tuple(p.get("id", "") for p in processes if p.get("isExecutable") != "false")
+        name = processes[0].get("name", "") if processes else ""
+        refs = tuple(el.text.strip() for el in root.iter("{*}calledDecisionId")
+                     if el.text and el.text.strip())
+        called = tuple(el.get("calledElement", "")
+                       for el in root.iter(f"{{{BPMN_NS}}}callActivity"))
+        return FileInfo("bpmn", ids, name, refs, called)
+    if namespace in DMN_NAMESPACES:
+        decisions = root.findall(f"{{{namespace}}}decision")
+        return FileInfo(
+            "dmn", tuple(d.get("id", "") for d in decisions), root.get("name", "") or ""
+        )
+    raise DefinitionInvalid(
+        [Problem("", "the file is neither a BPMN nor a DMN diagram", file=source.filename)]
+    )
+
+
+def parse_definition(
+    main: SourceFile,
+    supporting: Collection[SourceFile] = (),
+    process_id: str | None = None,
+    form_keys: Collection[str] | None = None,
+    groups: Collection[str] | None = None,
+) -> ParsedDefinition:
+    """Parse a process with the DMN and BPMN files it uses; raise DefinitionInvalid."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    problems: list[Problem] = []
+    main_root = _load(parser, main, problems)
+    for extra in supporting:
+        _load(parser, extra, problems)
+    if main_root is None or problems:
+        raise DefinitionInvalid(problems)
+    problems.extend(_check_flows(main_root, main.filename))
+    if process_id is None:
+        ids = inspect_file(main).ids
+        if not ids:
+            raise DefinitionInvalid([Problem("", "no executable process", file=main.filename)])
+        process_id = ids[0]
+    try:
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as err:
+        problems.append(_problem_from(err, main.filename))
+        raise DefinitionInvalid(problems) from None
+    except SpiffWorkflowException as err:
+        problems.append(Problem("", str(err), file=main.filename))
+        raise DefinitionInvalid(problems) from None
+    lanes = frozenset(_lane_names(main_root))
+    if groups is not None:
+        for lane in sorted(lanes - set(groups)):
+            problems.append(Problem("", f"lane '{lane}' has no group of the same name"))
+    definition = ParsedDefinition(process_id, spec.description or process_id, spec,
+                                  subprocess_specs, lanes=lanes)
+    for task_spec in _all_task_specs(definition):
+        problems.extend(_check_task_spec(task_spec, form_keys, definition))
+    if problems:
+        raise DefinitionInvalid(problems)
+    return definition
+
+
+def _load(parser: Any, source: SourceFile, problems: list[Problem]) -> Any:
+    try:
+        root = parse_xml(source.xml)
+        if etree.QName(root).namespace == BPMN_NS:
+            parser.add_bpmn_xml(root, filename=source.filename)
+        else:
+            parser.add_dmn_xml(root, filename=source.filename)
+        return root
+    except UnsafeXml as err:
+        problems.append(Problem("", str(err), file=source.filename))
+    except ValidationException as err:
+        problems.append(_problem_from(err, source.filename))
+    except (SpiffWorkflowException, etree.LxmlError) as err:
+        problems.append(Problem("", str(err), file=source.filename))
+    return None
+
+
+def _problem_from(err: Any, filename: str) -> Problem:
+    message = str(err.args[0]) if err.args else str(err)
+    line = getattr(err, "line_number", "")
+    if line and not getattr(err, "id", ""):
+        message = f"line {line}: {message}"
+    return Problem(getattr(err, "id", "") or "", message, getattr(err, "name", "") or "", filename)
+
+
+def _lane_names(root: Any) -> Iterator[str]:
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        yield lane.get("name") or lane.get("id", "")
+
+
+def _check_flows(root: Any, filename: str) -> list[Problem]:
+    problems = []
+    for process in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess"):
+        ids = {el.get("id") for el in process.iter() if el.get("id")}
+        for flow in process.findall(f"{{{BPMN_NS}}}sequenceFlow"):
+            for end in ("sourceRef", "targetRef"):
+                if flow.get(end) not in ids:
+                    problems.append(Problem(flow.get("id", ""),
+                                            f"the flow's {end} does not point to an element",
+                                            flow.get("name", ""), filename))
+    return problems
+
+
+def _all_task_specs(definition: ParsedDefinition) -> Iterator[Any]:
+    for spec in [definition.spec, *definition.subprocess_specs.values()]:
+        if spec is not None:
+            yield from spec.task_specs.values()
+
+
+def _check_task_spec(
+    task_spec: Any, form_keys: Collection[str] | None, definition: ParsedDefinition
+) -> list[Problem]:
+    problems: list[Problem] = []
+    element_id = getattr(task_spec, "bpmn_id", None) or task_spec.name
+    element_name = getattr(task_spec, "bpmn_name", None) or ""
+
+    def refuse(kind: str, text: str, err: Exception) -> None:
+        problems.append(Problem(element_id, f"{kind} '{_short(text)}' refused: {err}",
+                                element_name))
+
+    for text in _expressions_of(task_spec):
+        try:
+            expressions.parse_expression(text)
+        except expressions.UnsafeExpression as err:
+            refuse("expression", text, err)
+    for text in _scripts_of(task_spec):
+        try:
+            expressions.parse_script(text)
+        except expressions.UnsafeExpression as err:
+            refuse("script", text, err)
+    if isinstance(task_spec, BusinessRuleTask):
+        problems.extend(_check_decision(task_spec, element_id, element_name))
+    if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in SERVICE_OPERATIONS:
+        problems.append(Problem(element_id, f"service operation '{task_spec.operation_name}' "
+                                "is not registered", element_name))
+    if isinstance(task_spec, UserTask):
+        info = _user_task_info(task_spec)
+        definition.user_tasks[info.bpmn_id] = info
+        if form_keys is not None and info.form_key not in form_keys:
+            problems.append(Problem(element_id, f"form '{info.form_key or ''}' is not registered",
+                                    element_name))
+        if info.lane is None and definition.lanes:
+            problems.append(Problem(element_id, "the user task is outside every lane",
+                                    element_name))
+    return problems
+
+
+def _user_task_info(task_spec: Any) -> UserTaskInfo:
+    properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+    return UserTaskInfo(
+        bpmn_id=task_spec.bpmn_id,
+        name=task_spec.bpmn_name or task_spec.bpmn_id,
+        lane=task_spec.lane,
+        form_key=properties.get("formKey"),
+        phase=properties.get("phase"),
+    )
+
+
+def _expressions_of(task_spec: Any) -> Iterator[str]:
+    for condition, _name in getattr(task_spec, "cond_task_specs", []) or []:
+        if condition is not None and getattr(condition, "args", None):
+            yield condition.args[0]
+    for attr in ("cardinality", "condition", "completion_condition"):
+        value = getattr(task_spec, attr, None)
+        if isinstance(value, str) and value.strip():
+            yield value
+    event = getattr(task_spec, "event_definition", None)
+    for definition in [event, *getattr(event, "event_definitions", [])]:
+        value = getattr(definition, "expression", None)
+        if isinstance(value, str) and value.strip():
+            yield value
+
+
+def _scripts_of(task_spec: Any) -> Iterator[str]:
+    for attr in ("script", "prescript", "postscript"):
+        value = getattr(task_spec, attr, None)
+        if isinstance(value, str) and value.strip():
+            yield value
+
+
+def _check_decision(task_spec: Any, element_id: str, element_name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    table = task_spec.dmnEngine.decision_table
+    for column in table.inputs:
+        if column.expression:
+            try:
+                expressions.parse_expression(column.expression)
+            except expressions.UnsafeExpression as err:
+                problems.append(Problem(table.id, f"input '{_short(column.expression)}': {err}",
+                                        table.name or element_name))
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            for cell in entry.lhs:
+                if cell is not None and not _cell_is_safe(cell):
+                    problems.append(Problem(rule.id, f"rule {rule.row_number}: input cell "
+                                            f"'{_short(cell)}' is outside the safe language",
+                                            table.name or element_name))
+        for out in rule.outputEntries:
+            if out.text:
+                try:
+                    expressions.parse_expression(out.text)
+                except expressions.UnsafeExpression as err:
+                    problems.append(Problem(rule.id, f"rule {rule.row_number}: output "
+                                            f"'{_short(out.text)}': {err}",
+                                            table.name or element_name))
+    return problems
+
+
+def _cell_is_safe(cell: str) -> bool:
+    text = re.sub(r"\?", "dmninputexpr", cell)
+    for candidate in (text, f"v {text}"):
+        try:
+            expressions.parse_expression(candidate)
+            return True
+        except expressions.UnsafeExpression:
+            continue
+    return False
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def has_call_activities(definition: ParsedDefinition) -> bool:
+    """Whether the process calls other processes (their specs travel with it)."""
+    return any(isinstance(t, SubWorkflowTask) for t in _all_task_specs(definition))

@@ -1,0 +1,149 @@
+"""Running instances: start, restore, complete user tasks, run engine steps, prune, save."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow  # type: ignore[import-untyped]
+from SpiffWorkflow.exceptions import SpiffWorkflowException  # type: ignore[import-untyped]
+from SpiffWorkflow.spiff.specs.defaults import UserTask  # type: ignore[import-untyped]
+from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
+
+from .environment import SCRIPT_ENGINE
+from .expressions import UnsafeExpression
+from .parsing import ParsedDefinition, UserTaskInfo
+from .pruning import ArchivedTask, prune
+from .serialization import dump_state, load_state
+
+
+class EngineError(RuntimeError):
+    """The engine could not run a step (a failing script, condition or decision)."""
+
+    def __init__(self, message: str, element_id: str = "", element_name: str = ""):
+        self.element_id = element_id
+        self.element_name = element_name
+        super().__init__(message)
+
+
+class UnknownTask(LookupError):
+    """The task is not ready in this instance (finished, cancelled or never existed)."""
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task waiting for a person."""
+
+    task_id: str
+    info: UserTaskInfo
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a step changed: the tasks it finished and the history it archived."""
+
+    archived: list[ArchivedTask]
+
+
+class WorkflowHandle:
+    """One instance's live workflow, wrapped so no caller touches SpiffWorkflow types."""
+
+    def __init__(self, definition: ParsedDefinition, workflow: Any):
+        self.definition = definition
+        self._workflow = workflow
+        workflow.script_engine = SCRIPT_ENGINE
+
+    @classmethod
+    def start(cls, definition: ParsedDefinition, data: dict[str, Any] | None = None
+              ) -> tuple[WorkflowHandle, StepResult]:
+        """Create an instance, seed its data and run it to the first wait."""
+        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
+                                script_engine=SCRIPT_ENGINE)
+        if data:
+            workflow.task_tree.data.update(data)
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+        handle = cls(definition, workflow)
+        return handle, handle._advance()
+
+    @classmethod
+    def restore(cls, definition: ParsedDefinition, state: str) -> WorkflowHandle:
+        """Rebuild an instance from saved state."""
+        return cls(definition, load_state(definition, state))
+
+    def serialize(self) -> str:
+        """The instance's live state as JSON."""
+        return dump_state(self._workflow)
+
+    @property
+    def is_completed(self) -> bool:
+        return bool(self._workflow.is_completed())
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The instance's current data (the last finished task's, else the root's)."""
+        if self.is_completed:
+            return dict(self._workflow.data or {}) | dict(self._last_data())
+        return dict(self._last_data())
+
+    def _last_data(self) -> dict[str, Any]:
+        task = self._workflow.last_task or self._workflow.task_tree
+        return dict(task.data)
+
+    def ready_user_tasks(self) -> list[ReadyTask]:
+        """Every user task now waiting for a person, with its spec info."""
+        result = []
+        for task in self._workflow.get_tasks(state=TaskState.READY, manual=True):
+            if isinstance(task.task_spec, UserTask):
+                info = self.definition.user_tasks.get(task.task_spec.bpmn_id)
+                if info is not None:
+                    result.append(ReadyTask(str(task.id), info, dict(task.data)))
+        return result
+
+    def finished_elements(self) -> set[str]:
+        """BPMN ids of elements finished in the live state (the rest lives in the archive)."""
+        return {
+            t.task_spec.bpmn_id
+            for t in self._workflow.get_tasks(state=TaskState.COMPLETED)
+            if getattr(t.task_spec, "bpmn_id", None)
+        }
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> StepResult:
+        """Complete a ready user task with submitted data and run on to the next wait."""
+        try:
+            task = self._workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, SpiffWorkflowException):
+            raise UnknownTask(task_id) from None
+        if task is None or task.state != TaskState.READY or not isinstance(task.task_spec,
+                                                                            UserTask):
+            raise UnknownTask(task_id)
+        task.data.update(data)
+        self._guard(task.run)
+        return self._advance()
+
+    def _advance(self) -> StepResult:
+        self._guard(self._workflow.do_engine_steps)
+        self._guard(self._workflow.refresh_timers)
+        self._guard(self._workflow.do_engine_steps)
+        return StepResult(prune(self._workflow))
+
+    def _guard(self, action: Any) -> None:
+        try:
+            action()
+        except SpiffWorkflowException as err:
+            task = getattr(err, "task", None)
+            spec = getattr(task, "task_spec", None)
+            raise EngineError(
+                _engine_message(err), getattr(spec, "bpmn_id", "") or "",
+                getattr(spec, "bpmn_name", "") or "",
+            ) from err
+        except UnsafeExpression as err:
+            raise EngineError(str(err)) from err
+
+
+def _engine_message(err: Exception) -> str:
+    message = str(err.args[0]) if err.args else str(err)
+    notes = getattr(err, "notes", None) or getattr(err, "__notes__", None) or []
+    return " ".join([message, *[str(n) for n in notes]])

@@ -1,0 +1,37 @@
+"""Extensions created once; the factory calls init_app. Plus the per-request DB session."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import current_app, g
+from flask_babel import Babel
+from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+
+babel = Babel()
+csrf = CSRFProtect()
+htmx = HTMX()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def session_factory() -> sessionmaker[Session]:
+    return cast(sessionmaker[Session], current_app.extensions["simpul_sessions"])
+
+
+def db() -> Session:
+    """The request's database session (opened on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = session_factory()()
+    return cast(Session, g.db_session)
+
+
+def close_db(_error: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

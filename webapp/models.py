@@ -1,0 +1,172 @@
+"""Persistent domain objects: people and scope, definitions, instances, tasks, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, UTCDateTime, utcnow
+
+ROLES = ("coordinator", "supervisor", "admin")
+
+user_group = Table(
+    "user_group",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("work_group.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Region(Base):
+    """An administrative region (Kepmendagri code), versioned by code table."""
+
+    __tablename__ = "region"
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(20))
+    parent_code: Mapped[str | None] = mapped_column(String(13), index=True)
+    source: Mapped[str] = mapped_column(String(40), default="kepmendagri-2025")
+
+
+class Group(Base):
+    """A work group; a BPMN lane maps to the group of the same name."""
+
+    __tablename__ = "work_group"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    members: Mapped[list[User]] = relationship(secondary=user_group, back_populates="groups")
+
+
+class User(Base):
+    """A person who signs in: coordinator, supervisor or admin, scoped to a region."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="coordinator")
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    groups: Mapped[list[Group]] = relationship(secondary=user_group, back_populates="members",
+                                               lazy="selectin")
+
+    # flask-login protocol; the session version lets an admin revoke every session at once.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def group_names(self) -> set[str]:
+        return {g.name for g in self.groups}
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class DefinitionVersion(Base):
+    """One deployed version of a BPMN process or DMN decision file."""
+
+    __tablename__ = "definition_version"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_definition_key_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    xml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    dependencies: Mapped[list[int]] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    deployed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deployed_by: Mapped[User | None] = relationship()
+
+
+class Instance(Base):
+    """One running program (or case); the engine state references its definition version."""
+
+    __tablename__ = "instance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str] = mapped_column(String(80), unique=True)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    definition_version: Mapped[DefinitionVersion] = relationship(lazy="joined")
+    started_by: Mapped[User | None] = relationship()
+    region: Mapped[Region | None] = relationship(lazy="joined")
+
+
+class HumanTask(Base):
+    """Projection of a ready user task, so the inbox is one indexed query."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_id", name="uq_human_task_instance_task"),
+        Index("ix_human_task_inbox_group", "status", "group_name", "created_at"),
+        Index("ix_human_task_inbox_assignee", "status", "assignee_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
+                                             index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    group_name: Mapped[str | None] = mapped_column(String(80))
+    form_key: Mapped[str | None] = mapped_column(String(80))
+    phase: Mapped[str | None] = mapped_column(String(40))
+    process_key: Mapped[str] = mapped_column(String(120))
+    region_code: Mapped[str | None] = mapped_column(String(13))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    instance: Mapped[Instance] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class Event(Base):
+    """Append-only history: who did what to which instance and task, with the data."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
+                                                    index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id",
+                                                                 ondelete="SET NULL"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    actor: Mapped[User | None] = relationship(lazy="joined")

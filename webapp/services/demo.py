@@ -1,0 +1,48 @@
+"""Demo data for `make run`: three users and one program waiting at planning."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import User
+from . import instances, tasks, users
+
+DEMO_REGION = "35.07"  # Kabupaten Malang
+DEMO_USERS = [
+    ("koordinator", "Sari Wulandari", "coordinator", ["Koordinator"]),
+    ("supervisor", "Budi Santoso", "supervisor", ["Supervisor"]),
+    ("admin", "Admin Simpul", "admin", ["Admin"]),
+]
+DEMO_ASSESSMENT = {
+    "assessment_date": dt.date.today().isoformat(),
+    "villages": "Tulungrejo, Donomulyo, Kedungsalam",
+    "households_total": 420, "hh_in_need": 150, "hh_elderly": 48, "hh_disability": 12,
+    "hh_children_out_of_school": 21, "hh_food_insecure": 96, "need_rate_pct": 35.7,
+    "notes": "Data dari musyawarah desa dan kunjungan rumah.",
+}
+
+
+def seed(session: Session, new_password: Callable[[], str]) -> list[tuple[str, str]]:
+    """Create what is missing; returns the (username, password) pairs created."""
+    created = []
+    for username, full_name, role, groups in DEMO_USERS:
+        if session.scalar(select(User).where(User.username == username)) is not None:
+            continue
+        password = new_password()
+        region = DEMO_REGION if role != "admin" else None
+        users.create_user(session, username, password, groups, role=role, full_name=full_name,
+                          region_code=region)
+        created.append((username, password))
+    if created and created[0][0] == "koordinator":
+        coordinator = session.scalar(select(User).where(User.username == "koordinator"))
+        assert coordinator is not None
+        program = instances.start_instance(
+            session, coordinator, "program_cycle",
+            "BPNT Sembako Kecamatan Donomulyo 2026", DEMO_REGION + ".01")
+        (first,) = instances.open_tasks(session, program)
+        tasks.complete_task(session, coordinator, first.id, DEMO_ASSESSMENT)
+    return created

@@ -1,0 +1,101 @@
+"""Starting programs and reading their state and history."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import engine
+from ..db import begin_write, utcnow
+from ..models import Event, HumanTask, Instance, Region, User
+from .definitions import latest_version, parsed_definition
+from .errors import Forbidden, InvalidInput, NotFound, StepFailed
+from .runtime import archive, record, sync_tasks
+from .scope import in_region, instance_visible
+
+
+def start_instance(session: Session, user: User, process_key: str, title: str,
+                   region_code: str | None) -> Instance:
+    """Start a program on the newest version of its process, in a region the user covers."""
+    begin_write(session)
+    version = latest_version(session, process_key)
+    if version is None or version.kind != "bpmn":
+        raise NotFound(_l("This process is not deployed."))
+    if region_code and session.get(Region, region_code) is None:
+        raise InvalidInput(_l("Unknown region."))
+    if not in_region(user, region_code):
+        raise Forbidden(_l("The region is outside your area."))
+    parsed = parsed_definition(session, version)
+    if user.role != "admin" and not (parsed.lanes & user.group_names):
+        raise Forbidden(_l("You are not in any group of this process."))
+    data = {"program_title": title, "region_code": region_code or ""}
+    try:
+        handle, result = engine.WorkflowHandle.start(parsed, data)
+    except engine.EngineError as err:
+        session.rollback()
+        raise StepFailed(_l("The process could not start: %(reason)s", reason=str(err))) from None
+    instance = Instance(
+        definition_version=version, title=title.strip(), region_code=region_code or None,
+        business_key=f"{process_key[:3].upper()}-{utcnow():%Y%m%d}-{secrets.token_hex(3).upper()}",
+        status="completed" if handle.is_completed else "running",
+        state=handle.serialize(), started_by_id=user.id, version=1,
+    )
+    session.add(instance)
+    session.flush()
+    record(session, "instance.started", instance, user,
+           data={"definition": process_key, "version": version.version, "title": instance.title})
+    archive(session, instance, result)
+    sync_tasks(session, instance, handle)
+    session.commit()
+    return instance
+
+
+def get_instance(session: Session, user: User, instance_id: int) -> Instance:
+    """An instance the user may see, else NotFound (never a hint that it exists)."""
+    instance = session.scalar(select(Instance).where(Instance.id == instance_id,
+                                                     instance_visible(user)))
+    if instance is None:
+        raise NotFound()
+    return instance
+
+
+def list_instances(session: Session, user: User, limit: int = 50) -> list[Instance]:
+    return list(session.scalars(select(Instance).where(instance_visible(user))
+                                .order_by(Instance.started_at.desc()).limit(limit)))
+
+
+def history(session: Session, instance: Instance) -> list[Event]:
+    """The instance's events, oldest first, without the engine's archive records."""
+    return list(session.scalars(
+        select(Event).where(Event.instance_id == instance.id, Event.action != "engine.archived")
+        .order_by(Event.id)
+    ))
+
+
+@dataclass(frozen=True)
+class DiagramState:
+    """What to highlight on the diagram: finished elements and where work waits now."""
+
+    completed: list[str]
+    current: list[str]
+
+
+def diagram_state(session: Session, instance: Instance) -> DiagramState:
+    archived = session.scalars(select(Event.data).where(Event.instance_id == instance.id,
+                                                        Event.action == "engine.archived"))
+    done = {t["bpmn_id"] for data in archived for t in data.get("tasks", [])
+            if t.get("state") == "COMPLETED"}
+    parsed = parsed_definition(session, instance.definition_version)
+    done |= engine.WorkflowHandle.restore(parsed, instance.state).finished_elements()
+    current = set(session.scalars(select(HumanTask.bpmn_id).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == "open")))
+    return DiagramState(sorted(done - current), sorted(current))
+
+
+def open_tasks(session: Session, instance: Instance) -> list[HumanTask]:
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                        HumanTask.status == "open")))

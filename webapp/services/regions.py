@@ -1,0 +1,56 @@
+"""The Kepmendagri region table."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from ..db import begin_write
+from ..models import Region
+
+SOURCE = "kepmendagri-2025"
+
+
+def load_regions(session: Session, rows: Iterable[dict[str, str]], source: str = SOURCE) -> int:
+    """Insert regions that are not there yet; returns how many were added."""
+    begin_write(session)
+    known = set(session.scalars(select(Region.code)))
+    batch: list[dict[str, str | None]] = []
+    added = 0
+    for row in rows:
+        code = row["kode"].strip()
+        if code in known:
+            continue
+        known.add(code)
+        batch.append({"code": code, "name": row["nama"].strip(), "level": row["tingkat"].strip(),
+                      "parent_code": row.get("induk", "").strip() or None, "source": source})
+        if len(batch) >= 5000:
+            session.execute(insert(Region), batch)
+            added += len(batch)
+            batch = []
+    if batch:
+        session.execute(insert(Region), batch)
+        added += len(batch)
+    session.commit()
+    return added
+
+
+def load_region_file(session: Session, path: Path) -> int:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return load_regions(session, csv.DictReader(handle))
+
+
+def region_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Region)) or 0
+
+
+def kecamatan_choices(session: Session, within: str | None, limit: int = 500) -> list[Region]:
+    """Kecamatan (and above) a user may start a program in."""
+    query = select(Region).where(Region.level.in_(("kabupaten_kota", "kecamatan")))
+    if within:
+        query = query.where((Region.code == within) | Region.code.like(within + ".%"))
+    return list(session.scalars(query.order_by(Region.code).limit(limit)))

@@ -1,0 +1,51 @@
+"""Who may see what: role, group (BPMN lane) and region (wilayah) rules as SQL filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+
+from ..models import HumanTask, Instance, User
+
+
+def region_clause(user: User, column: Any) -> ColumnElement[bool]:
+    """Rows whose region lies inside the user's region (a user without one sees all)."""
+    if not user.region_code:
+        return true()
+    prefix = user.region_code
+    return or_(column == prefix, column.like(prefix + ".%"))
+
+
+def in_region(user: User, code: str | None) -> bool:
+    if not user.region_code:
+        return True
+    scope = user.region_code
+    return code is not None and (code == scope or code.startswith(scope + "."))
+
+
+def task_visible(user: User) -> ColumnElement[bool]:
+    """Tasks of the user's groups, inside the user's region."""
+    groups = sorted(user.group_names)
+    if not groups:
+        return false()
+    return HumanTask.group_name.in_(groups) & region_clause(user, HumanTask.region_code)
+
+
+def can_see_task(user: User, task: HumanTask) -> bool:
+    return task.group_name in user.group_names and in_region(user, task.region_code)
+
+
+def instance_visible(user: User) -> ColumnElement[bool]:
+    """Instances in the user's region that they started or whose tasks reach their groups."""
+    if user.role == "admin" and not user.region_code:
+        return true()
+    region = region_clause(user, Instance.region_code)
+    if user.role == "admin":
+        return region
+    groups = sorted(user.group_names)
+    reaches = exists(
+        select(HumanTask.id).where(HumanTask.instance_id == Instance.id,
+                                   HumanTask.group_name.in_(groups))
+    )
+    return region & or_(Instance.started_by_id == user.id, reaches)

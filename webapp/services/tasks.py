@@ -1,0 +1,184 @@
+"""The inbox and the work on one task: list, claim, release, complete."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .. import engine
+from ..db import begin_write, utcnow
+from ..models import HumanTask, Instance, User
+from .definitions import parsed_definition
+from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
+from .runtime import archive, record, sync_tasks
+from .scope import can_see_task, task_visible
+
+PER_PAGE = 20
+TABS = ("mine", "group")
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[HumanTask]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _inbox_query(user: User, tab: str, process: str | None, phase: str | None) -> Any:
+    query = select(HumanTask).where(HumanTask.status == "open", task_visible(user))
+    if tab == "mine":
+        query = query.where(HumanTask.assignee_id == user.id)
+    else:
+        query = query.where((HumanTask.assignee_id.is_(None)) | (HumanTask.assignee_id != user.id))
+    if process:
+        query = query.where(HumanTask.process_key == process)
+    if phase:
+        query = query.where(HumanTask.phase == phase)
+    return query
+
+
+def list_tasks(session: Session, user: User, tab: str = "mine", process: str | None = None,
+               phase: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> TaskPage:
+    """One page of the user's open tasks: their own or their groups', with filters."""
+    query = _inbox_query(user, tab if tab in TABS else "mine", process, phase)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    items = session.scalars(query.order_by(HumanTask.created_at, HumanTask.id)
+                            .offset((page - 1) * per_page).limit(per_page)).all()
+    return TaskPage(list(items), total, page, per_page)
+
+
+def task_counts(session: Session, user: User, process: str | None = None,
+                phase: str | None = None) -> dict[str, int]:
+    """Open task counts per inbox tab, with the same filters as the list."""
+    return {
+        tab: session.scalar(select(func.count()).select_from(
+            _inbox_query(user, tab, process, phase).subquery())) or 0
+        for tab in TABS
+    }
+
+
+def get_task(session: Session, user: User, task_id: int) -> HumanTask:
+    """A task the user may see (their group and region), else NotFound."""
+    task = session.get(HumanTask, task_id, populate_existing=True)
+    if task is None or not can_see_task(user, task):
+        raise NotFound()
+    return task
+
+
+def claim_task(session: Session, user: User, task_id: int) -> HumanTask:
+    """Take an open group task into one's own list."""
+    begin_write(session)
+    task = get_task(session, user, task_id)
+    done = session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open",
+                                HumanTask.assignee_id.is_(None))
+        .values(assignee_id=user.id).execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        task = get_task(session, user, task_id)
+        if task.status != "open":
+            raise AlreadyCompleted(task.completed_by.display_name if task.completed_by else None)
+        if task.assignee_id == user.id:
+            return task
+        raise Conflict(_l("%(name)s has already claimed this task.",
+                          name=task.assignee.display_name if task.assignee else "?"))
+    record(session, "task.claimed", task.instance, user, task)
+    session.commit()
+    return get_task(session, user, task_id)
+
+
+def release_task(session: Session, user: User, task_id: int) -> HumanTask:
+    """Give a claimed task back to the group."""
+    begin_write(session)
+    task = get_task(session, user, task_id)
+    done = session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open",
+                                HumanTask.assignee_id == user.id)
+        .values(assignee_id=None).execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict(_l("You do not hold this task."))
+    record(session, "task.released", task.instance, user, task)
+    session.commit()
+    return get_task(session, user, task_id)
+
+
+class _InstanceMoved(Exception):
+    """Another step of the same instance committed first; retry on fresh state."""
+
+
+def complete_task(session: Session, user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
+    """Complete a task with form data: exactly once, whoever else tries at the same moment."""
+    for _attempt in range(5):
+        try:
+            return _complete_once(session, user, task_id, data)
+        except _InstanceMoved:
+            session.rollback()
+    raise Conflict(_l("The program is being changed by someone else; please try again."))
+
+
+def _complete_once(session: Session, user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
+    begin_write(session)
+    task = get_task(session, user, task_id)
+    if task.status != "open":
+        raise AlreadyCompleted(task.completed_by.display_name if task.completed_by else None)
+    if task.group_name not in user.group_names:
+        raise Forbidden(_l("Only members of %(group)s may do this step.", group=task.group_name))
+    if task.assignee_id not in (None, user.id):
+        raise Conflict(_l("%(name)s has claimed this task.",
+                          name=task.assignee.display_name if task.assignee else "?"))
+    now = utcnow()
+    won = session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open")
+        .values(status="completed", completed_by_id=user.id, completed_at=now,
+                assignee_id=user.id).execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        task = get_task(session, user, task_id)
+        raise AlreadyCompleted(task.completed_by.display_name if task.completed_by else None)
+    instance = session.get(Instance, task.instance_id, populate_existing=True)
+    assert instance is not None
+    parsed = parsed_definition(session, instance.definition_version)
+    try:
+        handle = engine.WorkflowHandle.restore(parsed, instance.state)
+        result = handle.complete(task.task_id, data)
+    except engine.UnknownTask:
+        session.rollback()
+        raise AlreadyCompleted(None) from None
+    except engine.EngineError as err:
+        session.rollback()
+        raise StepFailed(_l("The step could not be completed: %(reason)s",
+                            reason=str(err))) from None
+    finished = handle.is_completed
+    moved = session.execute(
+        update(Instance).where(Instance.id == instance.id, Instance.version == instance.version)
+        .values(state=handle.serialize(), version=instance.version + 1,
+                status="completed" if finished else instance.status,
+                ended_at=now if finished else None)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise _InstanceMoved()
+    session.refresh(instance)
+    record(session, "task.completed", instance, user, task,
+           data={"bpmn_id": task.bpmn_id, "name": task.name, "form": task.form_key, "data": data})
+    archive(session, instance, result)
+    sync_tasks(session, instance, handle)
+    if finished:
+        record(session, "instance.completed", instance, user)
+    session.commit()
+    return get_task(session, user, task_id)

@@ -1,0 +1,42 @@
+/* Shows a program's BPMN diagram with finished steps and waiting steps highlighted. */
+(function () {
+  "use strict";
+
+  function mark(canvas, registry, ids, marker) {
+    ids.split(" ").filter(Boolean).forEach(function (id) {
+      if (registry.get(id)) { canvas.addMarker(id, marker); }
+    });
+  }
+
+  function show(container) {
+    if (container.dataset.loaded || typeof window.BpmnJS === "undefined") { return; }
+    container.dataset.loaded = "1";
+    var viewer = new window.BpmnJS({ container: container });
+    fetch(container.dataset.bpmnDiagram, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        return response.text();
+      })
+      .then(function (xml) { return viewer.importXML(xml); })
+      .then(function () {
+        var canvas = viewer.get("canvas");
+        var registry = viewer.get("elementRegistry");
+        canvas.zoom("fit-viewport");
+        mark(canvas, registry, container.dataset.completed || "", "simpul-done");
+        mark(canvas, registry, container.dataset.current || "", "simpul-current");
+        container.classList.add("diagram-ready");
+        var loading = container.querySelector(".diagram-loading");
+        if (loading) { loading.remove(); }
+      })
+      .catch(function () {
+        container.classList.add("diagram-failed");
+      });
+  }
+
+  function init(root) {
+    (root || document).querySelectorAll("[data-bpmn-diagram]").forEach(show);
+  }
+
+  init(document);
+  document.addEventListener("htmx:load", function (event) { init(event.target); });
+})();

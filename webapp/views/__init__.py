@@ -1,0 +1,98 @@
+"""Blueprints, one per area, and what every page shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, render_template
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import close_db, db, login_manager
+from ..services.users import load_user
+
+PHASES = {
+    "assessment": _l("Needs assessment"),
+    "planning": _l("Planning"),
+    "execution": _l("Execution"),
+    "supervision": _l("Supervision"),
+    "evaluation": _l("Monitoring & evaluation"),
+}
+
+STATUS = {
+    "running": _l("Running"),
+    "completed": _l("Closed"),
+    "terminated": _l("Terminated"),
+}
+ACTIONS = {
+    "instance.started": _l("Program started"),
+    "instance.completed": _l("Program closed"),
+    "task.created": _l("Step opened"),
+    "task.claimed": _l("Step claimed"),
+    "task.released": _l("Step released"),
+    "task.completed": _l("Step completed"),
+}
+
+
+def register_views(app: Flask) -> None:
+    from . import auth, inbox, instances, tasks
+
+    for module in (auth, inbox, tasks, instances):
+        app.register_blueprint(module.bp)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in first.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(_load_user)
+    app.context_processor(_globals)
+    app.after_request(_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.teardown_request(close_db)
+
+
+def _load_user(ident: str) -> Any:
+    try:
+        user_id, version = (int(part) for part in ident.split(":", 1))
+    except ValueError:
+        return None
+    return load_user(db(), user_id, version)
+
+
+def _globals() -> dict[str, Any]:
+    return {"csrf_token_value": generate_csrf, "PHASES": PHASES, "STATUS": STATUS,
+            "ACTIONS": ACTIONS, "locale": str(get_locale()),
+            "me": current_user}
+
+
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Vary", "HX-Request")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    return response
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    message = _l("The form expired or came from elsewhere. Reload the page and try again.")
+    return render_template("errors/error.html", code=400, message=message), 400
+
+
+def _http_error(error: HTTPException) -> Any:
+    if error.code and error.code < 400:
+        return error
+    messages = {
+        403: _l("You may not do this."),
+        404: _l("Not found, or outside your scope."),
+        405: _l("This action is not allowed here."),
+        429: _l("Too many attempts. Wait a minute and try again."),
+    }
+    message = messages.get(error.code or 500, error.description)
+    return render_template("errors/error.html", code=error.code, message=message), error.code

@@ -1,0 +1,92 @@
+"""Programs: start one, see one (diagram and history), list them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..extensions import db
+from ..services import definitions, instances, regions
+from ..services.errors import ServiceError
+from .rendering import render
+
+bp = Blueprint("instances", __name__, url_prefix="/programs")
+
+
+class StartForm(FlaskForm):  # type: ignore[misc]
+    process_key = SelectField(_l("Process"), validators=[DataRequired()])
+    title = StringField(_l("Program name"), validators=[DataRequired(), Length(min=5, max=200)],
+                        description=_l("For example: BPNT Sembako Kecamatan Donomulyo 2026"))
+    region = SelectField(_l("Region (kabupaten/kota or kecamatan)"), validators=[DataRequired()])
+
+
+def _start_form() -> StartForm:
+    form = StartForm()
+    form.process_key.choices = [(p.key, p.name) for p in definitions.startable_processes(db())]
+    form.region.choices = [
+        (r.code, f"{r.code} — {r.name}")
+        for r in regions.kecamatan_choices(db(), current_user.region_code)
+    ]
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def start() -> Any:
+    """Start a new program."""
+    form = _start_form()
+    if form.validate_on_submit():
+        try:
+            instance = instances.start_instance(db(), current_user, form.process_key.data,
+                                                form.title.data or "", form.region.data)
+        except ServiceError as err:
+            db().rollback()
+            flash(err.message, "error")
+            return render("instances/start.html", "start_form", err.status, form=form)
+        flash(_l("Program %(key)s started.", key=instance.business_key), "success")
+        mine = [t for t in instances.open_tasks(db(), instance) if t.assignee_id == current_user.id]
+        target = url_for("tasks.show", task_id=mine[0].id) if mine \
+            else url_for("instances.show", instance_id=instance.id)
+        return redirect(target, 303)
+    status = 422 if form.is_submitted() else 200
+    return render("instances/start.html", "start_form", status, form=form)
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    """Programs the user may see."""
+    return render("instances/index.html", "content",
+                  items=instances.list_instances(db(), current_user))
+
+
+@bp.get("/<int:instance_id>")
+@login_required
+def show(instance_id: int) -> Any:
+    """A program: where it stands on the diagram, open tasks and history."""
+    try:
+        instance = instances.get_instance(db(), current_user, instance_id)
+    except ServiceError:
+        abort(404)
+    return render("instances/show.html", "content", instance=instance,
+                  diagram=instances.diagram_state(db(), instance),
+                  open_tasks=instances.open_tasks(db(), instance),
+                  events=instances.history(db(), instance))
+
+
+@bp.get("/<int:instance_id>/diagram.xml")
+@login_required
+def diagram(instance_id: int) -> Response:
+    """The BPMN of the version this program runs on."""
+    try:
+        instance = instances.get_instance(db(), current_user, instance_id)
+    except ServiceError:
+        abort(404)
+    return Response(instance.definition_version.xml, mimetype="application/xml",
+                    headers={"Cache-Control": "private, max-age=3600"})

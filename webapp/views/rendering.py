@@ -1,0 +1,30 @@
+"""Full page for a navigation, just the block for an htmx request that asks for a fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, make_response, render_template
+from jinja2_fragments.flask import render_block
+
+from ..extensions import htmx
+
+
+def wants_fragment() -> bool:
+    """An htmx request that is not a boosted navigation or a history restore."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(template: str, block: str, status: int = 200, **context: Any) -> Response:
+    body = render_block(template, block, **context) if wants_fragment() \
+        else render_template(template, **context)
+    response = make_response(body, status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def htmx_location(url: str) -> Response:
+    """After a successful htmx POST: let htmx navigate (as a boosted link would)."""
+    response = make_response("", 200)
+    response.headers["HX-Location"] = url
+    return response

@@ -1,0 +1,112 @@
+"""One task: its form, claim and release, and completion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from forms import get_form_class
+
+from ..extensions import db
+from ..services import tasks
+from ..services.context import task_context
+from ..services.errors import ServiceError
+from .inbox import inbox_context
+from .rendering import htmx_location, render, wants_fragment
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _form_for(form_key: str | None, data: dict[str, Any] | None = None) -> Any:
+    try:
+        form_class = get_form_class(form_key or "")
+    except KeyError:
+        abort(500)
+    if data is not None and getattr(form_class, "prefill", True):
+        return form_class(data=form_class.initial_from_task_data(data))
+    return form_class()
+
+
+def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None) -> Any:
+    task = tasks.get_task(db(), current_user, task_id)
+    context = task_context(db(), task) if task.status == "open" else None
+    if form is None and task.status == "open":
+        form = _form_for(task.form_key, context.data if context else None)
+    return render("tasks/show.html", "task_form", status, task=task, form=form,
+                  context=context, error=error)
+
+
+@bp.get("/<int:task_id>")
+@login_required
+def show(task_id: int) -> Any:
+    """The task page with the step's form."""
+    try:
+        return _page(task_id)
+    except ServiceError as err:
+        abort(err.status)
+
+
+@bp.post("/<int:task_id>")
+@login_required
+def submit(task_id: int) -> Any:
+    """Validate the form and complete the task; errors come back inline (422)."""
+    try:
+        task = tasks.get_task(db(), current_user, task_id)
+    except ServiceError as err:
+        abort(err.status)
+    form = _form_for(task.form_key)
+    if not form.validate_on_submit():
+        return _page(task_id, form, 422)
+    try:
+        tasks.complete_task(db(), current_user, task_id, form.to_task_data())
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        return _page(task_id, form, err.status, err.message)
+    flash(_l("“%(name)s” is done.", name=task.name), "success")
+    target = url_for("inbox.index")
+    return htmx_location(target) if wants_fragment() else redirect(target, 303)
+
+
+def _after_action(task_id: int) -> Any:
+    if request.form.get("from") == "inbox":
+        if wants_fragment():
+            return render("inbox/index.html", "inbox_list", **inbox_context())
+        keep: dict[str, Any] = {k: v for k, v in request.form.items()
+                                if k in ("tab", "process", "phase", "page") and v}
+        return redirect(url_for("inbox.index", **keep), 303)
+    return redirect(url_for("tasks.show", task_id=task_id), 303)
+
+
+@bp.post("/<int:task_id>/claim")
+@login_required
+def claim(task_id: int) -> Any:
+    """Take the task into Tugas Saya."""
+    try:
+        tasks.claim_task(db(), current_user, task_id)
+        flash(_l("The task is now yours."), "success")
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "error")
+    return _after_action(task_id)
+
+
+@bp.post("/<int:task_id>/release")
+@login_required
+def release(task_id: int) -> Any:
+    """Give the task back to the group."""
+    try:
+        tasks.release_task(db(), current_user, task_id)
+        flash(_l("The task is back in the group list."), "info")
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "error")
+    return _after_action(task_id)
