@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -54,7 +53,9 @@ def utcnow() -> dt.datetime:
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine for the URL; SQLite gets WAL, a busy timeout and IMMEDIATE write transactions."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, poolclass=NullPool,
+        # A pool, not a connection per transaction: closing SQLite's last connection checkpoints
+        # the WAL, which would cost every request a few milliseconds.
+        engine = create_engine(url, echo=echo, pool_size=5, max_overflow=10,
                                connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine

@@ -96,7 +96,7 @@ class DefinitionVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200), default="")
     filename: Mapped[str] = mapped_column(String(200), default="")
-    xml: Mapped[str] = mapped_column(Text)
+    xml: Mapped[str] = mapped_column(Text, deferred=True)  # large; loaded only when parsed
     sha256: Mapped[str] = mapped_column(String(64))
     dependencies: Mapped[list[int]] = mapped_column(JSON, default=list)
     comment: Mapped[str] = mapped_column(String(500), default="")
@@ -106,7 +106,10 @@ class DefinitionVersion(Base):
 
 
 class Instance(Base):
-    """One running program (or case); the engine state references its definition version."""
+    """One running program (or case); the engine state references its definition version.
+
+    ``version`` is the optimistic lock: every update checks and bumps it (compare-and-set).
+    """
 
     __tablename__ = "instance"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,11 +118,13 @@ class Instance(Base):
     business_key: Mapped[str] = mapped_column(String(80), unique=True)
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="running", index=True)
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, deferred=True)  # engine state; loaded per step
     version: Mapped[int] = mapped_column(Integer, default=1)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Who last completed each step (BPMN id -> user id): a revision goes back to its author.
+    authors: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     definition_version: Mapped[DefinitionVersion] = relationship(lazy="joined")
     started_by: Mapped[User | None] = relationship()
     region: Mapped[Region | None] = relationship(lazy="joined")

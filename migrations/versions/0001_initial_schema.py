@@ -88,6 +88,7 @@ def upgrade() -> None:
     sa.Column('started_by_id', sa.Integer(), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('authors', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['definition_version_id'], ['definition_version.id'], name=op.f('fk_instance_definition_version_id_definition_version')),
     sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_instance_region_code_region')),
     sa.ForeignKeyConstraint(['started_by_id'], ['user_account.id'], name=op.f('fk_instance_started_by_id_user_account')),

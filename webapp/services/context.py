@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from forms import FORMS
 
 from .. import engine
-from ..models import Event, HumanTask
+from ..models import Event, HumanTask, Instance
 from .definitions import parsed_definition
 
 REVIEW_FORM = "approval"
@@ -29,7 +29,8 @@ def task_context(session: Session, task: HumanTask) -> TaskContext:
     """The task's current data, why it came back (if it did), and for a review, what to review."""
     instance = task.instance
     parsed = parsed_definition(session, instance.definition_version)
-    handle = engine.WorkflowHandle.restore(parsed, instance.state)
+    state = session.scalar(select(Instance.state).where(Instance.id == instance.id))
+    handle = engine.WorkflowHandle.restore(parsed, state or "")
     data = next((t.data for t in handle.ready_user_tasks() if t.task_id == task.task_id), {})
     context = TaskContext(data=data)
     previous = session.scalars(

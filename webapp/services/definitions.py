@@ -39,15 +39,23 @@ def _source(version: DefinitionVersion) -> engine.SourceFile:
 
 def parsed_definition(session: Session, version: DefinitionVersion) -> engine.ParsedDefinition:
     """The parsed process of a deployed version, parsed once per process."""
+    return parsed_version(session, version.id, version.sha256)
+
+
+def parsed_version(session: Session, version_id: int, sha: str) -> engine.ParsedDefinition:
+    """The parsed process of a version known by id and hash; reads the XML only on a miss."""
 
     def load() -> engine.ParsedDefinition:
+        version = session.get(DefinitionVersion, version_id)
+        if version is None:
+            raise NotFound()
         deps = [session.get(DefinitionVersion, dep_id) for dep_id in version.dependencies or []]
         return engine.parse_definition(
             _source(version), [_source(d) for d in deps if d is not None], process_id=version.key
         )
 
     # The hash is part of the key: a test database that reuses ids never gets a stale spec.
-    return SPEC_CACHE.get(f"{version.id}:{version.sha256}", load)
+    return SPEC_CACHE.get(f"{version_id}:{sha}", load)
 
 
 def deploy_shipped(session: Session, directory: Path, actor: User | None = None) -> list[str]:

@@ -14,7 +14,7 @@ from ..db import begin_write, utcnow
 from ..models import Event, HumanTask, Instance, Region, User
 from .definitions import latest_version, parsed_definition
 from .errors import Forbidden, InvalidInput, NotFound, StepFailed
-from .runtime import archive, record, sync_tasks
+from .runtime import HANDLES, InstanceRef, Journal, sync_tasks
 from .scope import in_region, instance_visible
 
 
@@ -42,15 +42,20 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
         definition_version=version, title=title.strip(), region_code=region_code or None,
         business_key=f"{process_key[:3].upper()}-{utcnow():%Y%m%d}-{secrets.token_hex(3).upper()}",
         status="completed" if handle.is_completed else "running",
-        state=handle.serialize(), started_by_id=user.id, version=1,
+        state=handle.serialize(), started_by_id=user.id, authors={}, version=1,
     )
     session.add(instance)
     session.flush()
-    record(session, "instance.started", instance, user,
-           data={"definition": process_key, "version": version.version, "title": instance.title})
-    archive(session, instance, result)
-    sync_tasks(session, instance, handle)
+    ref = InstanceRef(instance.id, instance.version, instance.business_key, instance.status,
+                      version.id, version.sha256, version.key, instance.region_code, user.id)
+    journal = Journal(instance.id, user.id)
+    journal.add("instance.started", data={"definition": process_key, "version": version.version,
+                                          "title": instance.title})
+    journal.archive(result)
+    sync_tasks(session, ref, handle, journal, set(), user)
+    journal.write(session)
     session.commit()
+    HANDLES.checkin(ref, handle)
     return instance
 
 
@@ -90,7 +95,8 @@ def diagram_state(session: Session, instance: Instance) -> DiagramState:
     done = {t["bpmn_id"] for data in archived for t in data.get("tasks", [])
             if t.get("state") == "COMPLETED"}
     parsed = parsed_definition(session, instance.definition_version)
-    done |= engine.WorkflowHandle.restore(parsed, instance.state).finished_elements()
+    state = session.scalar(select(Instance.state).where(Instance.id == instance.id))
+    done |= engine.WorkflowHandle.restore(parsed, state or "").finished_elements()
     current = set(session.scalars(select(HumanTask.bpmn_id).where(
         HumanTask.instance_id == instance.id, HumanTask.status == "open")))
     return DiagramState(sorted(done - current), sorted(current))
@@ -99,3 +105,9 @@ def diagram_state(session: Session, instance: Instance) -> DiagramState:
 def open_tasks(session: Session, instance: Instance) -> list[HumanTask]:
     return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
                                                         HumanTask.status == "open")))
+
+
+def open_task_ids(session: Session, instance_id: int) -> list[int]:
+    """Ids of the instance's open tasks (one indexed query, no ORM loading)."""
+    return list(session.scalars(select(HumanTask.id).where(
+        HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)))

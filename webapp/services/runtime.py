@@ -1,76 +1,183 @@
-"""Shared step machinery: keep the human-task projection and event log in line with the engine."""
+"""Shared step machinery: live workflow handles, the event journal, the task projection."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import engine
 from ..db import utcnow
-from ..models import Event, HumanTask, Instance, User
+from ..models import Event, Group, HumanTask, Instance, User, user_group
+from .definitions import parsed_version
+
+# Core tables for the hot path (no ORM unit of work on every submitted form).
+EVENT_TABLE = cast(Table, Event.__table__)
+TASK_TABLE = cast(Table, HumanTask.__table__)
+INSTANCE_TABLE = cast(Table, Instance.__table__)
+_INSERT_TASK = insert(TASK_TABLE).returning(TASK_TABLE.c.id)
+_CANCEL_TASKS = (
+    update(TASK_TABLE)
+    .where(TASK_TABLE.c.instance_id == bindparam("b_instance"),
+           TASK_TABLE.c.task_id.in_(bindparam("b_gone", expanding=True)),
+           TASK_TABLE.c.status == "open")
+    .values(status="cancelled", completed_at=bindparam("b_now"))
+)
+_MEMBERSHIPS = (
+    select(user_group.c.user_id, Group.name)
+    .join(Group, Group.id == user_group.c.group_id)
+    .join(User, User.id == user_group.c.user_id)
+    .where(user_group.c.user_id.in_(bindparam("people", expanding=True)),
+           User.is_active.is_(True))
+)
+_STATE = select(INSTANCE_TABLE.c.state).where(INSTANCE_TABLE.c.id == bindparam("instance_id"))
 
 
-def record(session: Session, action: str, instance: Instance | None, actor: User | None = None,
-           task: HumanTask | None = None, data: dict[str, Any] | None = None) -> None:
-    """Append one event to the history (never updated, never deleted)."""
-    session.add(Event(action=action, instance_id=instance.id if instance else None,
-                      actor_id=actor.id if actor else None,
-                      human_task_id=task.id if task else None, data=data or {}))
+@dataclass
+class InstanceRef:
+    """What a step needs to know about its instance, read in the step's transaction."""
+
+    id: int
+    version: int
+    business_key: str
+    status: str
+    definition_version_id: int
+    sha256: str
+    process_key: str
+    region_code: str | None
+    started_by_id: int | None
+    authors: dict[str, int] = field(default_factory=dict)
 
 
-def archive(session: Session, instance: Instance, result: engine.StepResult) -> None:
-    """Archive the history pruned from the live state as one event."""
-    if result.archived:
-        record(session, "engine.archived", instance, data={"tasks": [
-            {"bpmn_id": a.bpmn_id, "name": a.name, "state": a.state} for a in result.archived
-        ]})
+class HandleCache:
+    """Restored workflows kept between steps, valid only for the instance version they match.
+
+    A handle is taken out for a step and put back only after its transaction committed, so a
+    failed step never leaves a half-changed workflow behind; another process's step bumps the
+    version and makes our copy stale, and we then restore from the database. The business key
+    (random) is part of the check, so a reused row id can never match an old handle.
+    """
+
+    def __init__(self, size: int = 256):
+        self._size = size
+        self._items: OrderedDict[int, tuple[tuple[int, str], engine.WorkflowHandle]] = \
+            OrderedDict()
+        self._lock = threading.Lock()
+
+    def checkout(self, session: Session, ref: InstanceRef) -> engine.WorkflowHandle:
+        """The instance's workflow at its current version (cached or restored)."""
+        with self._lock:
+            cached = self._items.pop(ref.id, None)
+        if cached is not None and cached[0] == (ref.version, ref.business_key):
+            return cached[1]
+        parsed = parsed_version(session, ref.definition_version_id, ref.sha256)
+        state = session.connection().execute(_STATE, {"instance_id": ref.id}).scalar()
+        return engine.WorkflowHandle.restore(parsed, state or "")
+
+    def checkin(self, ref: InstanceRef, handle: engine.WorkflowHandle) -> None:
+        """Keep a handle after its step committed."""
+        if ref.status != "running":
+            return
+        with self._lock:
+            self._items[ref.id] = ((ref.version, ref.business_key), handle)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
-def sync_tasks(session: Session, instance: Instance,
-               handle: engine.WorkflowHandle) -> list[HumanTask]:
-    """Open a row for each newly ready user task; cancel rows the engine no longer has."""
+HANDLES = HandleCache()
+
+
+class Journal:
+    """The events of one step, appended to the history in one statement."""
+
+    def __init__(self, instance_id: int, actor_id: int | None):
+        self.instance_id = instance_id
+        self.actor_id = actor_id
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, action: str, task_id: int | None = None, data: dict[str, Any] | None = None,
+            by_system: bool = False) -> None:
+        self.rows.append({"at": utcnow(), "action": action, "instance_id": self.instance_id,
+                          "actor_id": None if by_system else self.actor_id,
+                          "human_task_id": task_id, "data": data or {}})
+
+    def archive(self, result: engine.StepResult) -> None:
+        """Archive the history pruned from the live state."""
+        if result.archived:
+            self.add("engine.archived", data={"tasks": [
+                {"bpmn_id": a.bpmn_id, "name": a.name, "state": a.state} for a in result.archived
+            ]}, by_system=True)
+
+    def write(self, session: Session) -> None:
+        """Append the events (never updated, never deleted)."""
+        if self.rows:
+            session.connection().execute(insert(EVENT_TABLE), self.rows)
+            self.rows = []
+
+
+def record(session: Session, action: str, instance_id: int, actor: User | None = None,
+           task_id: int | None = None, data: dict[str, Any] | None = None) -> None:
+    """Append a single event."""
+    journal = Journal(instance_id, actor.id if actor else None)
+    journal.add(action, task_id, data)
+    journal.write(session)
+
+
+def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle,
+               journal: Journal, before: set[str], actor: User) -> None:
+    """Open a row per newly ready user task; cancel rows the engine no longer has.
+
+    ``before`` is the set of task ids that were ready (and so projected) before the step.
+    """
     ready = {t.task_id: t for t in handle.ready_user_tasks()}
-    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                                   HumanTask.status == "open")).all()
+    gone = before - ready.keys()
     now = utcnow()
-    for row in rows:
-        if row.task_id not in ready:
-            row.status = "cancelled"
-            row.completed_at = now
-    known = {row.task_id for row in rows}
-    created = []
-    for task_id, task in ready.items():
-        if task_id in known:
-            continue
-        row = HumanTask(
-            instance_id=instance.id, task_id=task_id, bpmn_id=task.info.bpmn_id,
-            name=task.info.name, group_name=task.info.lane, form_key=task.info.form_key,
-            phase=task.info.phase, process_key=instance.definition_version.key,
-            region_code=instance.region_code, status="open", created_at=now,
-            assignee_id=_assignee_for(session, instance, task.info),
-        )
-        session.add(row)
-        created.append(row)
-    session.flush()
-    for row in created:
-        record(session, "task.created", instance, task=row,
-               data={"bpmn_id": row.bpmn_id, "name": row.name, "group": row.group_name,
-                     "assignee_id": row.assignee_id})
-    return created
+    connection = session.connection()
+    if gone:
+        connection.execute(_CANCEL_TASKS, {"b_instance": ref.id, "b_gone": sorted(gone),
+                                           "b_now": now})
+    fresh = [t for task_id, t in ready.items() if task_id not in before]
+    owners = _owners(session, ref, fresh, actor)
+    for task in fresh:
+        values = {
+            "instance_id": ref.id, "task_id": task.task_id, "bpmn_id": task.info.bpmn_id,
+            "name": task.info.name, "group_name": task.info.lane, "form_key": task.info.form_key,
+            "phase": task.info.phase, "process_key": ref.process_key,
+            "region_code": ref.region_code, "status": "open", "created_at": now,
+            "assignee_id": owners.get(task.info.bpmn_id),
+        }
+        row_id = connection.execute(_INSERT_TASK, values).scalar_one()
+        journal.add("task.created", row_id, {"bpmn_id": task.info.bpmn_id,
+                                             "name": task.info.name, "group": task.info.lane,
+                                             "assignee_id": values["assignee_id"]},
+                    by_system=True)
 
 
-def _assignee_for(session: Session, instance: Instance, info: engine.UserTaskInfo) -> int | None:
-    """Who gets a new step: whoever did it last (a revision comes back to its author), else
+def _owners(session: Session, ref: InstanceRef, fresh: list[engine.ReadyTask],
+            actor: User) -> dict[str, int]:
+    """Who gets each new step: whoever did it last (a revision comes back to its author), else
     the program's own coordinator when the step is in their lane; otherwise the whole group."""
-    last = session.scalar(
-        select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                HumanTask.bpmn_id == info.bpmn_id,
-                                HumanTask.status == "completed")
-        .order_by(HumanTask.completed_at.desc()).limit(1)
-    )
-    for person in (last.completed_by if last is not None else None, instance.started_by):
-        if person is not None and person.is_active and info.lane in person.group_names:
-            return person.id
-    return None
+    wanted: dict[str, list[int]] = {}
+    for task in fresh:
+        people = [ref.authors.get(task.info.bpmn_id), ref.started_by_id]
+        wanted[task.info.bpmn_id] = [p for p in people if p is not None]
+    members = {(actor.id, name) for name in actor.group_names} if actor.is_active else set()
+    others = {p for people in wanted.values() for p in people} - {actor.id}
+    if others:  # the acting user's groups are known; ask the database only about others
+        members |= {(row[0], row[1]) for row in session.connection().execute(
+            _MEMBERSHIPS, {"people": sorted(others)})}
+    owners = {}
+    for task in fresh:
+        for person in wanted[task.info.bpmn_id]:
+            if (person, task.info.lane) in members:
+                owners[task.info.bpmn_id] = person
+                break
+    return owners

@@ -9,17 +9,19 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import engine
-from ..db import begin_write, utcnow
-from ..models import HumanTask, Instance, User
-from .definitions import parsed_definition
-from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
-from .runtime import archive, record, sync_tasks
+from ..db import begin_write
+from ..models import HumanTask, User
+from .completion import complete_task
+from .errors import AlreadyCompleted, Conflict, NotFound
+from .runtime import record
 from .scope import can_see_task, task_visible
 
 PER_PAGE = 20
 TABS = ("mine", "group")
+__all__ = ["claim_task", "complete_task", "get_task", "list_tasks", "release_task",
+           "task_counts"]
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,10 @@ def claim_task(session: Session, user: User, task_id: int) -> HumanTask:
             return task
         raise Conflict(_l("%(name)s has already claimed this task.",
                           name=task.assignee.display_name if task.assignee else "?"))
-    record(session, "task.claimed", task.instance, user, task)
+    record(session, "task.claimed", task.instance_id, user, task.id)
     session.commit()
-    return get_task(session, user, task_id)
+    set_committed_value(task, "assignee_id", user.id)
+    return task
 
 
 def release_task(session: Session, user: User, task_id: int) -> HumanTask:
@@ -111,74 +114,9 @@ def release_task(session: Session, user: User, task_id: int) -> HumanTask:
     if done.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise Conflict(_l("You do not hold this task."))
-    record(session, "task.released", task.instance, user, task)
+    record(session, "task.released", task.instance_id, user, task.id)
     session.commit()
-    return get_task(session, user, task_id)
+    set_committed_value(task, "assignee_id", None)
+    return task
 
 
-class _InstanceMoved(Exception):
-    """Another step of the same instance committed first; retry on fresh state."""
-
-
-def complete_task(session: Session, user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
-    """Complete a task with form data: exactly once, whoever else tries at the same moment."""
-    for _attempt in range(5):
-        try:
-            return _complete_once(session, user, task_id, data)
-        except _InstanceMoved:
-            session.rollback()
-    raise Conflict(_l("The program is being changed by someone else; please try again."))
-
-
-def _complete_once(session: Session, user: User, task_id: int, data: dict[str, Any]) -> HumanTask:
-    begin_write(session)
-    task = get_task(session, user, task_id)
-    if task.status != "open":
-        raise AlreadyCompleted(task.completed_by.display_name if task.completed_by else None)
-    if task.group_name not in user.group_names:
-        raise Forbidden(_l("Only members of %(group)s may do this step.", group=task.group_name))
-    if task.assignee_id not in (None, user.id):
-        raise Conflict(_l("%(name)s has claimed this task.",
-                          name=task.assignee.display_name if task.assignee else "?"))
-    now = utcnow()
-    won = session.execute(
-        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open")
-        .values(status="completed", completed_by_id=user.id, completed_at=now,
-                assignee_id=user.id).execution_options(synchronize_session=False)
-    )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        task = get_task(session, user, task_id)
-        raise AlreadyCompleted(task.completed_by.display_name if task.completed_by else None)
-    instance = session.get(Instance, task.instance_id, populate_existing=True)
-    assert instance is not None
-    parsed = parsed_definition(session, instance.definition_version)
-    try:
-        handle = engine.WorkflowHandle.restore(parsed, instance.state)
-        result = handle.complete(task.task_id, data)
-    except engine.UnknownTask:
-        session.rollback()
-        raise AlreadyCompleted(None) from None
-    except engine.EngineError as err:
-        session.rollback()
-        raise StepFailed(_l("The step could not be completed: %(reason)s",
-                            reason=str(err))) from None
-    finished = handle.is_completed
-    moved = session.execute(
-        update(Instance).where(Instance.id == instance.id, Instance.version == instance.version)
-        .values(state=handle.serialize(), version=instance.version + 1,
-                status="completed" if finished else instance.status,
-                ended_at=now if finished else None)
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise _InstanceMoved()
-    session.refresh(instance)
-    record(session, "task.completed", instance, user, task,
-           data={"bpmn_id": task.bpmn_id, "name": task.name, "form": task.form_key, "data": data})
-    archive(session, instance, result)
-    sync_tasks(session, instance, handle)
-    if finished:
-        record(session, "instance.completed", instance, user)
-    session.commit()
-    return get_task(session, user, task_id)

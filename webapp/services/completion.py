@@ -1,0 +1,138 @@
+"""Completing a task: the hot path of Simpul, kept to a handful of SQL statements.
+
+One transaction: a compare-and-set on the task row (of two people completing at once, one UPDATE
+finds it open), the engine step on the instance's live workflow, a compare-and-set on the
+instance version (a concurrent step of the same program makes us retry on fresh state), the
+task projection and the history. Core statements rather than ORM loads: this runs on every
+submitted form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, aliased
+
+from .. import engine
+from ..db import begin_write, utcnow
+from ..models import DefinitionVersion, HumanTask, Instance, User
+from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
+from .runtime import HANDLES, INSTANCE_TABLE, TASK_TABLE, InstanceRef, Journal, sync_tasks
+from .scope import in_region
+
+_completer = aliased(User)
+_holder = aliased(User)
+_TASK_ROW = (
+    select(HumanTask.id, HumanTask.instance_id, HumanTask.task_id, HumanTask.bpmn_id,
+           HumanTask.name, HumanTask.form_key, HumanTask.group_name, HumanTask.region_code,
+           HumanTask.status, HumanTask.assignee_id, Instance.version, Instance.business_key,
+           Instance.status.label("instance_status"), Instance.definition_version_id,
+           Instance.region_code.label("instance_region"), Instance.started_by_id,
+           Instance.authors, DefinitionVersion.key.label("process_key"),
+           DefinitionVersion.sha256, _completer.full_name.label("completed_by"),
+           _completer.username.label("completed_by_username"),
+           _holder.full_name.label("holder"))
+    .join(Instance, Instance.id == HumanTask.instance_id)
+    .join(DefinitionVersion, DefinitionVersion.id == Instance.definition_version_id)
+    .outerjoin(_completer, _completer.id == HumanTask.completed_by_id)
+    .outerjoin(_holder, _holder.id == HumanTask.assignee_id)
+    .where(HumanTask.id == bindparam("task_id"))
+)
+# Statements built once: building SQL expressions costs more than running them here.
+_CLOSE_TASK = (
+    update(TASK_TABLE)
+    .where(TASK_TABLE.c.id == bindparam("b_id"), TASK_TABLE.c.status == "open")
+    .values(status="completed", completed_by_id=bindparam("b_user"),
+            completed_at=bindparam("b_now"), assignee_id=bindparam("b_user"))
+)
+_SAVE_INSTANCE = (
+    update(INSTANCE_TABLE)
+    .where(INSTANCE_TABLE.c.id == bindparam("b_id"),
+           INSTANCE_TABLE.c.version == bindparam("b_old_version"))
+    .values(state=bindparam("b_state"), version=bindparam("b_new_version"),
+            authors=bindparam("b_authors"), status=bindparam("b_status"),
+            ended_at=bindparam("b_ended_at"))
+)
+
+
+class _InstanceMoved(Exception):
+    """Another step of the same program committed first; retry on fresh state."""
+
+
+def complete_task(session: Session, user: User, task_id: int, data: dict[str, Any]) -> None:
+    """Complete a task with form data: exactly once, whoever else tries at the same moment."""
+    for _attempt in range(5):
+        try:
+            _complete_once(session, user, task_id, data)
+            return
+        except _InstanceMoved:
+            session.rollback()
+    raise Conflict(_l("The program is being changed by someone else; please try again."))
+
+
+def _load(session: Session, user: User, task_id: int) -> Any:
+    row: Any = session.connection().execute(_TASK_ROW, {"task_id": task_id}).first()
+    if row is None or row.group_name not in user.group_names \
+            or not in_region(user, row.region_code):
+        raise NotFound()
+    return row
+
+
+def _refuse_if_not_open(row: Any, user: User) -> None:
+    if row.status != "open":
+        raise AlreadyCompleted(row.completed_by or row.completed_by_username)
+    if row.assignee_id not in (None, user.id):
+        raise Conflict(_l("%(name)s has claimed this task.", name=row.holder or "?"))
+
+
+def _complete_once(session: Session, user: User, task_id: int, data: dict[str, Any]) -> None:
+    begin_write(session)
+    row = _load(session, user, task_id)
+    _refuse_if_not_open(row, user)
+    if row.group_name is None:
+        raise Forbidden(_l("This step belongs to no group."))
+    now = utcnow()
+    connection = session.connection()
+    won = connection.execute(_CLOSE_TASK, {"b_id": task_id, "b_user": user.id, "b_now": now})
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        _refuse_if_not_open(_load(session, user, task_id), user)
+        raise AlreadyCompleted(None)
+    ref = InstanceRef(row.instance_id, row.version, row.business_key, row.instance_status,
+                      row.definition_version_id, row.sha256, row.process_key,
+                      row.instance_region, row.started_by_id, dict(row.authors or {}))
+    handle = HANDLES.checkout(session, ref)
+    before = {t.task_id for t in handle.ready_user_tasks()}
+    try:
+        result = handle.complete(row.task_id, data)
+    except engine.UnknownTask:
+        session.rollback()
+        raise AlreadyCompleted(None) from None
+    except engine.EngineError as err:
+        session.rollback()
+        raise StepFailed(_l("The step could not be completed: %(reason)s",
+                            reason=str(err))) from None
+    journal = Journal(ref.id, user.id)
+    journal.add("task.completed", row.id, {"bpmn_id": row.bpmn_id, "name": row.name,
+                                           "form": row.form_key, "data": data})
+    journal.archive(result)
+    ref.authors[row.bpmn_id] = user.id
+    finished = handle.is_completed
+    if finished:
+        journal.add("instance.completed")
+    moved = connection.execute(_SAVE_INSTANCE, {
+        "b_id": ref.id, "b_old_version": ref.version, "b_new_version": ref.version + 1,
+        "b_state": handle.serialize(), "b_authors": ref.authors,
+        "b_status": "completed" if finished else ref.status,
+        "b_ended_at": now if finished else None,
+    })
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise _InstanceMoved()
+    ref.version += 1
+    ref.status = "completed" if finished else ref.status
+    sync_tasks(session, ref, handle, journal, before - {row.task_id}, user)
+    journal.write(session)
+    session.commit()
+    HANDLES.checkin(ref, handle)
