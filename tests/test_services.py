@@ -121,7 +121,7 @@ def test_outsiders_neither_see_nor_claim_group_tasks(
         with pytest.raises(NotFound):
             tasks.claim_task(session, user, task.id)
         session.rollback()
-        if outsider != "supervisor":  # a supervisor sees the program once an approval reaches them
+        if outsider != "supervisor":  # supervisors oversee every program of their region
             with pytest.raises(NotFound):
                 instances.get_instance(session, user, program.id)
 

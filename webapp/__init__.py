@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 
 from . import config as default_config
 from .db import make_engine, make_session_factory
@@ -71,5 +71,5 @@ def _resolve_paths(app: Flask) -> None:
 def _select_locale() -> str:
     # Bahasa Indonesia unless the person chose English (the browser's language is not asked:
     # field staff often run English-language phones).
-    chosen = session.get("lang")
+    chosen = session.get("lang") if has_request_context() else None
     return str(chosen) if chosen in ("id", "en") else "id"

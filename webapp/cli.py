@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .extensions import session_factory
 from .migrate import upgrade_database
@@ -40,6 +41,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 @click.option("--regions/--no-regions", default=True, help="Load the region table.")
 def init_db(regions: bool) -> None:
     """Migrate the database, create base groups, load regions, deploy workflows/."""
@@ -71,6 +73,7 @@ def regions_total(session: object) -> int:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Create the demo users and one program waiting at planning (development only)."""
     if current_app.config["ENV"] not in ("development", "testing"):
@@ -94,6 +97,7 @@ def user_cli() -> None:
 
 
 @user_cli.command("create")
+@with_appcontext
 @click.argument("username")
 @click.option("--group", "groups", multiple=True, required=True, help="Group (repeatable).")
 @click.option("--role", default="coordinator",

@@ -37,11 +37,12 @@ def can_see_task(user: User, task: HumanTask) -> bool:
 
 
 def instance_visible(user: User) -> ColumnElement[bool]:
-    """Instances in the user's region that they started or whose tasks reach their groups."""
+    """Instances in the user's region: all of them for supervisors and admins; for others,
+    those they started or whose tasks reach their groups."""
     if user.role == "admin" and not user.region_code:
         return true()
     region = region_clause(user, Instance.region_code)
-    if user.role == "admin":
+    if user.role in ("admin", "supervisor"):  # they oversee every program of their region
         return region
     groups = sorted(user.group_names)
     reaches = exists(

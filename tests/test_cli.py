@@ -1,0 +1,63 @@
+"""Command-line set-up and configuration rules."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from webapp import create_app
+from webapp.models import User
+from webapp.services.users import authenticate
+
+
+def test_user_create_reads_the_password_from_stdin(app: Flask, session: Session) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["user", "create", "Wati", "--group", "Koordinator",
+                                 "--region", "35.07"], input="kata-sandi-panjang\n")
+    assert result.exit_code == 0, result.output
+    assert "kata-sandi" not in result.output
+    user = session.scalar(sa.select(User).where(User.username == "wati"))
+    assert user is not None and user.group_names == {"Koordinator"}
+    assert user.password_hash != "kata-sandi-panjang"
+    assert authenticate(session, "wati", "kata-sandi-panjang") is not None
+    assert authenticate(session, "wati", "salah") is None
+
+
+def test_user_create_refuses_a_short_password_and_an_unknown_group(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["user", "create", "budi", "--group", "Koordinator"],
+                          input="pendek\n")
+    assert short.exit_code != 0 and "10" in short.output
+    unknown = runner.invoke(args=["user", "create", "budi", "--group", "Tidak Ada"],
+                            input="cukup-panjang-sekali\n")
+    assert unknown.exit_code != 0 and "Tidak Ada" in unknown.output
+
+
+def test_production_refuses_to_start_without_a_secret_key(database_url: str) -> None:
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"ENV": "production", "DATABASE_URL": database_url, "SECRET_KEY": ""})
+
+
+def test_production_cookies_are_secure(database_url: str) -> None:
+    app = create_app({"ENV": "production", "DATABASE_URL": database_url,
+                      "SECRET_KEY": "a-real-secret-from-the-environment"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    app.extensions["simpul_engine"].dispose()
+
+
+def test_seed_demo_creates_a_program_waiting_at_planning(app: Flask, session: Session) -> None:
+    session.execute(sa.text("DELETE FROM user_group"))
+    session.execute(sa.delete(User))
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "koordinator" in result.output and "supervisor" in result.output
+    from webapp.models import HumanTask
+
+    waiting = session.scalars(sa.select(HumanTask).where(HumanTask.status == "open")).all()
+    assert [t.bpmn_id for t in waiting] == ["program_plan"]
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert "already" in again.output
