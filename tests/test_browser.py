@@ -101,3 +101,26 @@ def test_coordinator_and_supervisor_take_a_program_through_revision(
            ).to_have_count(1)
     expect(coordinator.locator(".history")).to_contain_text("Rincikan anggaran per tahap")
     screenshot(coordinator, "instance-diagram-phone")
+
+
+def test_two_supervisors_approving_the_same_plan_in_two_browsers(
+        browser: Any, live_server: str, session: Any, people: Any) -> None:
+    from tests.program_data import data_for
+    from webapp.services import instances, tasks
+
+    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+                                       "PKH Pagak 2027", "35.07.02")
+    for _ in range(2):
+        (task,) = instances.open_tasks(session, program)
+        tasks.complete_task(session, people["koordinator"], task.id, data_for(task.form_key))
+    base = live_server
+    first = sign_in(browser, base, "supervisor")
+    second = sign_in(browser, base, "supervisor2")
+    for page in (first, second):
+        open_task(page, base, "group", "Persetujuan Rencana")
+        page.check("[name=decision][value=approve]")
+    submit(first)
+    expect(first.locator(".flash-success")).to_be_visible()
+    submit(second)
+    expect(second.locator("#task-form .flash-error")).to_contain_text("Supervisor")
+    screenshot(second, "approval-already-completed")

@@ -13,7 +13,6 @@ import ast
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, MutableMapping
-from decimal import Decimal
 from typing import Any
 
 from simpleeval import EvalWithCompoundTypes
@@ -195,11 +194,3 @@ def execute(text: str, context: MutableMapping[str, Any]) -> None:
             value = round(value, 10)
         context[target] = value
 
-
-def json_safe(value: Any) -> Any:
-    """Dates and decimals as JSON-friendly values, for results stored in task data."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
