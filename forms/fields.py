@@ -7,7 +7,7 @@ and passes the label positionally so the review page can read it from the unboun
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from wtforms.fields import (
     SelectField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
@@ -173,17 +174,24 @@ def text_field(label: Any, *, required: bool | None = False, max_length: int = T
     )
 
 
+def as_choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices (plain tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def select_field(label: Any, choices: Choices, *, placeholder: Any = None,
                  description: Any = "") -> Any:
     """A required drop-down; ``placeholder`` adds an empty first option."""
-    options = [("", placeholder), *choices] if placeholder is not None else list(choices)
-    return SelectField(label, validators=[InputRequired(message=CHOOSE)], choices=options,
+    pairs = [("", placeholder), *choices] if placeholder is not None else list(choices)
+    return SelectField(label, validators=[InputRequired(message=CHOOSE)],
+                       choices=as_choices(pairs),
                        invalid_choice_message=CHOOSE, description=description)
 
 
 def radio_field(label: Any, choices: Choices, *, description: Any = "") -> Any:
     """A required choice shown as radio buttons."""
-    return RadioField(label, validators=[InputRequired(message=CHOOSE)], choices=list(choices),
+    return RadioField(label, validators=[InputRequired(message=CHOOSE)],
+                      choices=as_choices(choices),
                       invalid_choice_message=CHOOSE, description=description)
 
 

@@ -32,7 +32,7 @@ def open_task(page: Page, base: str, tab: str, name: str) -> None:
 
 
 def submit(page: Page) -> None:
-    page.locator("#task-form button[type=submit]").click()
+    page.locator("#task-form button.submit-step").click()
 
 
 def test_coordinator_and_supervisor_take_a_program_through_revision(
@@ -85,7 +85,8 @@ def test_coordinator_and_supervisor_take_a_program_through_revision(
     submit(coordinator)
     expect(coordinator.locator(".flash-success")).to_be_visible()
 
-    open_task(supervisor, base, "group", "Persetujuan Rencana")
+    # the revised plan comes back to the supervisor who returned it, in their own list
+    open_task(supervisor, base, "mine", "Persetujuan Rencana")
     expect(supervisor.locator(".review")).to_contain_text("Rp 46.500.000")
     supervisor.check("[name=decision][value=approve]")
     submit(supervisor)

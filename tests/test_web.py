@@ -12,7 +12,8 @@ from tests.conftest import PASSWORD, csrf_token, make_test_app
 from webapp.models import Event, HumanTask, User
 from webapp.services import instances
 
-HTMX = {"HX-Request": "true"}
+HTMX = {"HX-Request": "true", "HX-Target": "inbox-list"}
+HTMX_FORM = {"HX-Request": "true", "HX-Target": "task-form"}
 
 
 def _program(session: Session, people: dict[str, User]) -> HumanTask:
@@ -69,14 +70,17 @@ def test_inbox_lists_tasks_and_answers_htmx_with_the_fragment(
         login_as: Any, session: Session, people: dict[str, User]) -> None:
     _program(session, people)
     client = login_as("koordinator")
+    row = 'class="task-name">Asesmen Kebutuhan'
     page = client.get("/").get_data(as_text=True)
-    assert "Asesmen Kebutuhan" in page and "<html" in page
+    assert row in page and "<html" in page
     fragment = client.get("/?tab=mine", headers=HTMX)
     body = fragment.get_data(as_text=True)
-    assert "Asesmen Kebutuhan" in body and "<html" not in body
+    assert row in body and "<html" not in body
     assert "HX-Request" in fragment.headers["Vary"]
+    navigation = client.get("/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" in navigation  # HX-Location / boosted navigations get the whole page
     empty = client.get("/?tab=mine&phase=evaluation", headers=HTMX).get_data(as_text=True)
-    assert "Asesmen Kebutuhan" not in empty
+    assert row not in empty and "Tidak ada tugas" in empty
 
 
 def test_task_form_shows_errors_inline_then_completes(
@@ -87,7 +91,7 @@ def test_task_form_shows_errors_inline_then_completes(
     bad = {"csrf_token": token, "assessment_date": "2026-11-01", "villages": "Tulungrejo",
            "households_total": "100", "hh_in_need": "-3", "hh_elderly": "1", "hh_disability": "0",
            "hh_children_out_of_school": "0", "hh_food_insecure": "0"}
-    response = client.post(f"/tasks/{task.id}", data=bad, headers=HTMX)
+    response = client.post(f"/tasks/{task.id}", data=bad, headers=HTMX_FORM)
     assert response.status_code == 422
     assert "<html" not in response.get_data(as_text=True)
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
@@ -95,7 +99,7 @@ def test_task_form_shows_errors_inline_then_completes(
     session.refresh(task)
     assert task.status == "open"
     good = dict(bad, hh_in_need="40")
-    response = client.post(f"/tasks/{task.id}", data=good, headers=HTMX)
+    response = client.post(f"/tasks/{task.id}", data=good, headers=HTMX_FORM)
     assert response.status_code == 200 and response.headers.get("HX-Location") == "/"
     session.rollback()  # a new read snapshot (SQLite keeps the old one in a transaction)
     session.refresh(task)

@@ -57,7 +57,8 @@ def labelled(form_key: str, data: dict[str, Any]) -> list[tuple[Any, Any]]:
         if unbound is None:
             continue
         label = unbound.kwargs.get("label") or (unbound.args[0] if unbound.args else name)
-        choices = dict(unbound.kwargs.get("choices") or [])
+        choices = {getattr(c, "value", None): getattr(c, "label", None)
+                   for c in unbound.kwargs.get("choices") or []}
         if name.endswith("_rupiah") and isinstance(value, int):
             value = "Rp " + f"{value:,}".replace(",", ".")
         pairs.append((label, choices.get(value, value)))

@@ -74,9 +74,10 @@ def list_instances(session: Session, user: User, limit: int = 50) -> list[Instan
 
 
 def history(session: Session, instance: Instance) -> list[Event]:
-    """The instance's events, oldest first, without the engine's archive records."""
+    """What people did to the instance, oldest first (the engine's own records left out)."""
     return list(session.scalars(
-        select(Event).where(Event.instance_id == instance.id, Event.action != "engine.archived")
+        select(Event).where(Event.instance_id == instance.id,
+                            Event.action.not_in(("engine.archived", "task.created")))
         .order_by(Event.id)
     ))
 

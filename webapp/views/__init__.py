@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import close_db, db, login_manager
 from ..services.users import load_user
+from .rendering import wants_fragment
 
 PHASES = {
     "assessment": _l("Needs assessment"),
@@ -63,7 +64,7 @@ def _load_user(ident: str) -> Any:
 
 def _globals() -> dict[str, Any]:
     return {"csrf_token_value": generate_csrf, "PHASES": PHASES, "STATUS": STATUS,
-            "ACTIONS": ACTIONS, "locale": str(get_locale()),
+            "ACTIONS": ACTIONS, "fragment": wants_fragment(), "locale": str(get_locale()),
             "me": current_user}
 
 

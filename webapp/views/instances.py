@@ -11,6 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from forms.fields import as_choices
+
 from ..extensions import db
 from ..services import definitions, instances, regions
 from ..services.errors import ServiceError
@@ -28,11 +30,12 @@ class StartForm(FlaskForm):  # type: ignore[misc]
 
 def _start_form() -> StartForm:
     form = StartForm()
-    form.process_key.choices = [(p.key, p.name) for p in definitions.startable_processes(db())]
-    form.region.choices = [
+    form.process_key.choices = as_choices(
+        (p.key, p.name) for p in definitions.startable_processes(db()))
+    form.region.choices = as_choices(
         (r.code, f"{r.code} — {r.name}")
         for r in regions.kecamatan_choices(db(), current_user.region_code)
-    ]
+    )
     return form
 
 

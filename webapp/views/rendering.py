@@ -11,8 +11,13 @@ from ..extensions import htmx
 
 
 def wants_fragment() -> bool:
-    """An htmx request that is not a boosted navigation or a history restore."""
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+    """An htmx request aimed at one element of the page (it names its target).
+
+    Boosted links, history restores and HX-Location navigations (which target <body>, so
+    send no HX-Target) get the full page.
+    """
+    return bool(htmx) and bool(htmx.target) and not htmx.boosted \
+        and not htmx.history_restore_request
 
 
 def render(template: str, block: str, status: int = 200, **context: Any) -> Response:

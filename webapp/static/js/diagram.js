@@ -24,6 +24,12 @@
         canvas.zoom("fit-viewport");
         mark(canvas, registry, container.dataset.completed || "", "simpul-done");
         mark(canvas, registry, container.dataset.current || "", "simpul-current");
+        // On a phone the whole diagram is too small to read: zoom in on where work waits.
+        var waiting = (container.dataset.current || "").split(" ").filter(Boolean)[0];
+        if (container.clientWidth < 700 && waiting && registry.get(waiting)) {
+          canvas.zoom(0.8);
+          canvas.scrollToElement(registry.get(waiting));
+        }
         container.classList.add("diagram-ready");
         var loading = container.querySelector(".diagram-loading");
         if (loading) { loading.remove(); }
