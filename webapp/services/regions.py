@@ -48,9 +48,14 @@ def region_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Region)) or 0
 
 
-def kecamatan_choices(session: Session, within: str | None, limit: int = 500) -> list[Region]:
-    """Kecamatan (and above) a user may start a program in."""
-    query = select(Region).where(Region.level.in_(("kabupaten_kota", "kecamatan")))
+def kecamatan_choices(session: Session, within: str | None, limit: int = 1000) -> list[Region]:
+    """Where a user may start a program: the kabupaten/kota and kecamatan of their region, or
+    every kabupaten/kota (514) for a user without a region (the 7,285 kecamatan would not fit
+    a drop-down)."""
     if within:
-        query = query.where((Region.code == within) | Region.code.like(within + ".%"))
+        query = select(Region).where(
+            Region.level.in_(("kabupaten_kota", "kecamatan")),
+            (Region.code == within) | Region.code.like(within + ".%"))
+    else:
+        query = select(Region).where(Region.level == "kabupaten_kota")
     return list(session.scalars(query.order_by(Region.code).limit(limit)))

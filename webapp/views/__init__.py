@@ -93,6 +93,7 @@ def _http_error(error: HTTPException) -> Any:
         403: _l("You may not do this."),
         404: _l("Not found, or outside your scope."),
         405: _l("This action is not allowed here."),
+        413: _l("The upload is too large."),
         429: _l("Too many attempts. Wait a minute and try again."),
     }
     message = messages.get(error.code or 500, error.description)
