@@ -61,3 +61,17 @@ def test_seed_demo_creates_a_program_waiting_at_planning(app: Flask, session: Se
     assert [t.bpmn_id for t in waiting] == ["program_plan"]
     again = app.test_cli_runner().invoke(args=["seed-demo"])
     assert "already" in again.output
+
+
+def test_init_db_migrates_loads_regions_and_deploys_once(tmp_path: object) -> None:
+    from pathlib import Path
+
+    url = f"sqlite:///{Path(str(tmp_path)) / 'fresh.sqlite3'}"
+    app = create_app({"ENV": "testing", "DATABASE_URL": url, "REGIONS_FILE": "/nonexistent"})
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0, first.output
+    assert "program_cycle v1" in first.output and "program_priority v1" in first.output
+    second = runner.invoke(args=["init-db"])
+    assert second.exit_code == 0 and "nothing new" in second.output
+    app.extensions["simpul_engine"].dispose()

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from .extensions import session_factory
 from .migrate import upgrade_database
@@ -42,16 +43,17 @@ def register_cli(app: Flask) -> None:
 
 @click.command("init-db")
 @with_appcontext
-@click.option("--regions/--no-regions", default=True, help="Load the region table.")
-def init_db(regions: bool) -> None:
+@click.option("--regions/--no-regions", "with_regions", default=True,
+              help="Load the region table.")
+def init_db(with_regions: bool) -> None:
     """Migrate the database, create base groups, load regions, deploy workflows/."""
     upgrade_database(current_app.config["DATABASE_URL"])
     session = session_factory()()
     try:
         users.ensure_groups(session, BASE_GROUPS)
-        if regions:
+        if with_regions:
             added = load_regions(session)
-            click.echo(f"regions: {added} added, {regions_total(session)} in all")
+            click.echo(f"regions: {added} added, {regions.region_count(session)} in all")
         deployed = definitions.deploy_shipped(session, Path(current_app.config["WORKFLOWS_DIR"]))
         click.echo("deployed: " + (", ".join(deployed) or "nothing new"))
     except ServiceError as err:
@@ -60,16 +62,13 @@ def init_db(regions: bool) -> None:
         session.close()
 
 
-def load_regions(session: object) -> int:
+def load_regions(session: Session) -> int:
+    """The national table when it is there, else a small built-in set (one kabupaten)."""
     path = Path(current_app.config["REGIONS_FILE"])
     if path.is_file():
-        return regions.load_region_file(session, path)  # type: ignore[arg-type]
-    return regions.load_regions(session, csv.DictReader(io.StringIO(FALLBACK_REGIONS)),  # type: ignore[arg-type]
+        return regions.load_region_file(session, path)
+    return regions.load_regions(session, csv.DictReader(io.StringIO(FALLBACK_REGIONS)),
                                 source="fallback")
-
-
-def regions_total(session: object) -> int:
-    return regions.region_count(session)  # type: ignore[arg-type]
 
 
 @click.command("seed-demo")
