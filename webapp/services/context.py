@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from wtforms.fields import DateField
 
 from forms import FORMS
 
@@ -61,5 +63,10 @@ def labelled(form_key: str, data: dict[str, Any]) -> list[tuple[Any, Any]]:
                    for c in unbound.kwargs.get("choices") or []}
         if name.endswith("_rupiah") and isinstance(value, int):
             value = "Rp " + f"{value:,}".replace(",", ".")
+        elif issubclass(unbound.field_class, DateField) and isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)  # the page shows it the Indonesian way
+            except ValueError:
+                pass
         pairs.append((label, choices.get(value, value)))
     return pairs
