@@ -30,7 +30,3 @@ class SpecCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return parsed
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()

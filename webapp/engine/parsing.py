@@ -11,9 +11,6 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import (  # type: ignore[import-untyped]
     ValidationException,
 )
-from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import (  # type: ignore[import-untyped]
-    SubWorkflowTask,
-)
 from SpiffWorkflow.exceptions import SpiffWorkflowException  # type: ignore[import-untyped]
 from SpiffWorkflow.spiff.parser.process import (  # type: ignore[import-untyped]
     VALIDATOR,
@@ -332,8 +329,3 @@ def _cell_is_safe(cell: str) -> bool:
 def _short(text: str, limit: int = 80) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def has_call_activities(definition: ParsedDefinition) -> bool:
-    """Whether the process calls other processes (their specs travel with it)."""
-    return any(isinstance(t, SubWorkflowTask) for t in _all_task_specs(definition))

@@ -20,7 +20,7 @@ from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, HumanTask, Instance, User
 from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
 from .runtime import HANDLES, INSTANCE_TABLE, TASK_TABLE, InstanceRef, Journal, sync_tasks
-from .scope import in_region
+from .scope import can_see_task
 
 _completer = aliased(User)
 _holder = aliased(User)
@@ -74,8 +74,7 @@ def complete_task(session: Session, user: User, task_id: int, data: dict[str, An
 
 def _load(session: Session, user: User, task_id: int) -> Any:
     row: Any = session.connection().execute(_TASK_ROW, {"task_id": task_id}).first()
-    if row is None or row.group_name not in user.group_names \
-            or not in_region(user, row.region_code):
+    if row is None or not can_see_task(user, row):
         raise NotFound()
     return row
 

@@ -87,10 +87,6 @@ class HandleCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
 
 HANDLES = HandleCache()
 
