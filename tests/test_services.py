@@ -217,3 +217,27 @@ def test_two_supervisors_completing_at_once_gives_exactly_one_success(
             Event.action == "task.completed", Event.human_task_id.in_(approvals))
         .group_by(Event.human_task_id)).all()
     assert len(completions) == trials and all(count == 1 for _, count in completions)
+
+
+def test_a_cached_workflow_is_used_only_at_the_version_it_was_saved_at(
+        session: Session, people: dict[str, User]) -> None:
+    from dataclasses import replace
+
+    from webapp.services.runtime import HANDLES, InstanceRef
+
+    program = start(session, people["koordinator"])
+    version = program.definition_version
+    ref = InstanceRef(program.id, program.version, program.business_key, "running", version.id,
+                      version.sha256, version.key, program.region_code, program.started_by_id)
+    first = HANDLES.checkout(session, ref)  # cached by start_instance
+    HANDLES.checkin(ref, first)
+    assert HANDLES.checkout(session, ref) is first
+    HANDLES.checkin(ref, first)
+    # another process moved the program on: our copy must not be used
+    moved = replace(ref, version=ref.version + 1)
+    restored = HANDLES.checkout(session, moved)
+    assert restored is not first
+    assert [t.info.bpmn_id for t in restored.ready_user_tasks()] == ["needs_assessment"]
+    # a reused row id with another business key never matches either
+    HANDLES.checkin(ref, first)
+    assert HANDLES.checkout(session, replace(ref, business_key="PRO-OTHER")) is not first
