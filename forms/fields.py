@@ -34,6 +34,9 @@ NUMBER = _l("Enter a number, for example 87.5.")
 DATE = _l("Enter a date as year-month-day, for example 2026-12-01.")
 RUPIAH = _l("Enter an amount in whole rupiah, for example 12.500.000.")
 TOO_LARGE = _l("This amount is too large.")
+NUMBER_TOO_LARGE = _l("This number is too large.")
+# No program counts more households, rounds or visits than this; beyond it is a typing slip.
+COUNT_MAX = 10_000_000
 TOO_LONG = _l("Please use at most %(max)d characters.")
 
 TEXT_MAX = 2000
@@ -115,9 +118,11 @@ def count_field(label: Any, *, minimum: int = 0, maximum: int | None = None,
     """A whole number (households, rounds); ``message`` overrides the range message."""
     if message is None:
         message = NOT_NEGATIVE if minimum == 0 else AT_LEAST_ONE
+    upper = NumberRange(max=COUNT_MAX if maximum is None else maximum,
+                        message=message if maximum is not None else NUMBER_TOO_LARGE)
     return IntegerField(
         label,
-        validators=[_presence(required), NumberRange(min=minimum, max=maximum, message=message),
+        validators=[_presence(required), NumberRange(min=minimum, message=message), upper,
                     *extra],
         invalid_value_message=WHOLE_NUMBER,
         description=description,

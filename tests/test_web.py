@@ -138,3 +138,20 @@ def test_start_program_page_starts_and_opens_the_first_step(
 def test_pages_need_login(client: FlaskClient) -> None:
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_absurd_numbers_and_long_texts_are_refused_with_a_message(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    task = _program(session, people)
+    client = login_as("koordinator")
+    token = csrf_token(client, f"/tasks/{task.id}")
+    data = {"csrf_token": token, "assessment_date": "2026-11-01", "villages": "x" * 5000,
+            "households_total": "9" * 30, "hh_in_need": "1", "hh_elderly": "1",
+            "hh_disability": "0", "hh_children_out_of_school": "0", "hh_food_insecure": "0"}
+    response = client.post(f"/tasks/{task.id}", data=data, headers=HTMX_FORM)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Angka ini terlalu besar" in body and "paling banyak" in body
+    session.rollback()
+    session.refresh(task)
+    assert task.status == "open"
