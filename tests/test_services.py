@@ -241,3 +241,17 @@ def test_a_cached_workflow_is_used_only_at_the_version_it_was_saved_at(
     # a reused row id with another business key never matches either
     HANDLES.checkin(ref, first)
     assert HANDLES.checkout(session, replace(ref, business_key="PRO-OTHER")) is not first
+
+
+def test_a_stopped_program_takes_no_more_steps(session: Session, people: dict[str, User]) -> None:
+    program = start(session, people["koordinator"])
+    task = open_task(session, program)
+    session.execute(sa.update(Instance).where(Instance.id == program.id)
+                    .values(status="terminated"))
+    session.commit()
+    with pytest.raises(AlreadyCompleted):
+        tasks.complete_task(session, people["koordinator"], task.id,
+                            data_for("needs_assessment"))
+    session.rollback()
+    session.refresh(task)
+    assert task.status == "open"

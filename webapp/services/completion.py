@@ -82,6 +82,8 @@ def _load(session: Session, user: User, task_id: int) -> Any:
 def _refuse_if_not_open(row: Any, user: User) -> None:
     if row.status != "open":
         raise AlreadyCompleted(row.completed_by or row.completed_by_username)
+    if row.instance_status != "running":  # a closed or stopped program takes no more steps
+        raise AlreadyCompleted(None)
     if row.assignee_id not in (None, user.id):
         raise Conflict(_l("%(name)s has claimed this task.", name=row.holder or "?"))
 
