@@ -130,9 +130,19 @@ def count_field(label: Any, *, minimum: int = 0, maximum: int | None = None,
     )
 
 
+class CommaDecimalField(DecimalField):  # type: ignore[misc]
+    """A decimal that also takes the Indonesian decimal comma ("87,5" as well as "87.5")."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist and isinstance(valuelist[0], str) and valuelist[0].count(",") == 1 \
+                and "." not in valuelist[0]:
+            valuelist = [valuelist[0].replace(",", "."), *valuelist[1:]]
+        super().process_formdata(valuelist)
+
+
 def percent_field(label: Any, *, maximum: int, message: Any, description: Any = "") -> Any:
     """A percentage with decimals, between 0 and ``maximum``."""
-    return DecimalField(
+    return CommaDecimalField(
         label,
         validators=[InputRequired(message=REQUIRED), NumberRange(min=0, max=maximum,
                                                                  message=message)],
