@@ -12,9 +12,8 @@ from wtforms.fields import DateField
 
 from forms import FORMS
 
-from .. import engine
-from ..models import Event, HumanTask, Instance
-from .definitions import parsed_definition
+from ..models import Event, HumanTask
+from .runtime import read_workflow
 
 REVIEW_FORM = "approval"
 
@@ -30,9 +29,8 @@ class TaskContext:
 def task_context(session: Session, task: HumanTask) -> TaskContext:
     """The task's current data, why it came back (if it did), and for a review, what to review."""
     instance = task.instance
-    parsed = parsed_definition(session, instance.definition_version)
-    state = session.scalar(select(Instance.state).where(Instance.id == instance.id))
-    handle = engine.WorkflowHandle.restore(parsed, state or "")
+    version = instance.definition_version
+    handle = read_workflow(session, instance.id, version.id, version.sha256)
     data = next((t.data for t in handle.ready_user_tasks() if t.task_id == task.task_id), {})
     context = TaskContext(data=data)
     previous = session.scalars(

@@ -129,13 +129,6 @@ def _store(session: Session, key: str, kind: str, source: engine.SourceFile, nam
     return version, True
 
 
-def get_version(session: Session, version_id: int) -> DefinitionVersion:
-    version = session.get(DefinitionVersion, version_id)
-    if version is None:
-        raise NotFound()
-    return version
-
-
 def startable_processes(session: Session) -> list[DefinitionVersion]:
     """The latest version of every deployed process."""
     newest = (select(DefinitionVersion.key, func.max(DefinitionVersion.version).label("v"))

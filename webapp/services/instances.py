@@ -14,7 +14,7 @@ from ..db import begin_write, utcnow
 from ..models import Event, HumanTask, Instance, Region, User
 from .definitions import latest_version, parsed_definition
 from .errors import Forbidden, InvalidInput, NotFound, StepFailed
-from .runtime import HANDLES, InstanceRef, Journal, sync_tasks
+from .runtime import HANDLES, InstanceRef, Journal, read_workflow, sync_tasks
 from .scope import in_region, instance_visible
 
 
@@ -95,9 +95,8 @@ def diagram_state(session: Session, instance: Instance) -> DiagramState:
                                                         Event.action == "engine.archived"))
     done = {t["bpmn_id"] for data in archived for t in data.get("tasks", [])
             if t.get("state") == "COMPLETED"}
-    parsed = parsed_definition(session, instance.definition_version)
-    state = session.scalar(select(Instance.state).where(Instance.id == instance.id))
-    done |= engine.WorkflowHandle.restore(parsed, state or "").finished_elements()
+    version = instance.definition_version
+    done |= read_workflow(session, instance.id, version.id, version.sha256).finished_elements()
     current = set(session.scalars(select(HumanTask.bpmn_id).where(
         HumanTask.instance_id == instance.id, HumanTask.status == "open")))
     return DiagramState(sorted(done - current), sorted(current))

@@ -74,9 +74,7 @@ class HandleCache:
             cached = self._items.pop(ref.id, None)
         if cached is not None and cached[0] == (ref.version, ref.business_key):
             return cached[1]
-        parsed = parsed_version(session, ref.definition_version_id, ref.sha256)
-        state = session.connection().execute(_STATE, {"instance_id": ref.id}).scalar()
-        return engine.WorkflowHandle.restore(parsed, state or "")
+        return read_workflow(session, ref.id, ref.definition_version_id, ref.sha256)
 
     def checkin(self, ref: InstanceRef, handle: engine.WorkflowHandle) -> None:
         """Keep a handle after its step committed."""
@@ -89,6 +87,14 @@ class HandleCache:
 
 
 HANDLES = HandleCache()
+
+
+def read_workflow(session: Session, instance_id: int, version_id: int,
+                  sha: str) -> engine.WorkflowHandle:
+    """The instance's workflow as saved in the database (to read it, or on a cache miss)."""
+    parsed = parsed_version(session, version_id, sha)
+    state = session.connection().execute(_STATE, {"instance_id": instance_id}).scalar()
+    return engine.WorkflowHandle.restore(parsed, state or "")
 
 
 class Journal:
