@@ -56,10 +56,9 @@ def test_coordinator_and_supervisor_take_a_program_through_revision(
     screenshot(coordinator, "assessment-validation-phone")
     coordinator.fill("[name=hh_in_need]", "180")
     submit(coordinator)
-    expect(coordinator.locator(".flash-success")).to_be_visible()
-    expect(coordinator.locator("h1")).to_have_text("Kotak Masuk")
-
-    open_task(coordinator, base, "mine", "Perencanaan Program")
+    # the plan is the coordinator's own next step: the page goes straight on to it
+    expect(coordinator.locator(".flash-success")).to_contain_text("Asesmen Kebutuhan")
+    expect(coordinator.locator("h1")).to_have_text("Perencanaan Program")
     coordinator.select_option("[name=assistance_type]", "sembako")
     for name, value in {"target_households": "150", "budget_rupiah": "45.000.000",
                         "start_date": "2026-12-01", "end_date": "2027-02-28",
@@ -67,6 +66,7 @@ def test_coordinator_and_supervisor_take_a_program_through_revision(
         coordinator.fill(f"[name={name}]", value)
     submit(coordinator)
     expect(coordinator.locator(".flash-success")).to_be_visible()
+    expect(coordinator.locator("h1")).to_have_text("Kotak Masuk")  # the approval is not theirs
 
     supervisor = sign_in(browser, base, "supervisor")
     open_task(supervisor, base, "group", "Persetujuan Rencana")

@@ -100,10 +100,14 @@ def test_task_form_shows_errors_inline_then_completes(
     assert task.status == "open"
     good = dict(bad, hh_in_need="40")
     response = client.post(f"/tasks/{task.id}", data=good, headers=HTMX_FORM)
-    assert response.status_code == 200 and response.headers.get("HX-Location") == "/"
     session.rollback()  # a new read snapshot (SQLite keeps the old one in a transaction)
     session.refresh(task)
     assert task.status == "completed"
+    # the plan is the coordinator's own next step: the page goes straight on to it
+    (plan,) = instances.open_tasks(session, task.instance)
+    assert plan.form_key == "program_plan" and plan.assignee_id == people["koordinator"].id
+    assert response.status_code == 200
+    assert response.headers.get("HX-Location") == f"/tasks/{plan.id}"
     again = client.post(f"/tasks/{task.id}", data=good)
     assert again.status_code in (409, 200)
     session.rollback()

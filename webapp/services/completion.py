@@ -19,7 +19,15 @@ from .. import engine
 from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, HumanTask, Instance, User
 from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
-from .runtime import HANDLES, INSTANCE_TABLE, TASK_TABLE, InstanceRef, Journal, sync_tasks
+from .runtime import (
+    HANDLES,
+    INSTANCE_TABLE,
+    TASK_TABLE,
+    InstanceRef,
+    Journal,
+    OpenedTask,
+    sync_tasks,
+)
 from .scope import can_see_task
 
 _completer = aliased(User)
@@ -61,12 +69,15 @@ class _InstanceMoved(Exception):
     """Another step of the same program committed first; retry on fresh state."""
 
 
-def complete_task(session: Session, user: User, task_id: int, data: dict[str, Any]) -> None:
-    """Complete a task with form data: exactly once, whoever else tries at the same moment."""
+def complete_task(session: Session, user: User, task_id: int,
+                  data: dict[str, Any]) -> list[OpenedTask]:
+    """Complete a task with form data: exactly once, whoever else tries at the same moment.
+
+    Returns the tasks the step opened (so the caller can go straight on to the next one).
+    """
     for _attempt in range(5):
         try:
-            _complete_once(session, user, task_id, data)
-            return
+            return _complete_once(session, user, task_id, data)
         except _InstanceMoved:
             session.rollback()
     raise Conflict(_l("The program is being changed by someone else; please try again."))
@@ -88,7 +99,8 @@ def _refuse_if_not_open(row: Any, user: User) -> None:
         raise Conflict(_l("%(name)s has claimed this task.", name=row.holder or "?"))
 
 
-def _complete_once(session: Session, user: User, task_id: int, data: dict[str, Any]) -> None:
+def _complete_once(session: Session, user: User, task_id: int,
+                   data: dict[str, Any]) -> list[OpenedTask]:
     begin_write(session)
     row = _load(session, user, task_id)
     _refuse_if_not_open(row, user)
@@ -133,7 +145,8 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
         raise _InstanceMoved()
     ref.version += 1
     ref.status = "completed" if finished else ref.status
-    sync_tasks(session, ref, handle, journal, before - {row.task_id}, user)
+    opened = sync_tasks(session, ref, handle, journal, before - {row.task_id}, user)
     journal.write(session)
     session.commit()
     HANDLES.checkin(ref, handle)
+    return opened

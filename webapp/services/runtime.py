@@ -37,6 +37,14 @@ _MEMBERSHIPS = (
 _STATE = select(INSTANCE_TABLE.c.state).where(INSTANCE_TABLE.c.id == bindparam("instance_id"))
 
 
+@dataclass(frozen=True)
+class OpenedTask:
+    """A task row a step opened, and whom it went to (None: the whole group)."""
+
+    id: int
+    assignee_id: int | None
+
+
 @dataclass
 class InstanceRef:
     """What a step needs to know about its instance, read in the step's transaction."""
@@ -134,10 +142,11 @@ def record(session: Session, action: str, instance_id: int, actor: User | None =
 
 
 def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle,
-               journal: Journal, before: set[str], actor: User) -> None:
+               journal: Journal, before: set[str], actor: User) -> list[OpenedTask]:
     """Open a row per newly ready user task; cancel rows the engine no longer has.
 
     ``before`` is the set of task ids that were ready (and so projected) before the step.
+    Returns the rows opened, in the order the engine made them ready.
     """
     ready = {t.task_id: t for t in handle.ready_user_tasks()}
     gone = before - ready.keys()
@@ -148,19 +157,23 @@ def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle
                                            "b_now": now})
     fresh = [t for task_id, t in ready.items() if task_id not in before]
     owners = _owners(session, ref, fresh, actor)
+    opened = []
     for task in fresh:
+        owner = owners.get(task.info.bpmn_id)
         values = {
             "instance_id": ref.id, "task_id": task.task_id, "bpmn_id": task.info.bpmn_id,
             "name": task.info.name, "group_name": task.info.lane, "form_key": task.info.form_key,
             "phase": task.info.phase, "process_key": ref.process_key,
             "region_code": ref.region_code, "status": "open", "created_at": now,
-            "assignee_id": owners.get(task.info.bpmn_id),
+            "assignee_id": owner,
         }
         row_id = connection.execute(_INSERT_TASK, values).scalar_one()
         journal.add("task.created", row_id, {"bpmn_id": task.info.bpmn_id,
                                              "name": task.info.name, "group": task.info.lane,
-                                             "assignee_id": values["assignee_id"]},
+                                             "assignee_id": owner},
                     by_system=True)
+        opened.append(OpenedTask(row_id, owner))
+    return opened
 
 
 def _owners(session: Session, ref: InstanceRef, fresh: list[engine.ReadyTask],

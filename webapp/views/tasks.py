@@ -61,14 +61,16 @@ def submit(task_id: int) -> Any:
     if not form.validate_on_submit():
         return _page(task_id, form, 422)
     try:
-        tasks.complete_task(db(), current_user, task_id, form.to_task_data())
+        opened = tasks.complete_task(db(), current_user, task_id, form.to_task_data())
     except ServiceError as err:
         db().rollback()
         if err.status == 404:
             abort(404)
         return _page(task_id, form, err.status, err.message)
     flash(_l("“%(name)s” is done.", name=task.name), "success")
-    target = url_for("inbox.index")
+    # The next step of the same program is this user's own: go straight on to it.
+    mine = [t.id for t in opened if t.assignee_id == current_user.id]
+    target = url_for("tasks.show", task_id=mine[0]) if mine else url_for("inbox.index")
     return htmx_location(target) if wants_fragment() else redirect(target, 303)
 
 
