@@ -19,13 +19,18 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 $(VENDOR)/.copied: node_modules/.installed
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/bpmn-js $(VENDOR)/dmn-js
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/bpmn-js $(VENDOR)/dmn-js \
+		$(VENDOR)/properties-panel
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/pico/
 	cp node_modules/bpmn-js/dist/*.production.min.js $(VENDOR)/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
 	cp node_modules/dmn-js/dist/*.production.min.js $(VENDOR)/dmn-js/
 	cp -r node_modules/dmn-js/dist/assets $(VENDOR)/dmn-js/
+	cp node_modules/bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js \
+		$(VENDOR)/properties-panel/
+	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css \
+		$(VENDOR)/properties-panel/
 	touch $@
 
 webapp/translations/.compiled: $(VENV)/.installed $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
@@ -51,7 +56,7 @@ bench: setup
 	$(PY) -m benchmarks.run
 
 translations-update: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o webapp/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k Message -k MessageError -k UnsafeExpression -k UnsafeXml -o webapp/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i webapp/translations/messages.pot -d webapp/translations
 
 clean:

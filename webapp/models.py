@@ -102,7 +102,27 @@ class DefinitionVersion(Base):
     comment: Mapped[str] = mapped_column(String(500), default="")
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deployed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the version came from: "shipped" (workflows/ at set-up), "editor" or "upload".
+    origin: Mapped[str] = mapped_column(String(10), default="shipped",
+                                        server_default="shipped")
     deployed_by: Mapped[User | None] = relationship()
+
+
+class DefinitionHead(Base):
+    """Which version of a definition new instances start on (and dependants pin).
+
+    Normally the newest; a rollback points it at an older one. Running instances keep the
+    version they started on whatever the head says.
+    """
+
+    __tablename__ = "definition_head"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    current_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current_version: Mapped[DefinitionVersion] = relationship()
+    changed_by: Mapped[User | None] = relationship()
 
 
 class Instance(Base):

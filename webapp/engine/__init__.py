@@ -9,6 +9,7 @@ from __future__ import annotations
 from .cache import SpecCache
 from .environment import SERVICE_OPERATIONS, register_operation
 from .expressions import UnsafeExpression
+from .messages import Message, MessageError
 from .parsing import (
     DefinitionInvalid,
     FileInfo,
@@ -21,11 +22,11 @@ from .parsing import (
 )
 from .pruning import ArchivedTask
 from .runtime import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHandle
-from .xmlsafety import UnsafeXml
+from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 
 __all__ = [
-    "ArchivedTask", "DefinitionInvalid", "EngineError", "FileInfo", "ParsedDefinition", "Problem",
-    "ReadyTask", "SERVICE_OPERATIONS", "SourceFile", "SpecCache", "StepResult", "UnknownTask",
-    "UnsafeExpression", "UnsafeXml", "UserTaskInfo", "WorkflowHandle", "inspect_file",
-    "parse_definition", "register_operation",
+    "ArchivedTask", "DefinitionInvalid", "EngineError", "FileInfo", "MAX_DIAGRAM_BYTES",
+    "Message", "MessageError", "ParsedDefinition", "Problem", "ReadyTask", "SERVICE_OPERATIONS",
+    "SourceFile", "SpecCache", "StepResult", "UnknownTask", "UnsafeExpression", "UnsafeXml",
+    "UserTaskInfo", "WorkflowHandle", "inspect_file", "parse_definition", "register_operation",
 ]

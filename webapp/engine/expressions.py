@@ -17,6 +17,8 @@ from typing import Any
 
 from simpleeval import EvalWithCompoundTypes
 
+from .messages import MessageError
+
 MAX_EXPRESSION_LENGTH = 2_000
 MAX_SCRIPT_LINES = 200
 
@@ -58,7 +60,7 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
 )
 
 
-class UnsafeExpression(ValueError):
+class UnsafeExpression(MessageError):
     """An expression or script uses something outside Simpul's expression language."""
 
 
@@ -75,16 +77,17 @@ def _describe(node: ast.AST) -> str:
 def _check_node(node: ast.AST, data_names: bool = True) -> None:
     for child in ast.walk(node):
         if not isinstance(child, _ALLOWED_NODES):
-            raise UnsafeExpression(f"'{_describe(child)}' is not allowed")
+            raise UnsafeExpression("'%(what)s' is not allowed", what=_describe(child))
         if isinstance(child, ast.Name) and child.id.startswith("_"):
-            raise UnsafeExpression(f"the name '{child.id}' is not allowed")
+            raise UnsafeExpression("the name '%(name)s' is not allowed", name=child.id)
         if isinstance(child, ast.Attribute):
             raise_if_bad_attribute(child)
         if isinstance(child, ast.Call):
             func = child.func
             if isinstance(func, ast.Name):
                 if func.id not in SAFE_FUNCTIONS:
-                    raise UnsafeExpression(f"the function '{func.id}' is not allowed")
+                    raise UnsafeExpression("the function '%(name)s' is not allowed",
+                                           name=func.id)
             elif not (isinstance(func, ast.Attribute) and func.attr in SAFE_METHODS):
                 raise UnsafeExpression("only the allowed functions and methods may be called")
         if isinstance(child, ast.Constant) and isinstance(child.value, str | bytes):
@@ -100,7 +103,7 @@ def _check_node(node: ast.AST, data_names: bool = True) -> None:
 def raise_if_bad_attribute(node: ast.Attribute) -> None:
     """Attributes are only reachable as the allowed methods (``x.get(...)``)."""
     if node.attr.startswith("_") or node.attr not in SAFE_METHODS:
-        raise UnsafeExpression(f"the attribute '{node.attr}' is not allowed")
+        raise UnsafeExpression("the attribute '%(name)s' is not allowed", name=node.attr)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -113,7 +116,7 @@ def parse_expression(text: str) -> ast.Expression:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        raise UnsafeExpression(f"syntax error: {err.msg}") from None
+        raise UnsafeExpression("syntax error: %(reason)s", reason=err.msg) from None
     _check_node(tree)
     return tree
 
@@ -126,7 +129,8 @@ def parse_script(text: str) -> tuple[tuple[str, str | None, ast.Expression], ...
     try:
         module = ast.parse(text)
     except SyntaxError as err:
-        raise UnsafeExpression(f"syntax error on line {err.lineno}: {err.msg}") from None
+        raise UnsafeExpression("syntax error on line %(line)s: %(reason)s",
+                               line=err.lineno, reason=err.msg) from None
     if len(module.body) > MAX_SCRIPT_LINES:
         raise UnsafeExpression("the script has too many statements")
     steps: list[tuple[str, str | None, ast.Expression]] = []
@@ -139,19 +143,20 @@ def parse_script(text: str) -> tuple[tuple[str, str | None, ast.Expression], ...
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             target, op, value = stmt.target.id, type(stmt.op).__name__, stmt.value
             if not isinstance(stmt.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
-                raise UnsafeExpression(f"line {line}: this operator is not allowed")
+                raise UnsafeExpression("line %(line)s: this operator is not allowed", line=line)
         else:
             raise UnsafeExpression(
-                f"line {line}: only assignments 'name = expression' are allowed, "
-                f"not '{_describe(stmt)}'"
-            )
+                "line %(line)s: only assignments 'name = expression' are allowed, not '%(what)s'",
+                line=line, what=_describe(stmt))
         if target.startswith("_") or target in SAFE_FUNCTIONS or target in SAFE_CONSTANTS:
-            raise UnsafeExpression(f"line {line}: the name '{target}' cannot be assigned")
+            raise UnsafeExpression("line %(line)s: the name '%(name)s' cannot be assigned",
+                                   line=line, name=target)
         expression = ast.Expression(body=value)
         try:
             _check_node(expression)
         except UnsafeExpression as err:
-            raise UnsafeExpression(f"line {line}: {err}") from None
+            raise UnsafeExpression("line %(line)s: %(reason)s", line=line,
+                                   reason=err.message) from None
         steps.append((target, op, expression))
     return tuple(steps)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from SpiffWorkflow.spiff.specs.defaults import (  # type: ignore[import-untyped]
 
 from . import expressions
 from .environment import SERVICE_OPERATIONS
+from .messages import Message
 from .xmlsafety import UnsafeXml, parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -36,16 +37,26 @@ DMN_NAMESPACES = (
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a diagram, named by the element it concerns."""
+    """One thing wrong with a diagram, named by the element it concerns.
+
+    ``message`` is a Message (a translatable template) or, for the engine library's own
+    wording, plain English text.
+    """
 
     element_id: str
-    message: str
+    message: Message | str
     element_name: str = ""
     file: str = ""
 
+    def text(self, gettext: Callable[[str], str] = lambda text: text) -> str:
+        """The problem's message alone, in the reader's language."""
+        if isinstance(self.message, Message):
+            return self.message.translate(gettext)
+        return self.message
+
     def __str__(self) -> str:
         where = f"{self.element_name} ({self.element_id})" if self.element_name else self.element_id
-        return f"{where}: {self.message}" if where else self.message
+        return f"{where}: {self.text()}" if where else self.text()
 
 
 class DefinitionInvalid(ValueError):
@@ -103,7 +114,7 @@ def inspect_file(source: SourceFile) -> FileInfo:
     try:
         root = parse_xml(source.xml)
     except UnsafeXml as err:
-        raise DefinitionInvalid([Problem("", str(err), file=source.filename)]) from None
+        raise DefinitionInvalid([Problem("", err.message, file=source.filename)]) from None
     namespace = etree.QName(root).namespace or ""
     if namespace == BPMN_NS:
         processes = root.findall(f"{{{BPMN_NS}}}process")
@@ -120,7 +131,8 @@ def inspect_file(source: SourceFile) -> FileInfo:
             "dmn", tuple(d.get("id", "") for d in decisions), root.get("name", "") or ""
         )
     raise DefinitionInvalid(
-        [Problem("", "the file is neither a BPMN nor a DMN diagram", file=source.filename)]
+        [Problem("", Message("the file is neither a BPMN nor a DMN diagram"),
+                 file=source.filename)]
     )
 
 
@@ -143,7 +155,8 @@ def parse_definition(
     if process_id is None:
         ids = inspect_file(main).ids
         if not ids:
-            raise DefinitionInvalid([Problem("", "no executable process", file=main.filename)])
+            raise DefinitionInvalid([Problem("", Message("the diagram has no executable process"),
+                                             file=main.filename)])
         process_id = ids[0]
     try:
         spec = parser.get_spec(process_id)
@@ -157,7 +170,8 @@ def parse_definition(
     lanes = frozenset(_lane_names(main_root))
     if groups is not None:
         for lane in sorted(lanes - set(groups)):
-            problems.append(Problem("", f"lane '{lane}' has no group of the same name"))
+            problems.append(Problem("", Message("lane '%(lane)s' has no group of the same name",
+                                                lane=lane)))
     definition = ParsedDefinition(process_id, spec.description or process_id, spec,
                                   subprocess_specs, lanes=lanes)
     for task_spec in _all_task_specs(definition):
@@ -176,7 +190,7 @@ def _load(parser: Any, source: SourceFile, problems: list[Problem]) -> Any:
             parser.add_dmn_xml(root, filename=source.filename)
         return root
     except UnsafeXml as err:
-        problems.append(Problem("", str(err), file=source.filename))
+        problems.append(Problem("", err.message, file=source.filename))
     except ValidationException as err:
         problems.append(_problem_from(err, source.filename))
     except (SpiffWorkflowException, etree.LxmlError) as err:
@@ -198,15 +212,25 @@ def _lane_names(root: Any) -> Iterator[str]:
 
 
 def _check_flows(root: Any, filename: str) -> list[Problem]:
+    """Dangling flows, and every flow condition inside the safe expression language."""
     problems = []
     for process in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess"):
         ids = {el.get("id") for el in process.iter() if el.get("id")}
         for flow in process.findall(f"{{{BPMN_NS}}}sequenceFlow"):
             for end in ("sourceRef", "targetRef"):
                 if flow.get(end) not in ids:
-                    problems.append(Problem(flow.get("id", ""),
-                                            f"the flow's {end} does not point to an element",
-                                            flow.get("name", ""), filename))
+                    problems.append(Problem(flow.get("id", ""), Message(
+                        "the flow's %(end)s does not point to an element", end=end),
+                        flow.get("name", ""), filename))
+            condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+            text = (condition.text or "").strip() if condition is not None else ""
+            if text:
+                try:
+                    expressions.parse_expression(text)
+                except expressions.UnsafeExpression as err:
+                    problems.append(Problem(flow.get("id", ""), Message(
+                        "expression '%(text)s' refused: %(reason)s", text=_short(text),
+                        reason=err.message), flow.get("name", ""), filename))
     return problems
 
 
@@ -223,33 +247,34 @@ def _check_task_spec(
     element_id = getattr(task_spec, "bpmn_id", None) or task_spec.name
     element_name = getattr(task_spec, "bpmn_name", None) or ""
 
-    def refuse(kind: str, text: str, err: Exception) -> None:
-        problems.append(Problem(element_id, f"{kind} '{_short(text)}' refused: {err}",
-                                element_name))
-
     for text in _expressions_of(task_spec):
         try:
             expressions.parse_expression(text)
         except expressions.UnsafeExpression as err:
-            refuse("expression", text, err)
+            problems.append(Problem(element_id, Message(
+                "expression '%(text)s' refused: %(reason)s", text=_short(text),
+                reason=err.message), element_name))
     for text in _scripts_of(task_spec):
         try:
             expressions.parse_script(text)
         except expressions.UnsafeExpression as err:
-            refuse("script", text, err)
+            problems.append(Problem(element_id, Message(
+                "script '%(text)s' refused: %(reason)s", text=_short(text),
+                reason=err.message), element_name))
     if isinstance(task_spec, BusinessRuleTask):
         problems.extend(_check_decision(task_spec, element_id, element_name))
     if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in SERVICE_OPERATIONS:
-        problems.append(Problem(element_id, f"service operation '{task_spec.operation_name}' "
-                                "is not registered", element_name))
+        problems.append(Problem(element_id, Message(
+            "service operation '%(name)s' is not registered", name=task_spec.operation_name),
+            element_name))
     if isinstance(task_spec, UserTask):
         info = _user_task_info(task_spec)
         definition.user_tasks[info.bpmn_id] = info
         if form_keys is not None and info.form_key not in form_keys:
-            problems.append(Problem(element_id, f"form '{info.form_key or ''}' is not registered",
-                                    element_name))
+            problems.append(Problem(element_id, Message(
+                "form '%(key)s' is not registered", key=info.form_key or ""), element_name))
         if info.lane is None and definition.lanes:
-            problems.append(Problem(element_id, "the user task is outside every lane",
+            problems.append(Problem(element_id, Message("the user task is outside every lane"),
                                     element_name))
     return problems
 
@@ -266,9 +291,7 @@ def _user_task_info(task_spec: Any) -> UserTaskInfo:
 
 
 def _expressions_of(task_spec: Any) -> Iterator[str]:
-    for condition, _name in getattr(task_spec, "cond_task_specs", []) or []:
-        if condition is not None and getattr(condition, "args", None):
-            yield condition.args[0]
+    # Conditions of sequence flows are checked on the XML, to name the flow (_check_flows).
     for attr in ("cardinality", "condition", "completion_condition"):
         value = getattr(task_spec, attr, None)
         if isinstance(value, str) and value.strip():
@@ -295,23 +318,24 @@ def _check_decision(task_spec: Any, element_id: str, element_name: str) -> list[
             try:
                 expressions.parse_expression(column.expression)
             except expressions.UnsafeExpression as err:
-                problems.append(Problem(table.id, f"input '{_short(column.expression)}': {err}",
-                                        table.name or element_name))
+                problems.append(Problem(table.id, Message(
+                    "input '%(text)s': %(reason)s", text=_short(column.expression),
+                    reason=err.message), table.name or element_name))
     for rule in table.rules:
         for entry in rule.inputEntries:
             for cell in entry.lhs:
                 if cell is not None and not _cell_is_safe(cell):
-                    problems.append(Problem(rule.id, f"rule {rule.row_number}: input cell "
-                                            f"'{_short(cell)}' is outside the safe language",
-                                            table.name or element_name))
+                    problems.append(Problem(rule.id, Message(
+                        "rule %(row)s: input cell '%(text)s' is outside the safe language",
+                        row=rule.row_number, text=_short(cell)), table.name or element_name))
         for out in rule.outputEntries:
             if out.text:
                 try:
                     expressions.parse_expression(out.text)
                 except expressions.UnsafeExpression as err:
-                    problems.append(Problem(rule.id, f"rule {rule.row_number}: output "
-                                            f"'{_short(out.text)}': {err}",
-                                            table.name or element_name))
+                    problems.append(Problem(rule.id, Message(
+                        "rule %(row)s: output '%(text)s': %(reason)s", row=rule.row_number,
+                        text=_short(out.text), reason=err.message), table.name or element_name))
     return problems
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from lxml import etree
 
+from .messages import MessageError
+
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
 
 
-class UnsafeXml(ValueError):
+class UnsafeXml(MessageError):
     """The file is not acceptable XML for a diagram."""
 
 
@@ -26,14 +28,14 @@ def parse_xml(data: bytes | str, limit: int = MAX_DIAGRAM_BYTES) -> etree._Eleme
     """Parse diagram XML, refusing a DOCTYPE, entities and oversize files."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > limit:
-        raise UnsafeXml(f"the file is larger than {limit // 1024} KB")
+        raise UnsafeXml("the file is larger than %(limit)s KB", limit=limit // 1024)
     head = raw[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in raw.lower():
         raise UnsafeXml("a DOCTYPE or entity declaration is not allowed")
     try:
         root = etree.fromstring(raw, parser=_parser())
     except etree.XMLSyntaxError as err:
-        raise UnsafeXml(f"the file is not well-formed XML: {err}") from None
+        raise UnsafeXml("the file is not well-formed XML: %(reason)s", reason=str(err)) from None
     if root.getroottree().docinfo.doctype:
         raise UnsafeXml("a DOCTYPE is not allowed")
     return root

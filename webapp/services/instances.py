@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from .. import engine
 from ..db import begin_write, utcnow
 from ..models import Event, HumanTask, Instance, Region, User
-from .definitions import latest_version, parsed_definition
+from .definitions import current_version, parsed_definition
 from .errors import Forbidden, InvalidInput, NotFound, StepFailed
 from .runtime import HANDLES, InstanceRef, Journal, read_workflow, sync_tasks
 from .scope import in_region, instance_visible
@@ -22,7 +22,7 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
                    region_code: str | None) -> Instance:
     """Start a program on the newest version of its process, in a region the user covers."""
     begin_write(session)
-    version = latest_version(session, process_key)
+    version = current_version(session, process_key)
     if version is None or version.kind != "bpmn":
         raise NotFound(_l("This process is not deployed."))
     if region_code and session.get(Region, region_code) is None:

@@ -39,9 +39,9 @@ ACTIONS = {
 
 
 def register_views(app: Flask) -> None:
-    from . import auth, inbox, instances, tasks
+    from . import admin, auth, inbox, instances, tasks
 
-    for module in (auth, inbox, tasks, instances):
+    for module in (auth, inbox, tasks, instances, admin):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in first.")

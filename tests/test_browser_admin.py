@@ -1,0 +1,89 @@
+"""An admin edits program_cycle in the browser; new programs run the new version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+
+from tests.browser import screenshot
+from tests.program_data import data_for
+from tests.test_browser import sign_in, submit
+from webapp.models import User
+from webapp.services import instances, tasks
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
+        browser: Any, live_server: str, session: Session, people: dict[str, User]) -> None:
+    base = live_server
+    earlier = instances.start_instance(session, people["koordinator"], "program_cycle",
+                                       "Program lama", "35.07.01")
+    admin = sign_in(browser, base, "admin")
+    admin.click("nav >> text=Proses")
+    expect(admin.locator("h1")).to_have_text("Proses")
+    admin.locator("#definitions tr[data-key=program_cycle]").get_by_text("Sunting").click()
+    expect(admin.locator("#editor.editor-ready")).to_be_visible(timeout=20_000)
+
+    # an unsafe condition on the "returned" flow: listed, and highlighted on the canvas
+    admin.locator('[data-element-id="flow_plan_returned_label"]').click()
+    condition = admin.locator("#sp-condition")
+    expect(condition).to_have_value('decision == "return"')
+    condition.fill("__import__('os').system('id')")
+    condition.blur()
+    admin.click("#editor-check")
+    problems = admin.locator("#editor-problems")
+    expect(problems).to_be_visible()
+    expect(problems).to_contain_text("__import__")
+    expect(problems).to_contain_text("ditolak")
+    expect(admin.locator('[data-element-id="flow_plan_returned"].simpul-problem').first
+           ).to_be_attached()
+    screenshot(admin, "editor-problem")
+    problems.locator("a").first.click()  # a problem's link selects its element
+    condition.fill('decision == "return"')
+    condition.blur()
+    admin.click("#editor-check")
+    expect(admin.locator("#editor-status")).to_have_text("Tidak ada masalah.")
+    expect(problems).to_be_hidden()
+
+    # rename the plan step in the properties panel, keep its form, deploy with a comment
+    admin.locator('[data-element-id="program_plan"]').click()
+    expect(admin.locator("#sp-form")).to_have_value("program_plan")
+    general = admin.locator("#properties-panel [data-group-id=group-general]")
+    general.locator(".bio-properties-panel-group-header").click()
+    name = admin.locator("#bio-properties-panel-name")
+    name.fill("Rencana Kerja Program")
+    admin.wait_for_timeout(400)  # the panel commits after a short pause
+    admin.click("#editor-deploy")
+    admin.fill("#deploy-comment", "Nama langkah perencanaan diperjelas")
+    admin.click("#deploy-confirm")
+    expect(admin.locator(".flash-success")).to_contain_text("program_cycle v2")
+    current = admin.locator("#versions tr.current-version")
+    expect(current).to_contain_text("v2")
+    expect(current).to_contain_text("Nama langkah perencanaan diperjelas")
+    screenshot(admin, "versions-after-deploy")
+
+    coordinator = sign_in(browser, base, "koordinator")
+    coordinator.goto(f"{base}/programs/new")
+    coordinator.fill("[name=title]", "BPNT Sembako Pagak 2027")
+    coordinator.select_option("[name=region]", "35.07.02")
+    coordinator.click("#start-form button[type=submit]")
+    expect(coordinator.locator("h1")).to_have_text("Asesmen Kebutuhan")
+    for field, value in {"assessment_date": "2026-11-02", "villages": "Pagak",
+                         "households_total": "300", "hh_in_need": "120", "hh_elderly": "20",
+                         "hh_disability": "5", "hh_children_out_of_school": "8",
+                         "hh_food_insecure": "40"}.items():
+        coordinator.fill(f"[name={field}]", value)
+    submit(coordinator)
+    expect(coordinator.locator("h1")).to_have_text("Rencana Kerja Program")
+
+    # the program started before the deploy stays on version 1
+    (assessment,) = instances.open_tasks(session, earlier)
+    tasks.complete_task(session, people["koordinator"], assessment.id,
+                        data_for("needs_assessment"))
+    (plan,) = instances.open_tasks(session, earlier)
+    assert plan.name == "Perencanaan Program"
+    assert earlier.definition_version.version == 1

@@ -1,0 +1,341 @@
+/* The diagram editor: bpmn-js (with its properties panel and a Simpul panel for forms,
+   conditions, scripts and decisions) or dmn-js; check and deploy through the server, which
+   validates everything again and lists every problem per element. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("editor");
+  if (!root) { return; }
+
+  // The spiffworkflow extension elements SpiffWorkflow reads. Declaring them lets the editor
+  // change them; every element SpiffWorkflow knows is declared so none is lost on save.
+  function bodyType(name) {
+    return { name: name, superClass: ["Element"], properties: [
+      { name: "value", type: "String", isBody: true }] };
+  }
+  var SPIFF = {
+    name: "SpiffWorkflow", prefix: "spiffworkflow",
+    uri: "http://spiffworkflow.org/bpmn/schema/1.0/core",
+    xml: { tagAlias: "lowerCase" }, associations: [],
+    types: [
+      { name: "Properties", superClass: ["Element"], properties: [
+        { name: "properties", type: "Property", isMany: true }] },
+      { name: "Property", superClass: ["Element"], properties: [
+        { name: "name", type: "String", isAttr: true },
+        { name: "value", type: "String", isAttr: true }] },
+      { name: "ServiceTaskOperator", superClass: ["Element"], properties: [
+        { name: "id", type: "String", isAttr: true },
+        { name: "resultVariable", type: "String", isAttr: true },
+        { name: "parameterList", type: "Parameters" },
+        { name: "retry", type: "Retry" }] },
+      { name: "Parameters", superClass: ["Element"], properties: [
+        { name: "parameters", type: "Parameter", isMany: true }] },
+      { name: "Parameter", superClass: ["Element"], properties: [
+        { name: "id", type: "String", isAttr: true },
+        { name: "type", type: "String", isAttr: true },
+        { name: "value", type: "String", isAttr: true }] },
+      { name: "Retry", superClass: ["Element"], properties: [
+        { name: "retries", type: "String", isAttr: true },
+        { name: "backoff_base", type: "String", isAttr: true }] },
+      { name: "TaskMetadataValues", superClass: ["Element"], properties: [
+        { name: "values", type: "TaskMetadataValue", isMany: true }] },
+      { name: "TaskMetadataValue", superClass: ["Element"], properties: [
+        { name: "name", type: "String", isAttr: true },
+        { name: "value", type: "String", isAttr: true }] },
+      { name: "UnitTests", superClass: ["Element"], properties: [
+        { name: "unitTests", type: "UnitTest", isMany: true }] },
+      { name: "UnitTest", superClass: ["Element"], properties: [
+        { name: "id", type: "String", isAttr: true },
+        { name: "inputJson", type: "InputJson" },
+        { name: "expectedOutputJson", type: "ExpectedOutputJson" }] },
+      bodyType("InputJson"), bodyType("ExpectedOutputJson"),
+      bodyType("CalledDecisionId"), bodyType("PreScript"), bodyType("PostScript"),
+      bodyType("InstructionsForEndUser"), bodyType("MessageVariable"),
+      bodyType("MessagePayload"), bodyType("ProcessVariableCorrelationKey"),
+      bodyType("SignalButtonLabel"), bodyType("AllowGuest"), bodyType("GuestConfirmation"),
+      bodyType("IsManualTask"), bodyType("VariableName")
+    ]
+  };
+
+  var texts = {};
+  document.getElementById("editor-texts").content.querySelectorAll("[data-key]")
+    .forEach(function (el) { texts[el.dataset.key] = el.textContent; });
+  var kind = root.dataset.kind;
+  var statusBox = document.getElementById("editor-status");
+  var problemsBox = document.getElementById("editor-problems");
+  var dirty = false;
+  var marked = [];
+  var modeler;
+
+  function status(text, tone) {
+    statusBox.textContent = text || "";
+    statusBox.className = "editor-status" + (tone ? " editor-status-" + tone : "");
+  }
+
+  if (kind === "bpmn") {
+    var panel = window.BpmnJSPropertiesPanel;
+    modeler = new window.BpmnJS({
+      container: "#editor-canvas",
+      propertiesPanel: { parent: "#properties-panel" },
+      additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule],
+      moddleExtensions: { spiffworkflow: SPIFF }
+    });
+    modeler.on("commandStack.changed", function () { dirty = true; status(texts.unsaved); });
+  } else {
+    modeler = new window.DmnJS({ container: "#editor-canvas" });
+    modeler.on("views.changed", function () {
+      var viewer = modeler.getActiveViewer();
+      if (viewer && !viewer.__simpulWatched) {
+        viewer.__simpulWatched = true;
+        viewer.on("commandStack.changed", function () { dirty = true; status(texts.unsaved); });
+      }
+    });
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  fetch(root.dataset.source, { credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.text();
+    })
+    .then(function (xml) { return modeler.importXML(xml); })
+    .then(function () {
+      var loading = root.querySelector(".diagram-loading");
+      if (loading) { loading.remove(); }
+      if (kind === "bpmn") {
+        modeler.get("canvas").zoom("fit-viewport");
+        setupSimpulPanel();
+      } else {
+        var table = modeler.getViews().filter(function (v) { return v.type === "decisionTable"; })[0];
+        if (table) { modeler.open(table); }
+      }
+      root.classList.add("editor-ready");
+    })
+    .catch(function () { status(texts["load-failed"], "error"); });
+
+  /* ---- problems ---- */
+
+  function clearProblems() {
+    if (kind === "bpmn") {
+      var canvas = modeler.get("canvas");
+      marked.forEach(function (id) { canvas.removeMarker(id, "simpul-problem"); });
+    }
+    marked = [];
+    problemsBox.hidden = true;
+    problemsBox.querySelector("ul").replaceChildren();
+  }
+
+  function showProblems(problems, message) {
+    clearProblems();
+    var list = problemsBox.querySelector("ul");
+    var registry = kind === "bpmn" ? modeler.get("elementRegistry") : null;
+    if (message && !problems.length) {
+      var only = document.createElement("li");
+      only.textContent = message;
+      list.appendChild(only);
+    }
+    problems.forEach(function (problem) {
+      var item = document.createElement("li");
+      var element = registry && problem.element_id ? registry.get(problem.element_id) : null;
+      if (problem.where) {
+        var where = document.createElement(element ? "a" : "strong");
+        where.textContent = problem.where;
+        if (element) {
+          where.href = "#";
+          where.addEventListener("click", function (event) {
+            event.preventDefault();
+            modeler.get("selection").select(element);
+            modeler.get("canvas").scrollToElement(element);
+          });
+        }
+        item.appendChild(where);
+        item.appendChild(document.createTextNode(": "));
+      }
+      item.appendChild(document.createTextNode(problem.message));
+      item.dataset.elementId = problem.element_id || "";
+      list.appendChild(item);
+      if (element && marked.indexOf(element.id) < 0) {
+        modeler.get("canvas").addMarker(element.id, "simpul-problem");
+        marked.push(element.id);
+      }
+    });
+    problemsBox.hidden = false;
+  }
+
+  /* ---- talking to the server ---- */
+
+  function post(url, fields) {
+    return modeler.saveXML({ format: true }).then(function (result) {
+      var body = new FormData();
+      body.append("csrf_token", root.dataset.csrf);
+      body.append("xml", result.xml);
+      body.append("filename", root.dataset.filename);
+      Object.keys(fields || {}).forEach(function (k) { body.append(k, fields[k]); });
+      return fetch(url, { method: "POST", body: body, credentials: "same-origin",
+                          headers: { "X-CSRFToken": root.dataset.csrf } });
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    });
+  }
+
+  document.getElementById("editor-check").addEventListener("click", function () {
+    status(texts.checking);
+    post(root.dataset.checkUrl).then(function (answer) {
+      if (answer.ok) { clearProblems(); status(texts.ok, "ok"); return; }
+      status("");
+      showProblems(answer.data.problems || [], answer.data.message);
+    }).catch(function () { status(texts.failed, "error"); });
+  });
+
+  var dialog = document.getElementById("deploy-dialog");
+  var comment = document.getElementById("deploy-comment");
+  document.getElementById("editor-deploy").addEventListener("click", function () {
+    dialog.showModal();
+    comment.focus();
+  });
+  document.getElementById("deploy-cancel").addEventListener("click", function () {
+    dialog.close();
+  });
+  document.getElementById("deploy-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!comment.value.trim()) { comment.setAttribute("aria-invalid", "true"); return; }
+    dialog.close();
+    status(texts.deploying);
+    post(root.dataset.deployUrl, { comment: comment.value.trim() }).then(function (answer) {
+      if (answer.ok && answer.data.redirect) {
+        dirty = false;
+        window.location.assign(answer.data.redirect);
+        return;
+      }
+      if (answer.ok) { clearProblems(); status(answer.data.message, "ok"); return; }
+      status(answer.data.message || "", "error");
+      showProblems(answer.data.problems || [], answer.data.message);
+    }).catch(function () { status(texts.failed, "error"); });
+  });
+
+  /* ---- the Simpul panel: form, phase, condition, script, decision ---- */
+
+  function setupSimpulPanel() {
+    var box = document.getElementById("simpul-panel");
+    var title = document.getElementById("simpul-panel-title");
+    var moddle = modeler.get("moddle");
+    var modeling = modeler.get("modeling");
+    var current = null;
+    var fields = {
+      form: document.getElementById("sp-form"),
+      phase: document.getElementById("sp-phase"),
+      condition: document.getElementById("sp-condition"),
+      script: document.getElementById("sp-script"),
+      decision: document.getElementById("sp-decision")
+    };
+
+    function extensions(bo) {
+      return bo.extensionElements ? bo.extensionElements.get("values") : [];
+    }
+    function properties(bo) {
+      var found = extensions(bo).filter(function (v) { return v.$type === "spiffworkflow:Properties"; })[0];
+      var map = {};
+      if (found) { found.get("properties").forEach(function (p) { map[p.name] = p.value; }); }
+      return { element: found, map: map };
+    }
+    function replaceExtension(element, type, replacement) {
+      var bo = element.businessObject;
+      var others = extensions(bo).filter(function (v) { return v.$type !== type; });
+      var values = replacement ? others.concat([replacement]) : others;
+      var ext = moddle.create("bpmn:ExtensionElements", { values: values });
+      values.forEach(function (v) { v.$parent = ext; });
+      modeling.updateProperties(element, { extensionElements: values.length ? ext : undefined });
+    }
+    function setProperty(element, name, value) {
+      var map = properties(element.businessObject).map;
+      if (value) { map[name] = value; } else { delete map[name]; }
+      var names = Object.keys(map);
+      var props = null;
+      if (names.length) {
+        props = moddle.create("spiffworkflow:Properties", { properties: names.map(function (n) {
+          return moddle.create("spiffworkflow:Property", { name: n, value: map[n] });
+        }) });
+        props.get("properties").forEach(function (p) { p.$parent = props; });
+      }
+      replaceExtension(element, "spiffworkflow:Properties", props);
+    }
+
+    function section(name, visible) {
+      box.querySelector('[data-for="' + name + '"]').hidden = !visible;
+    }
+
+    function show(element) {
+      if (element && element.labelTarget) { element = element.labelTarget; }
+      current = element;
+      if (!element) { box.hidden = true; return; }
+      var bo = element.businessObject;
+      var type = element.type;
+      var fromGateway = type === "bpmn:SequenceFlow" && bo.sourceRef &&
+        /Gateway$/.test(bo.sourceRef.$type);
+      var known = ["bpmn:UserTask", "bpmn:ScriptTask", "bpmn:BusinessRuleTask"].indexOf(type) >= 0;
+      if (!known && !fromGateway) { box.hidden = true; return; }
+      box.hidden = false;
+      title.textContent = bo.name || bo.id;
+      section("userTask", type === "bpmn:UserTask");
+      section("condition", fromGateway);
+      section("script", type === "bpmn:ScriptTask");
+      section("decision", type === "bpmn:BusinessRuleTask");
+      if (type === "bpmn:UserTask") {
+        var map = properties(bo).map;
+        var formKey = map.formKey || "";
+        if (formKey && !fields.form.querySelector('option[value="' + CSS.escape(formKey) + '"]')) {
+          var option = document.createElement("option");
+          option.value = formKey;
+          option.textContent = formKey;
+          fields.form.appendChild(option);
+        }
+        fields.form.value = formKey;
+        fields.phase.value = map.phase || "";
+      }
+      if (fromGateway) {
+        fields.condition.value = bo.conditionExpression ? (bo.conditionExpression.body || "") : "";
+      }
+      if (type === "bpmn:ScriptTask") { fields.script.value = bo.script || ""; }
+      if (type === "bpmn:BusinessRuleTask") {
+        var decision = extensions(bo).filter(function (v) {
+          return v.$type === "spiffworkflow:CalledDecisionId";
+        })[0];
+        fields.decision.value = decision ? (decision.value || "") : "";
+      }
+    }
+
+    modeler.on("selection.changed", function (event) {
+      show(event.newSelection.length === 1 ? event.newSelection[0] : null);
+    });
+    modeler.on("element.changed", function (event) {
+      if (current && event.element === current && document.activeElement &&
+          !box.contains(document.activeElement)) { show(current); }
+    });
+
+    fields.form.addEventListener("change", function () {
+      if (current) { setProperty(current, "formKey", fields.form.value); }
+    });
+    fields.phase.addEventListener("change", function () {
+      if (current) { setProperty(current, "phase", fields.phase.value); }
+    });
+    fields.condition.addEventListener("change", function () {
+      if (!current) { return; }
+      var text = fields.condition.value.trim();
+      modeling.updateProperties(current, { conditionExpression: text
+        ? moddle.create("bpmn:FormalExpression", { body: text }) : undefined });
+    });
+    fields.script.addEventListener("change", function () {
+      if (!current) { return; }
+      modeling.updateProperties(current, { scriptFormat: "python", script: fields.script.value });
+    });
+    fields.decision.addEventListener("change", function () {
+      if (!current) { return; }
+      var text = fields.decision.value.trim();
+      replaceExtension(current, "spiffworkflow:CalledDecisionId", text
+        ? moddle.create("spiffworkflow:CalledDecisionId", { value: text }) : null);
+    });
+  }
+})();

@@ -1,0 +1,226 @@
+"""The admin area: process diagrams (edit, check, deploy, versions, rollback)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from forms import FORMS
+
+from .. import engine
+from ..extensions import db
+from ..services import definitions
+from ..services.errors import InvalidInput, ServiceError
+from .rendering import render
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+MAX_UPLOAD_FILES = 10
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only administrators; everyone else gets 403."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+class UploadForm(FlaskForm):  # type: ignore[misc]
+    files = FileField(_l("BPMN or DMN files"), validators=[FileRequired()],
+                      render_kw={"multiple": True, "accept": ".bpmn,.dmn,.xml"})
+    comment = StringField(_l("What changed"), validators=[DataRequired(), Length(max=500)],
+                          description=_l("Shown in the version list, for example: "
+                                         "“Added partner confirmation”."))
+
+
+class DeployForm(FlaskForm):  # type: ignore[misc]
+    xml = TextAreaField(validators=[DataRequired()])
+    comment = StringField(_l("What changed"), validators=[Length(max=500)])
+    filename = StringField(validators=[Length(max=200)])
+
+
+def _problems_json(problems: list[engine.Problem]) -> list[dict[str, str]]:
+    return [{"element_id": p.element_id, "element_name": p.element_name, "file": p.file,
+             "where": definitions.where(p), "message": definitions.problem_text(p)}
+            for p in problems]
+
+
+@bp.get("/")
+@admin_required
+def index() -> Any:
+    return redirect(url_for("admin.processes"))
+
+
+@bp.get("/processes")
+@admin_required
+def processes() -> Any:
+    """Every process and decision table, with its current version."""
+    return render("admin/processes.html", "content",
+                  items=definitions.list_definitions(db()), upload=UploadForm())
+
+
+@bp.get("/processes/<key>")
+@admin_required
+def versions(key: str) -> Any:
+    """The versions of one definition."""
+    try:
+        rows = definitions.list_versions(db(), key)
+    except ServiceError as err:
+        abort(err.status)
+    current = definitions.current_version(db(), key)
+    return render("admin/versions.html", "content", key=key, rows=rows, current=current,
+                  name=(current or rows[0][0]).name)
+
+
+@bp.get("/processes/<key>/v<int:number>.<kind>")
+@admin_required
+def download(key: str, number: int, kind: str) -> Any:
+    """One version's XML, as a file (also what the editor loads)."""
+    try:
+        version = definitions.get_version(db(), key, number)
+    except ServiceError as err:
+        abort(err.status)
+    if kind != version.kind:
+        abort(404)
+    response = Response(version.xml, mimetype="application/xml")
+    if request.args.get("download"):
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{key}-v{number}.{kind}")
+        response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    return response
+
+
+@bp.post("/processes/<key>/v<int:number>/make-current")
+@admin_required
+def make_current(key: str, number: int) -> Any:
+    """Rollback: new programs start on this version; running ones keep theirs."""
+    try:
+        definitions.make_current(db(), current_user, key, number)
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "error")
+    else:
+        flash(_l("New programs now start on version %(number)s.", number=number), "success")
+    return redirect(url_for("admin.versions", key=key), 303)
+
+
+@bp.get("/processes/<key>/edit")
+@admin_required
+def edit(key: str) -> Any:
+    """The diagram editor on a version (the current one unless ?version=N)."""
+    try:
+        if request.args.get("version"):
+            version = definitions.get_version(db(), key, int(request.args["version"]))
+        else:
+            found = definitions.current_version(db(), key)
+            if found is None:
+                abort(404)
+            version = found
+    except (ServiceError, ValueError):
+        abort(404)
+    return render("admin/editor.html", "content", version=version, key=key, kind=version.kind,
+                  source=url_for("admin.download", key=key, number=version.version,
+                                 kind=version.kind),
+                  deploy=DeployForm(), form_keys=sorted(FORMS))
+
+
+@bp.get("/processes/new")
+@admin_required
+def new() -> Any:
+    """The editor on an empty diagram (kind=bpmn or dmn)."""
+    kind = "dmn" if request.args.get("kind") == "dmn" else "bpmn"
+    return render("admin/editor.html", "content", version=None, key=None, kind=kind,
+                  source=url_for("static", filename=f"diagrams/empty.{kind}"),
+                  deploy=DeployForm(), form_keys=sorted(FORMS))
+
+
+def _posted_source(form: DeployForm) -> engine.SourceFile:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", form.filename.data or "diagram.bpmn")[:200]
+    return engine.SourceFile(name, (form.xml.data or "").encode("utf-8"))
+
+
+@bp.post("/processes/check")
+@admin_required
+def check() -> Any:
+    """Every problem of the diagram in the editor, nothing stored (JSON for the editor)."""
+    form = DeployForm()
+    if not form.validate_on_submit():
+        return jsonify(problems=[{"element_id": "", "element_name": "", "file": "", "where": "",
+                                  "message": str(_l("The diagram is empty."))}]), 422
+    problems = definitions.check_definitions(db(), [_posted_source(form)],
+                                             request.args.get("key") or None)
+    return jsonify(problems=_problems_json(problems)), 200 if not problems else 422
+
+
+@bp.post("/processes/deploy")
+@admin_required
+def deploy() -> Any:
+    """Deploy the diagram in the editor as a new version (JSON for the editor)."""
+    form = DeployForm()
+    if not form.validate_on_submit():
+        return jsonify(problems=[], message=str(_l("The diagram is empty."))), 422
+    if not (form.comment.data or "").strip():
+        return jsonify(problems=[], message=str(_l("Say what changed, for the version list."))), 422
+    try:
+        done = definitions.deploy_definitions(
+            db(), [_posted_source(form)], current_user, comment=form.comment.data.strip(),
+            origin="editor", expected_key=request.args.get("key") or None)
+    except InvalidInput as err:
+        db().rollback()
+        return jsonify(problems=_problems_json(err.details.get("problems", [])),
+                       message=str(_l("The diagram was refused; nothing was changed."))), 422
+    except ServiceError as err:
+        db().rollback()
+        return jsonify(problems=[], message=str(err.message)), err.status
+    if not done.created:
+        return jsonify(message=str(_l("Nothing changed: this is the current version."))), 200
+    flash(_l("Deployed: %(what)s.", what=", ".join(done.labels)), "success")
+    return jsonify(redirect=url_for("admin.versions", key=done.created[0].key)), 200
+
+
+@bp.post("/processes/upload")
+@admin_required
+def upload() -> Any:
+    """Deploy uploaded .bpmn/.dmn files (e.g. drawn in Camunda Modeler) after validation."""
+    form = UploadForm()
+    problems: list[dict[str, str]] = []
+    if form.validate_on_submit():
+        uploaded = request.files.getlist(form.files.name)[:MAX_UPLOAD_FILES]
+        files = [engine.SourceFile(re.sub(r"[^A-Za-z0-9_.-]", "_", f.filename or "diagram")[:200],
+                                   f.read(engine.MAX_DIAGRAM_BYTES + 1)) for f in uploaded]
+        try:
+            done = definitions.deploy_definitions(db(), files, current_user,
+                                                  comment=form.comment.data.strip(),
+                                                  origin="upload")
+        except InvalidInput as err:
+            db().rollback()
+            problems = _problems_json(err.details.get("problems", []))
+            flash(_l("The upload was refused; nothing was changed."), "error")
+        except ServiceError as err:
+            db().rollback()
+            flash(err.message, "error")
+        else:
+            if done.created:
+                flash(_l("Deployed: %(what)s.", what=", ".join(done.labels)), "success")
+            else:
+                flash(_l("Nothing changed: these files are the current versions."), "info")
+            return redirect(url_for("admin.processes"), 303)
+    return render("admin/processes.html", "content", 422,
+                  items=definitions.list_definitions(db()), upload=form, problems=problems)
