@@ -15,10 +15,12 @@ from wtforms.fields import (
     DateField,
     DateTimeField,
     DecimalField,
+    FileField,
     FloatField,
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
 )
@@ -41,13 +43,19 @@ class TaskForm(FlaskForm):  # type: ignore[misc]
     prefill: ClassVar[bool] = True
 
     def to_task_data(self) -> dict[str, Any]:
-        """The form's own fields as JSON-safe task data (no CSRF token, no buttons)."""
+        """The form's own fields as JSON-safe task data (no CSRF token, buttons or files)."""
         data: dict[str, Any] = {}
         for name, field in self._fields.items():
-            if isinstance(field, _NOT_DATA) or name == "csrf_token":
+            if isinstance(field, (*_NOT_DATA, FileField)) or name == "csrf_token":
                 continue
             data[name] = _field_to_json(field)
         return data
+
+    def uploads(self) -> dict[str, Any]:
+        """The files submitted with the form (FileStorage by field name), to store apart."""
+        return {name: field.data for name, field in self._fields.items()
+                if isinstance(field, FileField) and field.data and
+                getattr(field.data, "filename", "")}
 
     @classmethod
     def initial_from_task_data(cls, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,6 +85,10 @@ def _field_to_json(field: Any) -> Any:
     value = field.data
     if isinstance(field, BooleanField):
         return bool(value)
+    if getattr(field, "yes_no", False):  # two radio buttons standing for True and False
+        return None if value in (None, "") else value == "true"
+    if isinstance(field, SelectMultipleField):
+        return [str(v) for v in value or []]
     if isinstance(field, StringField):  # also TextAreaField; an empty text is ""
         return "" if value is None else str(value)
     if value is None:
@@ -106,6 +118,12 @@ def json_safe(value: Any) -> Any:
 def _from_json(field_class: type[Any], value: Any) -> Any:
     if issubclass(field_class, BooleanField):
         return bool(value)
+    if getattr(field_class, "yes_no", False):
+        return "true" if value is True else "false" if value is False else None
+    if issubclass(field_class, SelectMultipleField):
+        return [str(v) for v in value] if isinstance(value, list) else []
+    if issubclass(field_class, FileField):
+        return None  # a stored file cannot be put back into a file input
     if issubclass(field_class, DateField):
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     if issubclass(field_class, DateTimeField):

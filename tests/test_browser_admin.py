@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
 from tests.browser import screenshot
@@ -15,6 +15,14 @@ from webapp.models import User
 from webapp.services import instances, tasks
 
 pytestmark = pytest.mark.browser
+
+
+def fill_assessment(page: Page, villages: str) -> None:
+    for field, value in {"assessment_date": "2026-11-02", "villages": villages,
+                         "households_total": "300", "hh_in_need": "120", "hh_elderly": "20",
+                         "hh_disability": "5", "hh_children_out_of_school": "8",
+                         "hh_food_insecure": "40"}.items():
+        page.fill(f"[name={field}]", value)
 
 
 def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
@@ -72,11 +80,7 @@ def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
     coordinator.select_option("[name=region]", "35.07.02")
     coordinator.click("#start-form button[type=submit]")
     expect(coordinator.locator("h1")).to_have_text("Asesmen Kebutuhan")
-    for field, value in {"assessment_date": "2026-11-02", "villages": "Pagak",
-                         "households_total": "300", "hh_in_need": "120", "hh_elderly": "20",
-                         "hh_disability": "5", "hh_children_out_of_school": "8",
-                         "hh_food_insecure": "40"}.items():
-        coordinator.fill(f"[name={field}]", value)
+    fill_assessment(coordinator, "Pagak")
     submit(coordinator)
     expect(coordinator.locator("h1")).to_have_text("Rencana Kerja Program")
 
@@ -87,3 +91,61 @@ def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
     (plan,) = instances.open_tasks(session, earlier)
     assert plan.name == "Perencanaan Program"
     assert earlier.definition_version.version == 1
+
+
+def test_admin_draws_a_step_with_its_own_fields_and_a_coordinator_fills_it(
+        browser: Any, live_server: str) -> None:
+    base = live_server
+    admin = sign_in(browser, base, "admin")
+    admin.goto(f"{base}/admin/processes/program_cycle/edit")
+    expect(admin.locator("#editor.editor-ready")).to_be_visible(timeout=20_000)
+    admin.evaluate("""() => { const canvas = window.simpulModeler.get('canvas');
+        canvas.zoom(1.2); canvas.scrollToElement(
+            window.simpulModeler.get('elementRegistry').get('flow_priority_decided')); }""")
+    flow = admin.locator('g.djs-connection[data-element-id="flow_priority_decided"]')
+    box = flow.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # a task from the palette, dropped on the flow between the priority and the plan
+    admin.locator(".djs-palette .entry.bpmn-icon-task").click()
+    admin.mouse.move(x - 10, y)
+    admin.mouse.move(x, y)
+    admin.mouse.click(x, y)
+    admin.keyboard.type("Konfirmasi Mitra")
+    admin.keyboard.press("Enter")
+    expect(admin.locator("g.djs-shape", has_text="Konfirmasi Mitra")).to_have_count(1)
+    admin.locator('.djs-context-pad .entry[data-action="replace"]').click()
+    admin.locator('.djs-popup [data-id="replace-with-user-task"]').click()
+    expect(admin.locator("#sp-form")).to_be_visible()
+    screenshot(admin, "editor-new-task")
+    admin.select_option("#sp-form", "__fields__")
+    card = admin.locator(".sp-field").first
+    card.locator(".sp-field-label").fill("Nama mitra")
+    card.locator(".sp-field-required").check()
+    admin.click("#sp-field-add")
+    second = admin.locator(".sp-field").nth(1)
+    second.locator(".sp-field-label").fill("Jenis mitra")
+    second.locator(".sp-field-type").select_option("choice")
+    second.locator(".sp-field-choices").fill("lsm = LSM\ndinas = Dinas")
+    second.locator(".sp-field-required").check()
+    screenshot(admin, "editor-own-fields")
+    admin.click("#editor-deploy")
+    admin.fill("#deploy-comment", "Langkah konfirmasi mitra")
+    admin.click("#deploy-confirm")
+    expect(admin.locator(".flash-success")).to_contain_text("program_cycle v2")
+
+    coordinator = sign_in(browser, base, "koordinator")
+    coordinator.goto(f"{base}/programs/new")
+    coordinator.fill("[name=title]", "PKH Donomulyo 2027")
+    coordinator.select_option("[name=region]", "35.07.01")
+    coordinator.click("#start-form button[type=submit]")
+    fill_assessment(coordinator, "Tulungrejo")
+    submit(coordinator)
+    expect(coordinator.locator("h1")).to_have_text("Konfirmasi Mitra")
+    submit(coordinator)  # nothing filled: both fields are required
+    expect(coordinator.locator("#task-form .field-error")).to_have_count(2)
+    coordinator.fill("[name=nama_mitra]", "Yayasan Peduli Malang")
+    coordinator.select_option("[name=jenis_mitra]", "lsm")
+    screenshot(coordinator, "own-fields-form")
+    submit(coordinator)
+    expect(coordinator.locator("h1")).to_have_text("Perencanaan Program")

@@ -28,4 +28,4 @@ RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
 PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
-MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # a form with a phone photo; diagrams are capped at 2 MB

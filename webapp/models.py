@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -195,3 +196,27 @@ class Event(Base):
                                                                  ondelete="SET NULL"))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Attachment(Base):
+    """A file uploaded with a step's form; the task data holds its id, name and size.
+
+    Kept in the database (both backends), so a backup of the database is a backup of the files.
+    Never served inline: downloads are attachments with a neutral content type.
+    """
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
+                                             index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id",
+                                                                 ondelete="SET NULL"))
+    field_name: Mapped[str] = mapped_column(String(60))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    instance: Mapped[Instance] = relationship()

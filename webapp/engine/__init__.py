@@ -9,22 +9,23 @@ from __future__ import annotations
 from .cache import SpecCache
 from .environment import SERVICE_OPERATIONS, register_operation
 from .expressions import UnsafeExpression
+from .fieldlists import FIELD_TYPES, FieldSpec
 from .messages import Message, MessageError
 from .parsing import (
-    DefinitionInvalid,
     FileInfo,
     ParsedDefinition,
-    Problem,
     SourceFile,
     UserTaskInfo,
     inspect_file,
     parse_definition,
 )
+from .problems import DefinitionInvalid, Problem
 from .pruning import ArchivedTask
 from .runtime import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHandle
 from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 
 __all__ = [
+    "FIELD_TYPES", "FieldSpec",
     "ArchivedTask", "DefinitionInvalid", "EngineError", "FileInfo", "MAX_DIAGRAM_BYTES",
     "Message", "MessageError", "ParsedDefinition", "Problem", "ReadyTask", "SERVICE_OPERATIONS",
     "SourceFile", "SpecCache", "StepResult", "UnknownTask", "UnsafeExpression", "UnsafeXml",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,9 @@ from SpiffWorkflow.spiff.specs.defaults import (  # type: ignore[import-untyped]
 
 from . import expressions
 from .environment import SERVICE_OPERATIONS
+from .fieldlists import FieldSpec, read_field_lists
 from .messages import Message
+from .problems import DefinitionInvalid, Problem
 from .xmlsafety import UnsafeXml, parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -33,38 +35,6 @@ DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/20180521/MODEL/",
     "https://www.omg.org/spec/DMN/20191111/MODEL/",
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a diagram, named by the element it concerns.
-
-    ``message`` is a Message (a translatable template) or, for the engine library's own
-    wording, plain English text.
-    """
-
-    element_id: str
-    message: Message | str
-    element_name: str = ""
-    file: str = ""
-
-    def text(self, gettext: Callable[[str], str] = lambda text: text) -> str:
-        """The problem's message alone, in the reader's language."""
-        if isinstance(self.message, Message):
-            return self.message.translate(gettext)
-        return self.message
-
-    def __str__(self) -> str:
-        where = f"{self.element_name} ({self.element_id})" if self.element_name else self.element_id
-        return f"{where}: {self.text()}" if where else self.text()
-
-
-class DefinitionInvalid(ValueError):
-    """A diagram was refused; ``problems`` lists every reason found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
 
 
 @dataclass(frozen=True)
@@ -95,6 +65,7 @@ class UserTaskInfo:
     lane: str | None
     form_key: str | None
     phase: str | None
+    fields: tuple[FieldSpec, ...] = ()  # the step's own form, when it has no form key
 
 
 @dataclass
@@ -147,11 +118,19 @@ def parse_definition(
     parser = SpiffBpmnParser(validator=VALIDATOR)
     problems: list[Problem] = []
     main_root = _load(parser, main, problems)
+    roots = [(main_root, main.filename)]
     for extra in supporting:
-        _load(parser, extra, problems)
+        roots.append((_load(parser, extra, problems), extra.filename))
     if main_root is None or problems:
         raise DefinitionInvalid(problems)
     problems.extend(_check_flows(main_root, main.filename))
+    field_lists: dict[str, tuple[FieldSpec, ...]] = {}
+    for root, filename in roots:
+        if root is not None and etree.QName(root).namespace == BPMN_NS:
+            found, field_problems = read_field_lists(root, filename)
+            field_lists.update(found)
+            if root is main_root:
+                problems.extend(field_problems)
     if process_id is None:
         ids = inspect_file(main).ids
         if not ids:
@@ -175,7 +154,7 @@ def parse_definition(
     definition = ParsedDefinition(process_id, spec.description or process_id, spec,
                                   subprocess_specs, lanes=lanes)
     for task_spec in _all_task_specs(definition):
-        problems.extend(_check_task_spec(task_spec, form_keys, definition))
+        problems.extend(_check_task_spec(task_spec, form_keys, definition, field_lists))
     if problems:
         raise DefinitionInvalid(problems)
     return definition
@@ -241,7 +220,8 @@ def _all_task_specs(definition: ParsedDefinition) -> Iterator[Any]:
 
 
 def _check_task_spec(
-    task_spec: Any, form_keys: Collection[str] | None, definition: ParsedDefinition
+    task_spec: Any, form_keys: Collection[str] | None, definition: ParsedDefinition,
+    field_lists: dict[str, tuple[FieldSpec, ...]],
 ) -> list[Problem]:
     problems: list[Problem] = []
     element_id = getattr(task_spec, "bpmn_id", None) or task_spec.name
@@ -268,25 +248,42 @@ def _check_task_spec(
             "service operation '%(name)s' is not registered", name=task_spec.operation_name),
             element_name))
     if isinstance(task_spec, UserTask):
-        info = _user_task_info(task_spec)
+        info = _user_task_info(task_spec, field_lists.get(task_spec.bpmn_id, ()))
         definition.user_tasks[info.bpmn_id] = info
-        if form_keys is not None and info.form_key not in form_keys:
-            problems.append(Problem(element_id, Message(
-                "form '%(key)s' is not registered", key=info.form_key or ""), element_name))
+        if form_keys is not None:
+            problems.extend(_check_form(info, form_keys, element_id, element_name))
         if info.lane is None and definition.lanes:
             problems.append(Problem(element_id, Message("the user task is outside every lane"),
                                     element_name))
     return problems
 
 
-def _user_task_info(task_spec: Any) -> UserTaskInfo:
+def _check_form(info: UserTaskInfo, form_keys: Collection[str], element_id: str,
+                element_name: str) -> list[Problem]:
+    """A user task has a registered form or its own field list, not both, not neither."""
+    if info.fields and info.form_key:
+        return [Problem(element_id, Message(
+            "the step has both a form and its own fields; keep one"), element_name)]
+    if info.fields:
+        return []
+    if not info.form_key:
+        return [Problem(element_id, Message(
+            "the step has no form: choose a form or give it its own fields"), element_name)]
+    if info.form_key not in form_keys:
+        return [Problem(element_id, Message(
+            "form '%(key)s' is not registered", key=info.form_key), element_name)]
+    return []
+
+
+def _user_task_info(task_spec: Any, fields: tuple[FieldSpec, ...]) -> UserTaskInfo:
     properties = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
     return UserTaskInfo(
         bpmn_id=task_spec.bpmn_id,
         name=task_spec.bpmn_name or task_spec.bpmn_id,
         lane=task_spec.lane,
-        form_key=properties.get("formKey"),
+        form_key=properties.get("formKey") or None,
         phase=properties.get("phase"),
+        fields=fields,
     )
 
 

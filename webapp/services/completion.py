@@ -9,6 +9,7 @@ submitted form.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import engine
 from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, HumanTask, Instance, User
+from .attachments import Upload, store_upload
 from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
 from .runtime import (
     HANDLES,
@@ -69,15 +71,16 @@ class _InstanceMoved(Exception):
     """Another step of the same program committed first; retry on fresh state."""
 
 
-def complete_task(session: Session, user: User, task_id: int,
-                  data: dict[str, Any]) -> list[OpenedTask]:
+def complete_task(session: Session, user: User, task_id: int, data: dict[str, Any],
+                  files: Mapping[str, Upload] | None = None) -> list[OpenedTask]:
     """Complete a task with form data: exactly once, whoever else tries at the same moment.
 
-    Returns the tasks the step opened (so the caller can go straight on to the next one).
+    ``files`` (by field name) are stored in the same transaction; the task data gets a
+    reference to each. Returns the tasks the step opened (so the caller can go straight on).
     """
     for _attempt in range(5):
         try:
-            return _complete_once(session, user, task_id, data)
+            return _complete_once(session, user, task_id, dict(data), files or {})
         except _InstanceMoved:
             session.rollback()
     raise Conflict(_l("The program is being changed by someone else; please try again."))
@@ -99,8 +102,8 @@ def _refuse_if_not_open(row: Any, user: User) -> None:
         raise Conflict(_l("%(name)s has claimed this task.", name=row.holder or "?"))
 
 
-def _complete_once(session: Session, user: User, task_id: int,
-                   data: dict[str, Any]) -> list[OpenedTask]:
+def _complete_once(session: Session, user: User, task_id: int, data: dict[str, Any],
+                   files: Mapping[str, Upload]) -> list[OpenedTask]:
     begin_write(session)
     row = _load(session, user, task_id)
     _refuse_if_not_open(row, user)
@@ -113,6 +116,8 @@ def _complete_once(session: Session, user: User, task_id: int,
         session.rollback()
         _refuse_if_not_open(_load(session, user, task_id), user)
         raise AlreadyCompleted(None)
+    for name, upload in files.items():
+        data[name] = store_upload(connection, upload, row.instance_id, row.id, name, user, now)
     ref = InstanceRef(row.instance_id, row.version, row.business_key, row.instance_status,
                       row.definition_version_id, row.sha256, row.process_key,
                       row.instance_region, row.started_by_id, dict(row.authors or {}))

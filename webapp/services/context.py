@@ -10,12 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields import DateField
 
-from forms import FORMS
+from forms import FORMS, TaskForm, get_form_class
+from forms.dynamic import build_form
+from forms.fields import RupiahField, format_rupiah
 
+from .. import engine
 from ..models import Event, HumanTask
+from .definitions import parsed_version
 from .runtime import read_workflow
 
 REVIEW_FORM = "approval"
+
+
+class Attached(dict[str, Any]):
+    """A stored file as task data refers to it: attachment_id, filename, size."""
 
 
 @dataclass
@@ -42,16 +50,46 @@ def task_context(session: Session, task: HumanTask) -> TaskContext:
     submitted = previous.data.get("data", {})
     if previous.data.get("form") == REVIEW_FORM and submitted.get("decision") == "return":
         context.returned_reason = submitted.get("reason") or ""
-    if task.form_key == REVIEW_FORM and previous.data.get("form") in FORMS:
-        context.review_name = previous.data.get("name")
-        context.review = labelled(previous.data["form"], submitted)
+    if task.form_key == REVIEW_FORM:
+        reviewed = _form_of(session, task, previous.data.get("form"),
+                            previous.data.get("bpmn_id"))
+        if reviewed is not None:
+            context.review_name = previous.data.get("name")
+            context.review = labelled(reviewed, submitted)
     return context
 
 
-def labelled(form_key: str, data: dict[str, Any]) -> list[tuple[Any, Any]]:
+def step_info(session: Session, task: HumanTask, bpmn_id: str | None = None
+              ) -> engine.UserTaskInfo | None:
+    """What the diagram says about a step of the task's program (its form or field list)."""
+    version = task.instance.definition_version
+    parsed = parsed_version(session, version.id, version.sha256)
+    return parsed.user_tasks.get(bpmn_id or task.bpmn_id)
+
+
+def form_class_for(session: Session, task: HumanTask) -> type[TaskForm]:
+    """The form of a task: its registered form, or one built from its own field list."""
+    found = _form_of(session, task, task.form_key, task.bpmn_id)
+    if found is None:
+        raise KeyError(f"step {task.bpmn_id!r} has no form")
+    return found
+
+
+def _form_of(session: Session, task: HumanTask, form_key: str | None,
+             bpmn_id: str | None) -> type[TaskForm] | None:
+    if form_key:
+        return FORMS.get(form_key)
+    info = step_info(session, task, bpmn_id)
+    if info is None or not info.fields:
+        return None
+    return build_form(info.fields, title=info.name)
+
+
+def labelled(form_class: type[TaskForm] | str, data: dict[str, Any]) -> list[tuple[Any, Any]]:
     """(label, value) pairs for submitted data, in the form's field order."""
-    form_class = FORMS[form_key]
-    pairs = []
+    if isinstance(form_class, str):
+        form_class = get_form_class(form_class)
+    pairs: list[tuple[Any, Any]] = []
     for name, value in data.items():
         unbound = getattr(form_class, name, None)
         if unbound is None:
@@ -59,8 +97,15 @@ def labelled(form_key: str, data: dict[str, Any]) -> list[tuple[Any, Any]]:
         label = unbound.kwargs.get("label") or (unbound.args[0] if unbound.args else name)
         choices = {getattr(c, "value", None): getattr(c, "label", None)
                    for c in unbound.kwargs.get("choices") or []}
-        if name.endswith("_rupiah") and isinstance(value, int):
-            value = "Rp " + f"{value:,}".replace(",", ".")
+        if isinstance(value, list):  # several choices
+            pairs.append((label, ", ".join(str(choices.get(v, v)) for v in value)))
+            continue
+        if isinstance(value, dict):  # an attachment reference: the page links it
+            pairs.append((label, Attached(value)))
+            continue
+        if (name.endswith("_rupiah") or issubclass(unbound.field_class, RupiahField)) \
+                and isinstance(value, int):
+            value = "Rp " + format_rupiah(value)
         elif issubclass(unbound.field_class, DateField) and isinstance(value, str):
             try:
                 value = dt.date.fromisoformat(value)  # the page shows it the Indonesian way

@@ -93,8 +93,10 @@ def _http_error(error: HTTPException) -> Any:
         403: _l("You may not do this."),
         404: _l("Not found, or outside your scope."),
         405: _l("This action is not allowed here."),
-        413: _l("The upload is too large."),
+        413: _l("The upload is too large (at most 8 MB)."),
         429: _l("Too many attempts. Wait a minute and try again."),
+        500: _l("Something went wrong on our side. Try again; if it happens again, "
+                "tell the administrator."),
     }
     message = messages.get(error.code or 500, error.description)
     return render_template("errors/error.html", code=error.code, message=message), error.code

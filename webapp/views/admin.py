@@ -26,6 +26,16 @@ from .rendering import render
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 MAX_UPLOAD_FILES = 10
+FIELD_TYPES = {
+    "text": _l("Short text"), "textarea": _l("Long text"), "number": _l("Number"),
+    "money": _l("Money (Rp)"), "date": _l("Date"), "choice": _l("Choice (one)"),
+    "multichoice": _l("Choice (several)"), "yesno": _l("Yes / no"), "file": _l("File"),
+}
+
+
+def _editor(**context: Any) -> Any:
+    return render("admin/editor.html", "content", deploy=DeployForm(), form_keys=sorted(FORMS),
+                  field_types={k: str(v) for k, v in FIELD_TYPES.items()}, **context)
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,10 +145,9 @@ def edit(key: str) -> Any:
             version = found
     except (ServiceError, ValueError):
         abort(404)
-    return render("admin/editor.html", "content", version=version, key=key, kind=version.kind,
-                  source=url_for("admin.download", key=key, number=version.version,
-                                 kind=version.kind),
-                  deploy=DeployForm(), form_keys=sorted(FORMS))
+    return _editor(version=version, key=key, kind=version.kind,
+                   source=url_for("admin.download", key=key, number=version.version,
+                                  kind=version.kind))
 
 
 @bp.get("/processes/new")
@@ -146,9 +155,8 @@ def edit(key: str) -> Any:
 def new() -> Any:
     """The editor on an empty diagram (kind=bpmn or dmn)."""
     kind = "dmn" if request.args.get("kind") == "dmn" else "bpmn"
-    return render("admin/editor.html", "content", version=None, key=None, kind=kind,
-                  source=url_for("static", filename=f"diagrams/empty.{kind}"),
-                  deploy=DeployForm(), form_keys=sorted(FORMS))
+    return _editor(version=None, key=None, kind=kind,
+                   source=url_for("static", filename=f"diagrams/empty.{kind}"))
 
 
 def _posted_source(form: DeployForm) -> engine.SourceFile:

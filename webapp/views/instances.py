@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, url_for
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from forms.fields import as_choices
 
 from ..extensions import db
-from ..services import definitions, instances, regions
+from ..services import attachments, definitions, instances, regions
 from ..services.errors import ServiceError
 from .rendering import render
 
@@ -93,3 +94,18 @@ def diagram(instance_id: int) -> Response:
         abort(404)
     return Response(instance.definition_version.xml, mimetype="application/xml",
                     headers={"Cache-Control": "private, max-age=3600"})
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int) -> Any:
+    """A file uploaded with a step, for people who may see the program; always a download."""
+    try:
+        found = attachments.get_attachment(db(), current_user, attachment_id)
+    except ServiceError as err:
+        abort(err.status)
+    response = Response(found.data, mimetype=found.content_type)
+    response.headers["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''" + quote(found.filename))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

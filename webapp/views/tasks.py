@@ -8,11 +8,10 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from forms import get_form_class
-
 from ..extensions import db
 from ..services import tasks
-from ..services.context import task_context
+from ..services.attachments import Upload
+from ..services.context import form_class_for, task_context
 from ..services.errors import ServiceError
 from .inbox import inbox_context
 from .rendering import htmx_location, render, wants_fragment
@@ -20,9 +19,9 @@ from .rendering import htmx_location, render, wants_fragment
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
-def _form_for(form_key: str | None, data: dict[str, Any] | None = None) -> Any:
+def _form_for(task: Any, data: dict[str, Any] | None = None) -> Any:
     try:
-        form_class = get_form_class(form_key or "")
+        form_class = form_class_for(db(), task)
     except KeyError:
         abort(500)
     if data is not None and getattr(form_class, "prefill", True):
@@ -30,11 +29,16 @@ def _form_for(form_key: str | None, data: dict[str, Any] | None = None) -> Any:
     return form_class()
 
 
+def _uploads(form: Any) -> dict[str, Upload]:
+    return {name: Upload(storage.filename or "", storage.read(), storage.mimetype or "")
+            for name, storage in form.uploads().items()}
+
+
 def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None) -> Any:
     task = tasks.get_task(db(), current_user, task_id)
     context = task_context(db(), task) if task.status == "open" else None
     if form is None and task.status == "open":
-        form = _form_for(task.form_key, context.data if context else None)
+        form = _form_for(task, context.data if context else None)
     return render("tasks/show.html", "task_form", status, task=task, form=form,
                   context=context, error=error)
 
@@ -57,11 +61,12 @@ def submit(task_id: int) -> Any:
         task = tasks.get_task(db(), current_user, task_id)
     except ServiceError as err:
         abort(err.status)
-    form = _form_for(task.form_key)
+    form = _form_for(task)
     if not form.validate_on_submit():
         return _page(task_id, form, 422)
     try:
-        opened = tasks.complete_task(db(), current_user, task_id, form.to_task_data())
+        opened = tasks.complete_task(db(), current_user, task_id, form.to_task_data(),
+                                     _uploads(form))
     except ServiceError as err:
         db().rollback()
         if err.status == 404:

@@ -57,6 +57,26 @@
     ]
   };
 
+  var SIMPUL = {
+    name: "Simpul", prefix: "simpul", uri: "https://simpul.id/schema/bpmn/1.0",
+    xml: { tagAlias: "lowerCase" }, associations: [],
+    types: [
+      { name: "Fields", superClass: ["Element"], properties: [
+        { name: "fields", type: "Field", isMany: true }] },
+      { name: "Field", superClass: ["Element"], properties: [
+        { name: "name", type: "String", isAttr: true },
+        { name: "label", type: "String", isAttr: true },
+        { name: "type", type: "String", isAttr: true },
+        { name: "required", type: "String", isAttr: true },
+        { name: "help", type: "String", isAttr: true },
+        { name: "choices", type: "Choice", isMany: true }] },
+      { name: "Choice", superClass: ["Element"], properties: [
+        { name: "value", type: "String", isAttr: true },
+        { name: "label", type: "String", isAttr: true }] }
+    ]
+  };
+  var OWN_FIELDS = "__fields__";
+
   var texts = {};
   document.getElementById("editor-texts").content.querySelectorAll("[data-key]")
     .forEach(function (el) { texts[el.dataset.key] = el.textContent; });
@@ -78,7 +98,7 @@
       container: "#editor-canvas",
       propertiesPanel: { parent: "#properties-panel" },
       additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule],
-      moddleExtensions: { spiffworkflow: SPIFF }
+      moddleExtensions: { spiffworkflow: SPIFF, simpul: SIMPUL }
     });
     modeler.on("commandStack.changed", function () { dirty = true; status(texts.unsaved); });
   } else {
@@ -91,6 +111,8 @@
       }
     });
   }
+
+  window.simpulModeler = modeler;  // for the browser console (and the browser tests)
 
   window.addEventListener("beforeunload", function (event) {
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
@@ -247,7 +269,12 @@
       var values = replacement ? others.concat([replacement]) : others;
       var ext = moddle.create("bpmn:ExtensionElements", { values: values });
       values.forEach(function (v) { v.$parent = ext; });
-      modeling.updateProperties(element, { extensionElements: values.length ? ext : undefined });
+      writing = true;
+      try {
+        modeling.updateProperties(element, { extensionElements: values.length ? ext : undefined });
+      } finally {
+        writing = false;
+      }
     }
     function setProperty(element, name, value) {
       var map = properties(element.businessObject).map;
@@ -285,7 +312,8 @@
       section("decision", type === "bpmn:BusinessRuleTask");
       if (type === "bpmn:UserTask") {
         var map = properties(bo).map;
-        var formKey = map.formKey || "";
+        var own = fieldList(bo);
+        var formKey = own ? OWN_FIELDS : (map.formKey || "");
         if (formKey && !fields.form.querySelector('option[value="' + CSS.escape(formKey) + '"]')) {
           var option = document.createElement("option");
           option.value = formKey;
@@ -294,6 +322,7 @@
         }
         fields.form.value = formKey;
         fields.phase.value = map.phase || "";
+        renderFieldList(own);
       }
       if (fromGateway) {
         fields.condition.value = bo.conditionExpression ? (bo.conditionExpression.body || "") : "";
@@ -310,26 +339,219 @@
     modeler.on("selection.changed", function (event) {
       show(event.newSelection.length === 1 ? event.newSelection[0] : null);
     });
+    // Refresh the panel when the element changes elsewhere (undo, the properties panel),
+    // never in answer to the panel's own writes (that would wipe what is being typed).
+    var writing = false;
     modeler.on("element.changed", function (event) {
-      if (current && event.element === current && document.activeElement &&
-          !box.contains(document.activeElement)) { show(current); }
+      if (!writing && current && event.element === current) { show(current); }
     });
 
     fields.form.addEventListener("change", function () {
-      if (current) { setProperty(current, "formKey", fields.form.value); }
+      if (!current) { return; }
+      if (fields.form.value === OWN_FIELDS) {
+        setProperty(current, "formKey", "");
+        if (!fieldList(current.businessObject)) {
+          writeFieldList([{ name: "catatan", label: texts["default-field"], type: "textarea",
+                            required: false, help: "", choices: [] }]);
+        }
+      } else {
+        replaceExtension(current, "simpul:Fields", null);
+        setProperty(current, "formKey", fields.form.value);
+      }
+      show(current);
     });
+
+    /* the step's own field list (simpul:fields) */
+    var listBox = document.getElementById("sp-field-list");
+    var typeLabels = JSON.parse(root.dataset.fieldTypes || "{}");
+
+    function fieldList(bo) {
+      var found = extensions(bo).filter(function (v) { return v.$type === "simpul:Fields"; })[0];
+      if (!found) { return null; }
+      return found.get("fields").map(function (f) {
+        return { name: f.name || "", label: f.label || "", type: f.type || "text",
+                 required: f.required === "true", help: f.help || "",
+                 choices: (f.get("choices") || []).map(function (c) {
+                   return { value: c.value || "", label: c.label || "" };
+                 }) };
+      });
+    }
+
+    function writeFieldList(list) {
+      var block = moddle.create("simpul:Fields", { fields: list.map(function (f) {
+        var attrs = { name: f.name, label: f.label, type: f.type,
+                      required: f.required ? "true" : "false" };
+        if (f.help) { attrs.help = f.help; }
+        if (f.type === "choice" || f.type === "multichoice") {
+          attrs.choices = f.choices.map(function (c) {
+            return moddle.create("simpul:Choice", { value: c.value, label: c.label });
+          });
+        }
+        var field = moddle.create("simpul:Field", attrs);
+        field.get("choices").forEach(function (c) { c.$parent = field; });
+        return field;
+      }) });
+      block.get("fields").forEach(function (f) { f.$parent = block; });
+      replaceExtension(current, "simpul:Fields", block);
+    }
+
+    function slug(text) {
+      var base = (text || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+        .replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 60);
+      if (!base) { return "isian"; }
+      return /^[a-z]/.test(base) ? base : "isian_" + base;
+    }
+
+    function choicesText(choices) {
+      return choices.map(function (c) {
+        return c.label && c.label !== c.value ? c.value + " = " + c.label : c.value;
+      }).join("\n");
+    }
+
+    function parseChoices(text) {
+      return text.split("\n").map(function (line) { return line.trim(); }).filter(Boolean)
+        .map(function (line) {
+          var at = line.indexOf("=");
+          if (at > 0) {
+            return { value: line.slice(0, at).trim(), label: line.slice(at + 1).trim() };
+          }
+          return { value: slug(line), label: line };
+        });
+    }
+
+    function input(labelText, control) {
+      var label = document.createElement("label");
+      label.textContent = labelText;
+      label.appendChild(control);
+      return label;
+    }
+
+    function renderFieldList(list) {
+      listBox.replaceChildren();
+      listBox.hidden = !list;
+      if (!list) { return; }
+      list.forEach(function (field, index) {
+        var card = document.createElement("fieldset");
+        card.className = "sp-field";
+        card.dataset.index = String(index);
+        var label = document.createElement("input");
+        label.value = field.label;
+        label.className = "sp-field-label";
+        var name = document.createElement("input");
+        name.value = field.name;
+        name.className = "sp-field-name";
+        name.spellcheck = false;
+        var kind = document.createElement("select");
+        kind.className = "sp-field-type";
+        Object.keys(typeLabels).forEach(function (key) {
+          var option = document.createElement("option");
+          option.value = key;
+          option.textContent = typeLabels[key];
+          kind.appendChild(option);
+        });
+        kind.value = field.type;
+        var required = document.createElement("input");
+        required.type = "checkbox";
+        required.checked = field.required;
+        required.className = "sp-field-required";
+        var choices = document.createElement("textarea");
+        choices.rows = 3;
+        choices.value = choicesText(field.choices);
+        choices.className = "sp-field-choices";
+        var help = document.createElement("input");
+        help.value = field.help;
+        help.className = "sp-field-help";
+        card.appendChild(input(texts["field-label"], label));
+        card.appendChild(input(texts["field-name"], name));
+        card.appendChild(input(texts["field-type"], kind));
+        var choiceBox = input(texts["field-choices"], choices);
+        choiceBox.hidden = !(field.type === "choice" || field.type === "multichoice");
+        card.appendChild(choiceBox);
+        card.appendChild(input(texts["field-help"], help));
+        var check = document.createElement("label");
+        check.className = "check";
+        check.appendChild(required);
+        check.appendChild(document.createTextNode(" " + texts["field-required"]));
+        card.appendChild(check);
+        var tools = document.createElement("div");
+        tools.className = "sp-field-tools";
+        [["up", -1], ["down", 1], ["remove", 0]].forEach(function (tool) {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "sp-field-" + tool[0];
+          button.textContent = texts["field-" + tool[0]];
+          button.addEventListener("click", function () {
+            var now = fieldList(current.businessObject) || [];
+            if (tool[1] === 0) {
+              now.splice(index, 1);
+            } else {
+              var to = index + tool[1];
+              if (to < 0 || to >= now.length) { return; }
+              now.splice(to, 0, now.splice(index, 1)[0]);
+            }
+            writeFieldList(now);
+            renderFieldList(fieldList(current.businessObject));
+          });
+          tools.appendChild(button);
+        });
+        card.appendChild(tools);
+        var nameTouched = field.name !== slug(field.label);
+        name.addEventListener("input", function () { nameTouched = true; });
+        label.addEventListener("input", function () {
+          if (!nameTouched) { name.value = slug(label.value); }
+        });
+        kind.addEventListener("change", function () {
+          choiceBox.hidden = !(kind.value === "choice" || kind.value === "multichoice");
+        });
+        card.addEventListener("change", function () {
+          var now = fieldList(current.businessObject) || [];
+          now[index] = { name: name.value.trim(), label: label.value.trim(), type: kind.value,
+                         required: required.checked, help: help.value.trim(),
+                         choices: parseChoices(choices.value) };
+          writeFieldList(now);
+        });
+        listBox.appendChild(card);
+      });
+      var add = document.createElement("button");
+      add.type = "button";
+      add.id = "sp-field-add";
+      add.className = "secondary small";
+      add.textContent = texts["field-add"];
+      add.addEventListener("click", function () {
+        var now = fieldList(current.businessObject) || [];
+        var n = now.length + 1;
+        var label = texts["field-new"] + " " + n;
+        now.push({ name: slug(label), label: label, type: "text", required: false, help: "",
+                   choices: [] });
+        writeFieldList(now);
+        renderFieldList(fieldList(current.businessObject));
+        var cards = listBox.querySelectorAll(".sp-field-label");
+        if (cards.length) { cards[cards.length - 1].focus(); }
+      });
+      listBox.appendChild(add);
+    }
     fields.phase.addEventListener("change", function () {
       if (current) { setProperty(current, "phase", fields.phase.value); }
     });
     fields.condition.addEventListener("change", function () {
       if (!current) { return; }
       var text = fields.condition.value.trim();
-      modeling.updateProperties(current, { conditionExpression: text
-        ? moddle.create("bpmn:FormalExpression", { body: text }) : undefined });
+      writing = true;
+      try {
+        modeling.updateProperties(current, { conditionExpression: text
+          ? moddle.create("bpmn:FormalExpression", { body: text }) : undefined });
+      } finally {
+        writing = false;
+      }
     });
     fields.script.addEventListener("change", function () {
       if (!current) { return; }
-      modeling.updateProperties(current, { scriptFormat: "python", script: fields.script.value });
+      writing = true;
+      try {
+        modeling.updateProperties(current, { scriptFormat: "python", script: fields.script.value });
+      } finally {
+        writing = false;
+      }
     });
     fields.decision.addEventListener("change", function () {
       if (!current) { return; }
