@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,21 @@ def test_make_current_rolls_back_for_new_programs(login_as: Any, session: Sessio
     session.rollback()
     current = definitions.current_version(session, "program_cycle")
     assert current is not None and current.version == 1
+
+
+def test_the_comparison_page_lists_the_added_step(login_as: Any, session: Session,
+                                                  people: dict[str, User]) -> None:
+    from tests.fieldlist_data import with_partner_step
+
+    definitions.deploy_definitions(
+        session, [engine.SourceFile("program_cycle.bpmn", with_partner_step().encode())],
+        people["admin"], comment="Konfirmasi mitra", origin="editor")
+    client = login_as("admin")
+    page = client.get("/admin/processes/program_cycle/compare?old=1&new=2")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "Konfirmasi Mitra" in body and "ditambahkan" in body
+    added = re.search(r'data-added="([^"]*)"', body)
+    assert added is not None
+    assert set(added.group(1).split()) == {"confirm_partner", "flow_partner_confirmed"}
+    assert client.get("/admin/processes/program_cycle/compare?old=1&new=9").status_code == 404

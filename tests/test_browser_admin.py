@@ -149,3 +149,26 @@ def test_admin_draws_a_step_with_its_own_fields_and_a_coordinator_fills_it(
     screenshot(coordinator, "own-fields-form")
     submit(coordinator)
     expect(coordinator.locator("h1")).to_have_text("Perencanaan Program")
+
+
+def test_the_comparison_shows_both_diagrams_with_the_changes_coloured(
+        browser: Any, live_server: str, session: Session, people: dict[str, User]) -> None:
+    from tests.fieldlist_data import with_partner_step
+    from webapp import engine
+    from webapp.services import definitions
+
+    newer = with_partner_step().replace('name="Perencanaan Program"', 'name="Rencana Kerja"', 1)
+    definitions.deploy_definitions(
+        session, [engine.SourceFile("program_cycle.bpmn", newer.encode())],
+        people["admin"], comment="Konfirmasi mitra", origin="editor")
+    admin = sign_in(browser, live_server, "admin")
+    admin.goto(f"{live_server}/admin/processes/program_cycle")
+    admin.get_by_text("Bandingkan dengan v1").click()
+    expect(admin.locator("h1")).to_have_text("Bandingkan versi")
+    expect(admin.locator("#changes")).to_contain_text("Konfirmasi Mitra")
+    new = admin.locator("#diagram-new.diagram-ready")
+    expect(new).to_be_visible(timeout=15_000)
+    expect(admin.locator("#diagram-old.diagram-ready")).to_be_visible(timeout=15_000)
+    expect(new.locator('[data-element-id="program_plan"].simpul-changed').first
+           ).to_be_attached()
+    screenshot(admin, "compare-versions")

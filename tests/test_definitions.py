@@ -258,3 +258,25 @@ def test_problems_read_in_indonesian(app: Flask, session: Session, people: dict[
         message = str(definitions.refused(problems).message)
     assert any("ditolak" in t for t in texts), texts
     assert "Diagram ditolak" in message, message
+
+
+def test_comparing_two_versions_names_what_was_added_changed_and_removed() -> None:
+    from tests.fieldlist_data import with_partner_step
+
+    newer = with_partner_step().replace('name="Perencanaan Program"', 'name="Rencana Kerja"', 1)
+    newer = newer.replace('decision == "return"', 'decision == "kembali"', 1)
+    changes = {(c.element_id, c.status): c for c in engine.compare(CYCLE, newer)}
+    assert ("confirm_partner", "added") in changes
+    assert ("flow_partner_confirmed", "added") in changes
+    plan = changes[("program_plan", "changed")]
+    assert any("Rencana Kerja" in str(d) for d in plan.details)
+    returned = changes[("flow_plan_returned", "changed")]
+    assert any("kembali" in str(d) for d in returned.details)
+    approved = changes[("flow_plan_approved", "changed")]  # it now leads to the new step
+    assert any("confirm_partner" in str(d) for d in approved.details)
+    back = {(c.element_id, c.status) for c in engine.compare(newer, CYCLE)}
+    assert ("confirm_partner", "removed") in back
+    assert engine.compare(CYCLE, CYCLE) == []
+    table = PRIORITY.replace('"tinggi"', '"darurat"', 1)
+    rules = engine.compare(PRIORITY, table)
+    assert [c.status for c in rules] == ["changed"] and rules[0].kind == "rule"

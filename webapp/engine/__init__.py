@@ -7,6 +7,7 @@ SpiffWorkflow objects, so the untyped library stays behind this line.
 from __future__ import annotations
 
 from .cache import SpecCache
+from .compare import Change, compare
 from .environment import SERVICE_OPERATIONS, register_operation
 from .expressions import UnsafeExpression
 from .fieldlists import FIELD_TYPES, FieldSpec
@@ -25,6 +26,7 @@ from .runtime import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHa
 from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 
 __all__ = [
+    "Change", "compare",
     "FIELD_TYPES", "FieldSpec",
     "ArchivedTask", "DefinitionInvalid", "EngineError", "FileInfo", "MAX_DIAGRAM_BYTES",
     "Message", "MessageError", "ParsedDefinition", "Problem", "ReadyTask", "SERVICE_OPERATIONS",

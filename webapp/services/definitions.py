@@ -98,6 +98,16 @@ def where(problem: engine.Problem) -> str:
     return problem.element_name or problem.element_id or problem.file
 
 
+def message_text(message: engine.Message) -> str:
+    """An engine message in the reader's language."""
+    return message.translate(gettext)
+
+
+def compare_versions(old: DefinitionVersion, new: DefinitionVersion) -> list[engine.Change]:
+    """What changed from one version of a definition to another."""
+    return engine.compare(old.xml, new.xml)
+
+
 def refused(problems: list[engine.Problem]) -> InvalidInput:
     """The error for a refused diagram: every problem, translated, each naming its element."""
     reasons = "; ".join(f"{where(p)}: {problem_text(p)}" if where(p) else problem_text(p)

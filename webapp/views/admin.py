@@ -115,6 +115,43 @@ def download(key: str, number: int, kind: str) -> Any:
     return response
 
 
+KINDS = {
+    "userTask": _l("User task"), "scriptTask": _l("Script task"),
+    "serviceTask": _l("Service task"), "businessRuleTask": _l("Decision task"),
+    "manualTask": _l("Manual task"), "task": _l("Task"), "callActivity": _l("Call activity"),
+    "subProcess": _l("Subprocess"), "exclusiveGateway": _l("Exclusive gateway"),
+    "parallelGateway": _l("Parallel gateway"), "inclusiveGateway": _l("Inclusive gateway"),
+    "eventBasedGateway": _l("Event gateway"), "startEvent": _l("Start event"),
+    "endEvent": _l("End event"), "intermediateCatchEvent": _l("Waiting event"),
+    "intermediateThrowEvent": _l("Event"), "boundaryEvent": _l("Boundary event"),
+    "sequenceFlow": _l("Flow"), "lane": _l("Lane"), "rule": _l("Rule"), "input": _l("Input"),
+    "output": _l("Output"), "decisionTable": _l("Decision table"),
+}
+
+
+@bp.get("/processes/<key>/compare")
+@admin_required
+def compare(key: str) -> Any:
+    """Two versions side by side: what was added, changed and removed."""
+    try:
+        rows = definitions.list_versions(db(), key)
+        numbers = [v.version for v, _running in rows]
+        new_number = int(request.args.get("new") or numbers[0])
+        old_number = int(request.args.get("old") or next(
+            (n for n in numbers if n < new_number), new_number))
+        old = definitions.get_version(db(), key, old_number)
+        new = definitions.get_version(db(), key, new_number)
+    except (ServiceError, ValueError):
+        abort(404)
+    changes = definitions.compare_versions(old, new)
+    by_status: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+    for change in changes:
+        by_status[change.status].append(change.element_id)
+    return render("admin/compare.html", "content", key=key, old=old, new=new, numbers=numbers,
+                  changes=changes, by_status=by_status, KINDS=KINDS,
+                  text=definitions.message_text)
+
+
 @bp.post("/processes/<key>/v<int:number>/make-current")
 @admin_required
 def make_current(key: str, number: int) -> Any:

@@ -24,6 +24,10 @@
         canvas.zoom("fit-viewport");
         mark(canvas, registry, container.dataset.completed || "", "simpul-done");
         mark(canvas, registry, container.dataset.current || "", "simpul-current");
+        // comparing two versions: what was added, changed or removed
+        mark(canvas, registry, container.dataset.added || "", "simpul-added");
+        mark(canvas, registry, container.dataset.changed || "", "simpul-changed");
+        mark(canvas, registry, container.dataset.removed || "", "simpul-removed");
         // On a phone the whole diagram is too small to read: zoom in on where work waits.
         var waiting = (container.dataset.current || "").split(" ").filter(Boolean)[0];
         if (container.clientWidth < 700 && waiting && registry.get(waiting)) {
