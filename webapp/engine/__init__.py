@@ -12,6 +12,7 @@ from .environment import SERVICE_OPERATIONS, register_operation
 from .expressions import UnsafeExpression
 from .fieldlists import FIELD_TYPES, FieldSpec
 from .messages import Message, MessageError
+from .migration import MigrationRefused, migrate_state, migration_problems
 from .parsing import (
     FileInfo,
     ParsedDefinition,
@@ -26,6 +27,7 @@ from .runtime import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHa
 from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 
 __all__ = [
+    "MigrationRefused", "migrate_state", "migration_problems",
     "Change", "compare",
     "FIELD_TYPES", "FieldSpec",
     "ArchivedTask", "DefinitionInvalid", "EngineError", "FileInfo", "MAX_DIAGRAM_BYTES",

@@ -19,7 +19,7 @@ from forms import FORMS
 
 from .. import engine
 from ..extensions import db
-from ..services import definitions
+from ..services import definitions, migration
 from ..services.errors import InvalidInput, ServiceError
 from .rendering import render
 
@@ -269,3 +269,73 @@ def upload() -> Any:
             return redirect(url_for("admin.processes"), 303)
     return render("admin/processes.html", "content", 422,
                   items=definitions.list_definitions(db()), upload=form, problems=problems)
+
+
+def _move_numbers(key: str) -> tuple[int, int]:
+    current = definitions.current_version(db(), key)
+    try:
+        source = int(request.values.get("from") or 0)
+        target = int(request.values.get("to") or (current.version if current else 0))
+    except ValueError:
+        abort(404)
+    return source, target
+
+
+@bp.get("/processes/<key>/migrate")
+@admin_required
+def migrate(key: str) -> Any:
+    """Dry run: which programs on version N can move to version M, and why not."""
+    source, target = _move_numbers(key)
+    try:
+        checks = migration.dry_run(db(), current_user, key, source, target)
+        target_version = definitions.get_version(db(), key, target)
+    except ServiceError as err:
+        abort(err.status)
+    return render("admin/migrate.html", "content", key=key, source=source, target=target,
+                  checks=checks, name=target_version.name,
+                  undoable=migration.recently_moved(db(), target_version))
+
+
+@bp.post("/processes/<key>/migrate")
+@admin_required
+def migrate_apply(key: str) -> Any:
+    """Move the chosen programs (or all that can) in one action."""
+    source, target = _move_numbers(key)
+    chosen = None if request.form.get("all") else [
+        int(i) for i in request.form.getlist("instance") if i.isdigit()]
+    if chosen == []:
+        flash(_l("Choose at least one program to move."), "error")
+    else:
+        try:
+            result = migration.move(db(), current_user, key, source, target, chosen)
+        except ServiceError as err:
+            db().rollback()
+            if err.status == 404:
+                abort(404)
+            flash(err.message, "error")
+        else:
+            flash(_l("%(moved)s program(s) moved to version %(to)s; %(skipped)s could not move.",
+                     moved=len(result.moved), to=target, skipped=len(result.skipped)),
+                  "success" if result.moved else "info")
+    where: dict[str, Any] = {"from": source, "to": target}
+    return redirect(url_for("admin.migrate", key=key, **where), 303)
+
+
+@bp.post("/programs/<int:instance_id>/undo-move")
+@admin_required
+def undo_move(instance_id: int) -> Any:
+    """Put a moved program back on its earlier version."""
+    try:
+        instance = migration.undo_move(db(), current_user, instance_id)
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "error")
+    else:
+        flash(_l("“%(title)s” is back on version %(n)s.", title=instance.title,
+                 n=instance.definition_version.version), "success")
+    target = request.form.get("next") or ""
+    if not target.startswith("/admin/") or target.startswith("//"):
+        target = url_for("admin.processes")
+    return redirect(target, 303)
