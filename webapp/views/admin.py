@@ -71,6 +71,18 @@ def _problems_json(problems: list[engine.Problem]) -> list[dict[str, str]]:
             for p in problems]
 
 
+def _attempt(action: Callable[..., Any], *args: Any) -> Any:
+    """Run a service action; on refusal roll back, 404 stays 404, else flash why (None)."""
+    try:
+        return action(*args)
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "error")
+        return None
+
+
 @bp.get("/")
 @admin_required
 def index() -> Any:
@@ -156,14 +168,7 @@ def compare(key: str) -> Any:
 @admin_required
 def make_current(key: str, number: int) -> Any:
     """Rollback: new programs start on this version; running ones keep theirs."""
-    try:
-        definitions.make_current(db(), current_user, key, number)
-    except ServiceError as err:
-        db().rollback()
-        if err.status == 404:
-            abort(404)
-        flash(err.message, "error")
-    else:
+    if _attempt(definitions.make_current, db(), current_user, key, number) is not None:
         flash(_l("New programs now start on version %(number)s.", number=number), "success")
     return redirect(url_for("admin.versions", key=key), 303)
 
@@ -306,14 +311,8 @@ def migrate_apply(key: str) -> Any:
     if chosen == []:
         flash(_l("Choose at least one program to move."), "error")
     else:
-        try:
-            result = migration.move(db(), current_user, key, source, target, chosen)
-        except ServiceError as err:
-            db().rollback()
-            if err.status == 404:
-                abort(404)
-            flash(err.message, "error")
-        else:
+        result = _attempt(migration.move, db(), current_user, key, source, target, chosen)
+        if result is not None:
             flash(_l("%(moved)s program(s) moved to version %(to)s; %(skipped)s could not move.",
                      moved=len(result.moved), to=target, skipped=len(result.skipped)),
                   "success" if result.moved else "info")
@@ -325,14 +324,8 @@ def migrate_apply(key: str) -> Any:
 @admin_required
 def undo_move(instance_id: int) -> Any:
     """Put a moved program back on its earlier version."""
-    try:
-        instance = migration.undo_move(db(), current_user, instance_id)
-    except ServiceError as err:
-        db().rollback()
-        if err.status == 404:
-            abort(404)
-        flash(err.message, "error")
-    else:
+    instance = _attempt(migration.undo_move, db(), current_user, instance_id)
+    if instance is not None:
         flash(_l("“%(title)s” is back on version %(n)s.", title=instance.title,
                  n=instance.definition_version.version), "success")
     target = request.form.get("next") or ""
