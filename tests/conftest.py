@@ -22,6 +22,7 @@ from webapp.db import Base, make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import User
 from webapp.services import definitions, regions, users
+from webapp.services.runtime import HANDLES
 
 pytest_plugins = ["tests.browser"]
 
@@ -98,6 +99,9 @@ def make_test_app(url: str, **extra: Any) -> Flask:
 def app(database_url: str) -> Iterator[Flask]:
     """The app on a database holding base groups, a few regions, users and shipped diagrams."""
     wipe(database_url)
+    # Ids start again on a wiped database: caches keyed by version id must start empty too.
+    definitions.SPEC_CACHE.clear()
+    HANDLES.clear()
     application = make_test_app(database_url)
     session = application.extensions["simpul_sessions"]()
     users.ensure_groups(session, GROUPS)

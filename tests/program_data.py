@@ -42,3 +42,25 @@ def data_for(form_key: str, returns_left: dict[str, int] | None = None,
             return dict(RETURN)
         return dict(APPROVE)
     return dict(STEP_DATA[form_key])
+
+
+def fresh(session: Any) -> None:
+    """End the read snapshot (SQLite keeps it) and forget loaded values: others wrote."""
+    session.rollback()
+    session.expire_all()
+
+
+def program_at(session: Any, people: dict[str, Any], until: str,
+               title: str = "BPNT Donomulyo", region: str = "35.07.01") -> Any:
+    """A program of the coordinator, taken step by step until ``until`` is open."""
+    from webapp.services import instances, tasks
+
+    program = instances.start_instance(session, people["koordinator"], "program_cycle", title,
+                                       region)
+    while True:
+        (task,) = instances.open_tasks(session, program)
+        if task.bpmn_id == until:
+            return program
+        who = people["supervisor"] if task.group_name == "Supervisor" else people["koordinator"]
+        tasks.complete_task(session, who, task.id, data_for(task.form_key or "", None,
+                                                            task.bpmn_id))

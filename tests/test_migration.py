@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import csrf_token
 from tests.fieldlist_data import with_partner_step
-from tests.program_data import data_for
+from tests.program_data import data_for, fresh, program_at
 from webapp import engine
 from webapp.models import Event, Instance, User
 from webapp.services import definitions, instances, migration, tasks
@@ -21,27 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
 
 
-def fresh(session: Session) -> None:
-    """End the read snapshot (SQLite keeps it) and forget loaded values: others wrote."""
-    session.rollback()
-    session.expire_all()
-
-
 def deploy(session: Session, admin: User, text: str) -> None:
     definitions.deploy_definitions(session, [engine.SourceFile("c.bpmn", text.encode())], admin,
                                    comment="baru", origin="editor", expected_key="program_cycle")
-
-
-def program_at(session: Session, people: dict[str, User], title: str, until: str) -> Instance:
-    program = instances.start_instance(session, people["koordinator"], "program_cycle", title,
-                                       "35.07.01")
-    while True:
-        (task,) = instances.open_tasks(session, program)
-        if task.bpmn_id == until:
-            return program
-        who = people["supervisor"] if task.group_name == "Supervisor" else people["koordinator"]
-        tasks.complete_task(session, who, task.id, data_for(task.form_key or "", None,
-                                                            task.bpmn_id))
 
 
 def step(session: Session, people: dict[str, User], program: Instance, data: Any = None) -> str:
@@ -57,8 +39,8 @@ def step(session: Session, people: dict[str, User], program: Instance, data: Any
 def test_dry_run_then_move_then_the_program_takes_the_new_step(
         session: Session, people: dict[str, User]) -> None:
     admin = people["admin"]
-    waiting = program_at(session, people, "Menunggu persetujuan", "approve_plan")
-    executing = program_at(session, people, "Sudah penyaluran", "distribution_record")
+    waiting = program_at(session, people, "approve_plan", "Menunggu persetujuan")
+    executing = program_at(session, people, "distribution_record", "Sudah penyaluran")
     deploy(session, admin, with_partner_step())
     checks = {c.instance.id: c for c in migration.dry_run(session, admin, "program_cycle", 1, 2)}
     assert checks[waiting.id].can_move and checks[executing.id].can_move
@@ -84,7 +66,7 @@ def test_dry_run_then_move_then_the_program_takes_the_new_step(
 def test_a_program_waiting_at_a_removed_step_cannot_move_and_says_why(
         session: Session, people: dict[str, User]) -> None:
     admin = people["admin"]
-    program = program_at(session, people, "Menunggu persetujuan", "approve_plan")
+    program = program_at(session, people, "approve_plan", "Menunggu persetujuan")
     renamed = CYCLE.replace('id="approve_plan"', 'id="approve_plan_v2"').replace(
         ">approve_plan<", ">approve_plan_v2<").replace(
         'targetRef="approve_plan"', 'targetRef="approve_plan_v2"').replace(
@@ -102,7 +84,7 @@ def test_a_program_waiting_at_a_removed_step_cannot_move_and_says_why(
 
 def test_a_changed_form_blocks_the_move(session: Session, people: dict[str, User]) -> None:
     admin = people["admin"]
-    program_at(session, people, "Menunggu rencana", "program_plan")
+    program_at(session, people, "program_plan", "Menunggu rencana")
     changed = CYCLE.replace('name="formKey" value="program_plan"', 'name="formKey" value="note"')
     deploy(session, admin, changed)
     (check,) = migration.dry_run(session, admin, "program_cycle", 1, 2)
@@ -113,7 +95,7 @@ def test_a_changed_form_blocks_the_move(session: Session, people: dict[str, User
 def test_move_all_then_undo_puts_the_program_back(
         session: Session, people: dict[str, User]) -> None:
     admin = people["admin"]
-    program = program_at(session, people, "Menunggu persetujuan", "approve_plan")
+    program = program_at(session, people, "approve_plan", "Menunggu persetujuan")
     deploy(session, admin, with_partner_step().replace(
         'name="Persetujuan Rencana"', 'name="Setujui Rencana"', 1))
     result = migration.move(session, admin, "program_cycle", 1, 2)
@@ -135,7 +117,7 @@ def test_move_all_then_undo_puts_the_program_back(
 
 
 def test_the_migration_pages(login_as: Any, session: Session, people: dict[str, User]) -> None:
-    program = program_at(session, people, "Menunggu persetujuan", "approve_plan")
+    program = program_at(session, people, "approve_plan", "Menunggu persetujuan")
     deploy(session, people["admin"], with_partner_step())
     client = login_as("admin")
     page = client.get("/admin/processes/program_cycle/migrate?from=1&to=2")

@@ -220,3 +220,28 @@ class Attachment(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     instance: Mapped[Instance] = relationship()
+
+
+class Incident(Base):
+    """A step the engine could not run (a script or expression failed): nothing of it was saved.
+
+    The submitted data is kept so an administrator can retry once the cause is fixed (a new
+    version deployed and the program moved, say).
+    """
+
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
+                                             index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id",
+                                                                 ondelete="SET NULL"))
+    error: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    instance: Mapped[Instance] = relationship()
+    task: Mapped[HumanTask | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -30,3 +30,8 @@ class SpecCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return parsed
+
+    def clear(self) -> None:
+        """Forget every parsed definition (a test database that starts its ids again)."""
+        with self._lock:
+            self._items.clear()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import engine
 from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, HumanTask, Instance, User
+from .administration import record_incident
 from .attachments import Upload, store_upload
 from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
 from .runtime import (
@@ -72,7 +73,8 @@ class _InstanceMoved(Exception):
 
 
 def complete_task(session: Session, user: User, task_id: int, data: dict[str, Any],
-                  files: Mapping[str, Upload] | None = None) -> list[OpenedTask]:
+                  files: Mapping[str, Upload] | None = None,
+                  record_failures: bool = True) -> list[OpenedTask]:
     """Complete a task with form data: exactly once, whoever else tries at the same moment.
 
     ``files`` (by field name) are stored in the same transaction; the task data gets a
@@ -81,6 +83,10 @@ def complete_task(session: Session, user: User, task_id: int, data: dict[str, An
     for _attempt in range(5):
         try:
             return _complete_once(session, user, task_id, dict(data), files or {})
+        except StepFailed as failed:
+            if record_failures:  # an incident an administrator can retry once fixed
+                record_incident(session, user, task_id, str(failed.message), data)
+            raise
         except _InstanceMoved:
             session.rollback()
     raise Conflict(_l("The program is being changed by someone else; please try again."))
@@ -94,6 +100,8 @@ def _load(session: Session, user: User, task_id: int) -> Any:
 
 
 def _refuse_if_not_open(row: Any, user: User) -> None:
+    if row.status == "suspended" or row.instance_status == "suspended":
+        raise Conflict(_l("This program is suspended; its steps wait until it is resumed."))
     if row.status != "open":
         raise AlreadyCompleted(row.completed_by or row.completed_by_username)
     if row.instance_status != "running":  # a closed or stopped program takes no more steps

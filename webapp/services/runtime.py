@@ -84,6 +84,10 @@ class HandleCache:
             return cached[1]
         return read_workflow(session, ref.id, ref.definition_version_id, ref.sha256)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def checkin(self, ref: InstanceRef, handle: engine.WorkflowHandle) -> None:
         """Keep a handle after its step committed."""
         if ref.status != "running":

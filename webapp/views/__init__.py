@@ -25,6 +25,7 @@ PHASES = {
 
 STATUS = {
     "running": _l("Running"),
+    "suspended": _l("Suspended"),
     "completed": _l("Closed"),
     "terminated": _l("Terminated"),
 }
@@ -35,6 +36,11 @@ ACTIONS = {
     "task.claimed": _l("Step claimed"),
     "task.released": _l("Step released"),
     "task.completed": _l("Step completed"),
+    "instance.suspended": _l("Program suspended"),
+    "instance.running": _l("Program resumed"),
+    "instance.terminated": _l("Program terminated"),
+    "instance.migrated": _l("Moved to another version"),
+    "instance.migration_undone": _l("Move undone"),
 }
 
 

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from forms.fields import as_choices
 
 from ..extensions import db
-from ..services import attachments, definitions, instances, regions
+from ..services import administration, attachments, definitions, instances, regions
 from ..services.errors import ServiceError
 from .rendering import render
 
@@ -78,10 +78,12 @@ def show(instance_id: int) -> Any:
         instance = instances.get_instance(db(), current_user, instance_id)
     except ServiceError:
         abort(404)
+    incidents = administration.incidents(db(), current_user, instance) \
+        if current_user.role == "admin" else []
     return render("instances/show.html", "content", instance=instance,
                   diagram=instances.diagram_state(db(), instance),
                   open_tasks=instances.open_tasks(db(), instance),
-                  events=instances.history(db(), instance))
+                  events=instances.history(db(), instance), incidents=incidents)
 
 
 @bp.get("/<int:instance_id>/diagram.xml")

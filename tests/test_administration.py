@@ -1,0 +1,146 @@
+"""Program administration: suspend / resume / terminate, incidents and retry, masked data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tests.conftest import csrf_token
+from tests.program_data import data_for, fresh, program_at
+from webapp import engine
+from webapp.models import Event, HumanTask, Incident, Instance, User
+from webapp.services import administration, definitions, instances, migration, tasks
+from webapp.services.errors import Conflict, Forbidden, InvalidInput, StepFailed
+
+ROOT = Path(__file__).resolve().parent.parent
+CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
+
+
+def statuses(session: Session, program: Instance) -> list[str]:
+    fresh(session)
+    return list(session.scalars(sa.select(HumanTask.status).where(
+        HumanTask.instance_id == program.id).order_by(HumanTask.id)))
+
+
+def test_suspend_holds_the_steps_and_resume_releases_them(
+        session: Session, people: dict[str, User]) -> None:
+    admin = people["admin"]
+    program = program_at(session, people, "program_plan")
+    with pytest.raises(InvalidInput):
+        administration.change_status(session, admin, program.id, "suspend", "  ")
+    fresh(session)
+    administration.change_status(session, admin, program.id, "suspend", "Data penerima diaudit")
+    assert statuses(session, program)[-1] == "suspended"
+    (plan,) = session.scalars(sa.select(HumanTask).where(HumanTask.instance_id == program.id,
+                                                         HumanTask.bpmn_id == "program_plan"))
+    with pytest.raises(Conflict) as held:
+        tasks.complete_task(session, people["koordinator"], plan.id, data_for("program_plan"))
+    assert "suspended" in str(held.value.message)
+    fresh(session)
+    assert tasks.task_counts(session, people["koordinator"])["mine"] == 0  # out of the inbox
+    administration.change_status(session, admin, program.id, "resume", "Audit selesai")
+    assert statuses(session, program)[-1] == "open"
+    tasks.complete_task(session, people["koordinator"], plan.id, data_for("program_plan"))
+    reasons = [(e.action, e.data.get("reason")) for e in instances.history(session, program)
+               if e.action.startswith("instance.") and e.action != "instance.started"]
+    assert reasons == [("instance.suspended", "Data penerima diaudit"),
+                       ("instance.running", "Audit selesai")]
+
+
+def test_terminate_cancels_open_steps_and_only_admins_may(
+        session: Session, people: dict[str, User]) -> None:
+    program = program_at(session, people, "approve_plan")
+    with pytest.raises(Forbidden):
+        administration.change_status(session, people["supervisor"], program.id, "terminate",
+                                     "x")
+    fresh(session)
+    administration.change_status(session, people["admin"], program.id, "terminate",
+                                 "Anggaran dibatalkan")
+    fresh(session)
+    assert program.status == "terminated" and program.ended_at is not None
+    assert statuses(session, program)[-1] == "cancelled"
+    with pytest.raises(Conflict):
+        administration.change_status(session, people["admin"], program.id, "resume", "lagi")
+
+
+def test_a_failing_script_becomes_an_incident_that_retries_after_a_fix(
+        session: Session, people: dict[str, User]) -> None:
+    admin = people["admin"]
+    broken = CYCLE.replace("rounds_done = 0", "rounds_done = belum_ada + 1", 1)
+    for text in (broken,):
+        definitions.deploy_definitions(session, [engine.SourceFile("c.bpmn", text.encode())],
+                                       admin, comment="rusak", origin="editor")
+    program = program_at(session, people, "approve_plan")
+    (approval,) = instances.open_tasks(session, program)
+    with pytest.raises(StepFailed):
+        tasks.complete_task(session, people["supervisor"], approval.id,
+                            {"decision": "approve", "reason": ""})
+    fresh(session)
+    (incident,) = administration.incidents(session, admin, program)
+    assert incident.human_task_id == approval.id and "belum_ada" in incident.error
+    assert incident.data == {"decision": "approve", "reason": ""}
+    page = administration.list_programs(session, admin,
+                                        administration.ProgramFilter(incidents_only=True))
+    assert [i.id for i in page.items] == [program.id]
+    assert administration.retry_incident(session, admin, incident.id) is False  # still broken
+    fresh(session)
+    assert session.get(Incident, incident.id).attempts == 2  # type: ignore[union-attr]
+    definitions.deploy_definitions(session, [engine.SourceFile("c.bpmn", CYCLE.encode())],
+                                   admin, comment="diperbaiki", origin="editor")
+    migration.move(session, admin, "program_cycle", 2, 3)
+    assert administration.retry_incident(session, admin, incident.id) is True
+    fresh(session)
+    assert session.get(Incident, incident.id).resolved_by_id == admin.id  # type: ignore[union-attr]
+    (after,) = instances.open_tasks(session, program)
+    assert after.bpmn_id == "distribution_record"
+    done = session.scalars(sa.select(Event).where(Event.action == "task.completed",
+                                                  Event.human_task_id == approval.id)).one()
+    assert done.actor_id == people["supervisor"].id  # the step is the supervisor's, not admin's
+
+
+def test_nik_numbers_are_masked() -> None:
+    assert administration.mask_nik("NIK 3507011203850001, KK 3507010101010002") == \
+        "NIK 350701******0001, KK 350701******0002"
+    assert administration.mask_nik(3507011203850001) == "350701******0001"
+    assert administration.mask_nik({"a": ["3507011203850001"]}) == {"a": ["350701******0001"]}
+    assert administration.mask_nik("Rp 45000000 dan 12345") == "Rp 45000000 dan 12345"
+
+
+def test_the_admin_pages(login_as: Any, session: Session, people: dict[str, User]) -> None:
+    program = program_at(session, people, "program_plan")
+    other = instances.start_instance(session, people["kota"], "program_cycle", "PKH Kota",
+                                     "35.73.01")
+    data = dict(data_for("needs_assessment"), notes="Ketua RT NIK 3507011203850001")
+    (plan,) = instances.open_tasks(session, program)
+    tasks.complete_task(session, people["koordinator"], plan.id, data_for("program_plan"))
+    client = login_as("admin")
+    listing = client.get("/admin/programs?region=35.07").get_data(as_text=True)
+    assert "BPNT Donomulyo" in listing and "PKH Kota" not in listing
+    listing = client.get("/admin/programs?status=completed").get_data(as_text=True)
+    assert "BPNT Donomulyo" not in listing
+    today = dt.date.today().isoformat()
+    assert "PKH Kota" in client.get(f"/admin/programs?from={today}&to={today}").get_data(
+        as_text=True)
+    page = client.get(f"/programs/{program.id}").get_data(as_text=True)
+    assert 'id="administration"' in page
+    token = csrf_token(client, f"/programs/{program.id}")
+    response = client.post(f"/admin/programs/{program.id}/status",
+                           data={"csrf_token": token, "action": "suspend", "reason": "Audit"})
+    assert response.status_code == 303
+    fresh(session)
+    assert program.status == "suspended"
+    assert other.status == "running"
+    second = program_at(session, people, "needs_assessment", "Dengan NIK")
+    (assessment,) = instances.open_tasks(session, second)
+    tasks.complete_task(session, people["koordinator"], assessment.id, data)
+    shown = client.get(f"/admin/programs/{second.id}/data").get_data(as_text=True)
+    assert "350701******0001" in shown and "3507011203850001" not in shown
+    coordinator_page = login_as("koordinator").get(f"/programs/{second.id}").get_data(
+        as_text=True)
+    assert 'id="administration"' not in coordinator_page
+    assert login_as("koordinator").get(f"/admin/programs/{second.id}/data").status_code == 403
