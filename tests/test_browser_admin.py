@@ -31,7 +31,7 @@ def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
     earlier = instances.start_instance(session, people["koordinator"], "program_cycle",
                                        "Program lama", "35.07.01")
     admin = sign_in(browser, base, "admin")
-    admin.click("nav >> text=Proses")
+    admin.click(".topbar >> text=Administrasi")
     expect(admin.locator("h1")).to_have_text("Proses")
     admin.locator("#definitions tr[data-key=program_cycle]").get_by_text("Sunting").click()
     expect(admin.locator("#editor.editor-ready")).to_be_visible(timeout=20_000)

@@ -159,3 +159,34 @@ def test_absurd_numbers_and_long_texts_are_refused_with_a_message(
     session.rollback()
     session.refresh(task)
     assert task.status == "open"
+
+
+def test_names_in_messages_are_escaped(login_as: Any, session: Session,
+                                       people: dict[str, User]) -> None:
+    """A lazily translated message with a name inside must not bypass escaping."""
+    supervisor = people["supervisor"]
+    supervisor.full_name = "<script>alert('x')</script>"
+    session.commit()
+    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+                                       "<img src=x onerror=alert(1)>", "35.07.01")
+    (task,) = instances.open_tasks(session, program)
+    client = login_as("koordinator")
+    token = csrf_token(client, f"/tasks/{task.id}")
+    from tests.program_data import data_for
+    data = {k: str(v) for k, v in data_for("needs_assessment").items()}
+    client.post(f"/tasks/{task.id}", data=dict(data, csrf_token=token))
+    page = client.get("/").get_data(as_text=True)
+    assert "<img src=x" not in page
+    tasks_page = client.get(f"/programs/{program.id}").get_data(as_text=True)
+    assert "<img src=x" not in tasks_page and "&lt;img src=x" in tasks_page
+
+
+def test_the_welcome_message_escapes_the_name(client: FlaskClient, session: Session,
+                                              people: dict[str, User]) -> None:
+    people["koordinator"].full_name = "<b onmouseover=alert(1)>Budi</b>"
+    session.commit()
+    token = csrf_token(client)
+    client.post("/login", data={"username": "koordinator", "password": PASSWORD,
+                                "csrf_token": token})
+    page = client.get("/").get_data(as_text=True)
+    assert "<b onmouseover" not in page and "&lt;b onmouseover" in page

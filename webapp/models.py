@@ -245,3 +245,24 @@ class Incident(Base):
     instance: Mapped[Instance] = relationship()
     task: Mapped[HumanTask | None] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+PARTNER_KINDS = ("government", "ngo", "community", "private", "other")
+
+
+class Partner(Base):
+    """An organisation the coordinators work with: a government office, an NGO, a community
+    group, a company."""
+
+    __tablename__ = "partner"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    region: Mapped[Region | None] = relationship(lazy="joined")

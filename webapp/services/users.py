@@ -68,6 +68,12 @@ def create_user(session: Session, username: str, password: str, groups: list[str
     return user
 
 
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(_l("The password needs at least %(n)s characters.", n=MIN_PASSWORD))
+    return _HASHER.hash(password)
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None (same timing either way)."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter
 from ..services.users import authenticate
+from .rendering import flash
 
 bp = Blueprint("auth", __name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, flash, redirect, url_for
+from flask import Blueprint, Response, abort, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -17,7 +17,7 @@ from forms.fields import as_choices
 from ..extensions import db
 from ..services import administration, attachments, definitions, instances, regions
 from ..services.errors import ServiceError
-from .rendering import render
+from .rendering import flash, render
 
 bp = Blueprint("instances", __name__, url_prefix="/programs")
 

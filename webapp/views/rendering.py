@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask
 from flask import Response, make_response, render_template
 from jinja2_fragments.flask import render_block
 
@@ -33,3 +34,12 @@ def htmx_location(url: str) -> Response:
     response = make_response("", 200)
     response.headers["HX-Location"] = url
     return response
+
+
+def flash(message: Any, category: str = "message") -> None:
+    """Flash a message as plain text.
+
+    Flask-Babel's lazy strings carry ``__html__``: flashed as they are, the session stores them
+    as Markup and a name inside (a task, a program, a person) would reach the page unescaped.
+    """
+    flask.flash(str(message), category)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -14,7 +14,7 @@ from ..services.attachments import Upload
 from ..services.context import form_class_for, task_context
 from ..services.errors import ServiceError
 from .inbox import inbox_context
-from .rendering import htmx_location, render, wants_fragment
+from .rendering import flash, htmx_location, render, wants_fragment
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
