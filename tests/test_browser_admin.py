@@ -172,3 +172,41 @@ def test_the_comparison_shows_both_diagrams_with_the_changes_coloured(
     expect(new.locator('[data-element-id="program_plan"].simpul-changed').first
            ).to_be_attached()
     screenshot(admin, "compare-versions")
+
+
+def test_admin_edits_a_decision_table_and_the_process_follows(
+        browser: Any, live_server: str, tmp_path: Any) -> None:
+    admin = sign_in(browser, live_server, "admin")
+    admin.goto(f"{live_server}/admin/processes/program_priority/edit")
+    expect(admin.locator("#editor.editor-ready")).to_be_visible(timeout=20_000)
+    cell = admin.locator("td", has_text='"tinggi"').first
+    cell.click()
+    admin.keyboard.press("End")
+    admin.keyboard.press("ArrowLeft")
+    admin.keyboard.type(" sekali")
+    admin.locator("h1").click()
+    expect(admin.locator("td", has_text='"tinggi sekali"')).to_have_count(1)
+    screenshot(admin, "dmn-editor")
+    admin.click("#editor-deploy")
+    admin.fill("#deploy-comment", "Prioritas tertinggi diperjelas")
+    admin.click("#deploy-confirm")
+    flash = admin.locator(".flash-success")
+    expect(flash).to_contain_text("program_priority v2")
+    expect(flash).to_contain_text("program_cycle v2")  # the process now pins the new table
+
+
+def test_admin_opens_a_file_from_the_computer_in_the_editor(
+        browser: Any, live_server: str, tmp_path: Any) -> None:
+    from tests.fieldlist_data import CYCLE
+
+    drawn = tmp_path / "dari-camunda.bpmn"
+    drawn.write_text(CYCLE.replace('name="Perencanaan Program"', 'name="Rencana dari berkas"', 1)
+                     .replace('decision == "return"', "__import__('os')", 1))
+    admin = sign_in(browser, live_server, "admin")
+    admin.goto(f"{live_server}/admin/processes/program_cycle/edit")
+    expect(admin.locator("#editor.editor-ready")).to_be_visible(timeout=20_000)
+    admin.set_input_files("#editor-file", str(drawn))
+    expect(admin.locator("#editor-status")).to_have_text("Berkas dibuka. Periksa, lalu sebarkan.")
+    expect(admin.locator("g.djs-shape", has_text="Rencana dari berkas")).to_have_count(1)
+    admin.click("#editor-check")
+    expect(admin.locator("#editor-problems")).to_contain_text("__import__")

@@ -172,12 +172,15 @@ def test_references_lanes_operations_and_flows_are_checked(
 
 SERVICE_TASK = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d">
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d"
+  targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="svc" isExecutable="true">
     <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:serviceTask id="call_out" name="Kirim data">
       <bpmn:extensionElements>
-        <spiffworkflow:serviceTaskOperator id="http_post" resultVariable="r" />
+        <spiffworkflow:serviceTaskOperator id="http_post" resultVariable="r">
+          <spiffworkflow:parameters />
+        </spiffworkflow:serviceTaskOperator>
       </bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:serviceTask>
@@ -197,6 +200,12 @@ def test_unknown_operations_and_undeployed_called_processes_are_refused(
     problems = definitions.check_definitions(session, [bpmn(SERVICE_TASK, "svc.bpmn")])
     texts = [str(p) for p in problems]
     assert any("proses_tidak_ada" in t for t in texts), texts
+    # the unknown operation is reported once the called process exists
+    problems = definitions.check_definitions(
+        session, [bpmn(SERVICE_TASK.replace(' calledElement="proses_tidak_ada"',
+                                            ' calledElement="program_cycle"'), "svc.bpmn")])
+    assert any(p.element_id == "call_out" and "http_post" in p.text() for p in problems), [
+        str(p) for p in problems]
 
 
 XXE = """<?xml version="1.0"?>

@@ -138,6 +138,25 @@
     })
     .catch(function () { status(texts["load-failed"], "error"); });
 
+  /* ---- open a file from the computer (drawn in Camunda Modeler, say) ---- */
+
+  var fileInput = document.getElementById("editor-file");
+  document.getElementById("editor-open").addEventListener("click", function () {
+    fileInput.click();
+  });
+  fileInput.addEventListener("change", function () {
+    var file = fileInput.files && fileInput.files[0];
+    if (!file) { return; }
+    file.text().then(function (xml) { return modeler.importXML(xml); }).then(function () {
+      root.dataset.filename = file.name;
+      dirty = true;
+      clearProblems();
+      if (kind === "bpmn") { modeler.get("canvas").zoom("fit-viewport"); }
+      status(texts["file-opened"], "ok");
+    }).catch(function () { status(texts["load-failed"], "error"); });
+    fileInput.value = "";
+  });
+
   /* ---- problems ---- */
 
   function clearProblems() {
