@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import csrf_token
 from webapp import engine
 from webapp.models import DefinitionVersion, User
-from webapp.services import definitions
+from webapp.services import definitions, instances
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
@@ -98,6 +98,16 @@ def test_editor_check_and_deploy_answer_with_problems_then_a_new_version(
                        data={"csrf_token": token, "xml": edited, "comment": "lagi"})
     assert same.status_code == 200 and "redirect" not in same.get_json()
     assert versions(session) == [1, 2]
+    # the step named <script>…: stored as text, shown escaped where coordinators see it
+    from tests.program_data import program_at
+
+    program = program_at(session, people, "program_plan")
+    (step,) = instances.open_tasks(session, program)
+    assert step.name == "<script>alert(1)</script>"
+    coordinator = login_as("koordinator")
+    for path in ("/?tab=mine", f"/tasks/{step.id}", f"/programs/{program.id}"):
+        body = coordinator.get(path).get_data(as_text=True)
+        assert "<script>alert(1)" not in body and "&lt;script&gt;alert(1)" in body, path
 
 
 def test_uploads_are_checked_and_a_refused_one_changes_nothing(
