@@ -289,3 +289,31 @@ def test_comparing_two_versions_names_what_was_added_changed_and_removed() -> No
     table = PRIORITY.replace('"tinggi"', '"darurat"', 1)
     rules = engine.compare(PRIORITY, table)
     assert [c.status for c in rules] == ["changed"] and rules[0].kind == "rule"
+
+
+def test_a_step_outside_every_lane_or_a_file_not_in_utf8_is_refused(
+        session: Session, people: dict[str, User]) -> None:
+    no_lanes = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d"
+  targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="tanpa_lajur" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="catat" name="Catat">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="note" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="catat" />
+    <bpmn:sequenceFlow id="f2" sourceRef="catat" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+    problems = definitions.check_definitions(session, [bpmn(no_lanes, "x.bpmn")])
+    assert [(p.element_id, p.text()) for p in problems] == [
+        ("catat", "the user task is outside every lane")]
+    utf16 = engine.SourceFile("c.bpmn", CYCLE.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+                              .encode("utf-16"))
+    problems = definitions.check_definitions(session, [utf16])
+    assert problems and "UTF-8" in problems[0].text()

@@ -252,7 +252,8 @@ def _check_task_spec(
         definition.user_tasks[info.bpmn_id] = info
         if form_keys is not None:
             problems.extend(_check_form(info, form_keys, element_id, element_name))
-        if info.lane is None and definition.lanes:
+        if info.lane is None and (definition.lanes or form_keys is not None):
+            # at deploy: a step outside every lane belongs to no group, so nobody could do it
             problems.append(Problem(element_id, Message("the user task is outside every lane"),
                                     element_name))
     return problems

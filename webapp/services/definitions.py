@@ -209,6 +209,12 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
     infos: dict[str, engine.FileInfo] = {}
     for source in files:
         try:
+            source.xml.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(engine.Problem("", engine.Message(
+                "the file is not UTF-8 text; save it as UTF-8"), file=source.filename))
+            continue
+        try:
             infos[source.filename] = engine.inspect_file(source)
         except engine.DefinitionInvalid as err:
             problems.extend(err.problems)
