@@ -42,7 +42,9 @@ setup: $(VENV)/.installed $(VENDOR)/.copied webapp/translations/.compiled
 run: setup
 	$(DEV) $(FLASK) init-db
 	$(DEV) $(FLASK) seed-demo
-	$(DEV) $(FLASK) run --host 127.0.0.1 --port 5000
+	@# the job worker (timers) runs beside the web server and stops with it
+	$(DEV) $(FLASK) worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+		$(DEV) $(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: setup
 	$(VENV)/bin/ruff check .

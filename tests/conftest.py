@@ -159,3 +159,13 @@ def login_as(client: FlaskClient) -> Any:
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def real_clock() -> Iterator[None]:
+    """Every test starts and ends on the real clock (some set it to test deadlines)."""
+    from webapp import clock
+
+    clock.reset()
+    yield
+    clock.reset()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import signal
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from .extensions import session_factory
 from .migrate import upgrade_database
-from .services import definitions, demo, regions, users
+from .services import definitions, demo, jobs, regions, users
 from .services.errors import ServiceError
 
 BASE_GROUPS = [
@@ -39,6 +41,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo)
     app.cli.add_command(user_cli)
+    app.cli.add_command(worker)
 
 
 @click.command("init-db")
@@ -117,3 +120,36 @@ def create_user(username: str, groups: tuple[str, ...], role: str, full_name: st
     finally:
         session.close()
     click.echo(f"created {user.username} ({user.role}) in {', '.join(sorted(groups))}")
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Run what is due now, then stop.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
+@click.option("--batch", default=20, show_default=True, help="Jobs claimed at a time.")
+def worker(once: bool, interval: float, batch: int) -> None:
+    """Fire due BPMN timers and run background jobs (run one or more, on any host)."""
+    name = jobs.worker_name()
+    stopping: list[bool] = []
+
+    def stop(_signum: int, _frame: object) -> None:
+        stopping.append(True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"worker {name} started")
+    session = session_factory()()
+    try:
+        while not stopping:
+            outcomes = jobs.run_due(session, name, batch)
+            for outcome in outcomes:
+                if outcome.result in ("retry", "failed"):
+                    click.echo(f"job {outcome.job_id}: {outcome.result}: {outcome.error}",
+                               err=True)
+            if once:
+                break
+            if not outcomes:
+                time.sleep(interval)
+    finally:
+        session.close()
+    click.echo(f"worker {name} stopped")

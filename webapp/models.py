@@ -240,6 +240,7 @@ class Incident(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     instance: Mapped[Instance] = relationship()
@@ -266,3 +267,30 @@ class Partner(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     region: Mapped[Region | None] = relationship(lazy="joined")
+
+
+class Job(Base):
+    """Background work for the worker: a BPMN timer to fire, and later other kinds.
+
+    Workers claim due jobs (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) with a lease; a crashed
+    worker's lease runs out and another worker takes the job. A job's effect and its ``done``
+    mark commit in one transaction, so a job never takes effect twice.
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
+                                                    index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -24,9 +24,11 @@ from .parsing import (
 from .problems import DefinitionInvalid, Problem
 from .pruning import ArchivedTask
 from .runtime import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHandle
+from .timers import WaitingTimer
 from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 
 __all__ = [
+    "WaitingTimer",
     "MigrationRefused", "migrate_state", "migration_problems",
     "Change", "compare",
     "FIELD_TYPES", "FieldSpec",

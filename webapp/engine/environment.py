@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (  # type: ignor
 )
 
 from . import expressions
+from .timers import iso_literal
 
 # Service operations a diagram may call, registered in code after review.
 SERVICE_OPERATIONS: dict[str, Callable[..., Any]] = {}
@@ -35,6 +36,8 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
         context: Mapping[str, Any],
         external_context: Mapping[str, Any] | None = None,
     ) -> Any:
+        if iso_literal(expression):  # a timer written the Camunda way: PT2H, not "PT2H"
+            return expression.strip()
         names = dict(external_context or {})
         names.update(context)
         return expressions.evaluate(expression, names)

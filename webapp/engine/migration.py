@@ -88,8 +88,18 @@ def migrate_state(state: str, source: ParsedDefinition, target: ParsedDefinition
     if reasons:
         raise MigrationRefused(reasons)
     data = json.loads(state)
-    kept = {tid: task for tid, task in data["tasks"].items()
-            if not task["state"] & TaskState.PREDICTED_MASK}
+    specs = target.spec.task_specs
+    # Keep what happened and what waits, plus the engine's forecast where the target still has
+    # those steps (a waiting boundary timer needs its forecast join); drop forecasts of steps
+    # the target lacks, with everything under them. Finishing a step re-syncs its children
+    # with the target's flows, so new steps after it are taken.
+    kept: dict[str, Any] = {}
+    for task_id, task in _top_down(data):
+        parent = task.get("parent")
+        if task["state"] & TaskState.PREDICTED_MASK and (
+                task["task_spec"] not in specs or (parent is not None and parent not in kept)):
+            continue
+        kept[task_id] = task
     start = next((name for name, spec in target.spec.task_specs.items()
                   if type(spec).__name__ == "BpmnStartTask"), "Start")
     for task_id, task in kept.items():
@@ -100,5 +110,21 @@ def migrate_state(state: str, source: ParsedDefinition, target: ParsedDefinition
     workflow = load_state(target, json.dumps(data))
     for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING |
                                    TaskState.STARTED):
+        task._sync_children(task.task_spec.outputs, TaskState.MAYBE)  # the target's flows
         task.task_spec._predict(task)
     return dump_state(workflow)
+
+
+def _top_down(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The state's tasks, parents before children."""
+    tasks = data["tasks"]
+    order: list[tuple[str, Any]] = []
+    stack = [data["root"]]
+    while stack:
+        task_id = stack.pop()
+        task = tasks.get(task_id)
+        if task is None:
+            continue
+        order.append((task_id, task))
+        stack.extend(reversed(task.get("children", [])))
+    return order

@@ -27,6 +27,7 @@ from .environment import SERVICE_OPERATIONS
 from .fieldlists import FieldSpec, read_field_lists
 from .messages import Message
 from .problems import DefinitionInvalid, Problem
+from .timers import iso_literal
 from .xmlsafety import UnsafeXml, parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -228,6 +229,8 @@ def _check_task_spec(
     element_name = getattr(task_spec, "bpmn_name", None) or ""
 
     for text in _expressions_of(task_spec):
+        if iso_literal(text):  # a timer's bare ISO 8601 text, as Camunda Modeler writes it
+            continue
         try:
             expressions.parse_expression(text)
         except expressions.UnsafeExpression as err:

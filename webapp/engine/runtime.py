@@ -11,6 +11,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException  # type: ignore[impo
 from SpiffWorkflow.spiff.specs.defaults import UserTask  # type: ignore[import-untyped]
 from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
 
+from . import timers
 from .environment import SCRIPT_ENGINE
 from .expressions import UnsafeExpression
 from .parsing import ParsedDefinition, UserTaskInfo
@@ -125,9 +126,23 @@ class WorkflowHandle:
 
     def _advance(self) -> StepResult:
         self._guard(self._workflow.do_engine_steps)
-        self._guard(self._workflow.refresh_timers)
-        self._guard(self._workflow.do_engine_steps)
+        try:
+            self._guard(lambda: timers.arm(self._workflow))
+        except (ValueError, TypeError, KeyError, NameError) as err:
+            raise EngineError(f"timer: {err}") from err
         return StepResult(prune(self._workflow))
+
+    def waiting_timers(self) -> list[timers.WaitingTimer]:
+        """The timer events the instance waits on, with their due times."""
+        return timers.waiting(self._workflow)
+
+    def fire_timer(self, task_id: str) -> StepResult:
+        """Fire a due timer (the job worker decided it is due) and run on to the next wait."""
+        fired: list[bool] = []
+        self._guard(lambda: fired.append(timers.fire(self._workflow, task_id)))
+        if not fired or not fired[0]:
+            raise UnknownTask(task_id)
+        return self._advance()
 
     def _guard(self, action: Any) -> None:
         try:

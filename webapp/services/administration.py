@@ -14,7 +14,8 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from ..db import begin_write, utcnow
-from ..models import DefinitionVersion, HumanTask, Incident, Instance, User
+from ..models import DefinitionVersion, HumanTask, Incident, Instance, Job, User
+from . import jobs
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from .runtime import Journal, read_workflow
 from .scope import instance_visible
@@ -142,6 +143,11 @@ def change_status(session: Session, user: User, instance_id: int, action: str,
     session.execute(tasks.values(status=task_to, **({"completed_at": now}
                                                     if task_to == "cancelled" else {}))
                     .execution_options(synchronize_session=False))
+    if status == "terminated":  # its timers will never fire
+        session.execute(update(Job).where(Job.instance_id == instance.id,
+                                          Job.status == "pending")
+                        .values(status="cancelled", done_at=now)
+                        .execution_options(synchronize_session=False))
     journal = Journal(instance.id, user.id)
     journal.add(f"instance.{status}", data={"reason": reason})
     journal.write(session)
@@ -186,6 +192,19 @@ def retry_incident(session: Session, user: User, incident_id: int) -> bool:
     if incident is None or incident.resolved_at is not None:
         raise NotFound()
     _load(session, user, incident.instance_id)  # in the admin's scope
+    if incident.job_id is not None:  # a background job (a timer) that kept failing
+        job_id = incident.job_id
+        session.commit()
+        jobs.retry_failed(session, job_id)
+        outcome = jobs.run_now(session, job_id, f"admin:{user.username}")
+        if outcome.result in ("done", "gone"):
+            return True
+        begin_write(session)
+        found = session.get(Incident, incident_id)
+        if found is not None and outcome.error:
+            found.error, found.attempts = outcome.error[:4000], found.attempts + 1
+        session.commit()
+        return False
     actor = incident.actor or user
     task_id = incident.human_task_id
     if task_id is None:

@@ -131,6 +131,7 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
                       row.instance_region, row.started_by_id, dict(row.authors or {}))
     handle = HANDLES.checkout(session, ref)
     before = {t.task_id for t in handle.ready_user_tasks()}
+    timers_before = {t.task_id for t in handle.waiting_timers()}
     try:
         result = handle.complete(row.task_id, data)
     except engine.UnknownTask:
@@ -158,7 +159,8 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
         raise _InstanceMoved()
     ref.version += 1
     ref.status = "completed" if finished else ref.status
-    opened = sync_tasks(session, ref, handle, journal, before - {row.task_id}, user)
+    opened = sync_tasks(session, ref, handle, journal, before - {row.task_id}, user,
+                        timers_before)
     journal.write(session)
     session.commit()
     HANDLES.checkin(ref, handle)

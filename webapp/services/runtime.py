@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from .. import engine
 from ..db import utcnow
-from ..models import Event, Group, HumanTask, Instance, User, user_group
+from ..models import Event, Group, HumanTask, Instance, Job, User, user_group
 from .definitions import parsed_version
 
 # Core tables for the hot path (no ORM unit of work on every submitted form).
 EVENT_TABLE = cast(Table, Event.__table__)
 TASK_TABLE = cast(Table, HumanTask.__table__)
 INSTANCE_TABLE = cast(Table, Instance.__table__)
+JOB_TABLE = cast(Table, Job.__table__)
 _INSERT_TASK = insert(TASK_TABLE).returning(TASK_TABLE.c.id)
 _CANCEL_TASKS = (
     update(TASK_TABLE)
@@ -33,6 +34,14 @@ _MEMBERSHIPS = (
     .join(User, User.id == user_group.c.user_id)
     .where(user_group.c.user_id.in_(bindparam("people", expanding=True)),
            User.is_active.is_(True))
+)
+_INSERT_JOB = insert(JOB_TABLE)
+_CANCEL_TIMERS = (
+    update(JOB_TABLE)
+    .where(JOB_TABLE.c.instance_id == bindparam("b_instance"),
+           JOB_TABLE.c.task_id.in_(bindparam("b_gone", expanding=True)),
+           JOB_TABLE.c.kind == "timer", JOB_TABLE.c.status == "pending")
+    .values(status="cancelled", done_at=bindparam("b_now"))
 )
 _STATE = select(INSTANCE_TABLE.c.state).where(INSTANCE_TABLE.c.id == bindparam("instance_id"))
 
@@ -146,16 +155,19 @@ def record(session: Session, action: str, instance_id: int, actor: User | None =
 
 
 def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle,
-               journal: Journal, before: set[str], actor: User) -> list[OpenedTask]:
-    """Open a row per newly ready user task; cancel rows the engine no longer has.
+               journal: Journal, before: set[str], actor: User | None,
+               timers_before: set[str] | frozenset[str] = frozenset()) -> list[OpenedTask]:
+    """Open a row per newly ready user task; cancel rows the engine no longer has; schedule a
+    job for each newly waiting timer and cancel the jobs of timers no longer waited on.
 
-    ``before`` is the set of task ids that were ready (and so projected) before the step.
+    ``before`` / ``timers_before``: the ready user tasks / waiting timers before the step.
     Returns the rows opened, in the order the engine made them ready.
     """
     ready = {t.task_id: t for t in handle.ready_user_tasks()}
     gone = before - ready.keys()
     now = utcnow()
     connection = session.connection()
+    sync_timers(connection, ref.id, handle, timers_before)
     if gone:
         connection.execute(_CANCEL_TASKS, {"b_instance": ref.id, "b_gone": sorted(gone),
                                            "b_now": now})
@@ -181,15 +193,16 @@ def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle
 
 
 def _owners(session: Session, ref: InstanceRef, fresh: list[engine.ReadyTask],
-            actor: User) -> dict[str, int]:
+            actor: User | None) -> dict[str, int]:
     """Who gets each new step: whoever did it last (a revision comes back to its author), else
     the program's own coordinator when the step is in their lane; otherwise the whole group."""
     wanted: dict[str, list[int]] = {}
     for task in fresh:
         people = [ref.authors.get(task.info.bpmn_id), ref.started_by_id]
         wanted[task.info.bpmn_id] = [p for p in people if p is not None]
-    members = {(actor.id, name) for name in actor.group_names} if actor.is_active else set()
-    others = {p for people in wanted.values() for p in people} - {actor.id}
+    members = {(actor.id, name) for name in actor.group_names} \
+        if actor is not None and actor.is_active else set()
+    others = {p for people in wanted.values() for p in people} - {actor.id if actor else None}
     if others:  # the acting user's groups are known; ask the database only about others
         members |= {(row[0], row[1]) for row in session.connection().execute(
             _MEMBERSHIPS, {"people": sorted(others)})}
@@ -200,3 +213,23 @@ def _owners(session: Session, ref: InstanceRef, fresh: list[engine.ReadyTask],
                 owners[task.info.bpmn_id] = person
                 break
     return owners
+
+
+def sync_timers(connection: Any, instance_id: int, handle: engine.WorkflowHandle,
+                before: set[str] | frozenset[str]) -> None:
+    """A job per newly waiting timer; the jobs of timers the instance stopped waiting on end."""
+    waiting = handle.waiting_timers()
+    if not waiting and not before:
+        return
+    now = utcnow()
+    fresh = [t for t in waiting if t.task_id not in before]
+    gone = before - {t.task_id for t in waiting}
+    if gone:
+        connection.execute(_CANCEL_TIMERS, {"b_instance": instance_id, "b_gone": sorted(gone),
+                                            "b_now": now})
+    if fresh:
+        connection.execute(_INSERT_JOB, [{
+            "kind": "timer", "status": "pending", "due_at": t.due, "instance_id": instance_id,
+            "task_id": t.task_id, "payload": {"bpmn_id": t.bpmn_id, "name": t.name},
+            "attempts": 0, "max_attempts": 5, "last_error": "", "created_at": now,
+        } for t in fresh])

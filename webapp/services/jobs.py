@@ -1,0 +1,225 @@
+"""The job worker's side: claim due jobs, run them exactly once, retry, give up into incidents.
+
+Claiming takes a lease (``locked_by`` / ``locked_until``) in its own short transaction; on
+PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so workers on several hosts never take the same job,
+on SQLite under the database's single write lock. Running a job commits its effect and the job's
+``done`` mark together, guarded by the lease: a worker whose lease ran out (it crashed, or hung)
+and was taken over finds its mark refused and rolls its work back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import engine
+from ..db import begin_write, utcnow
+from ..models import DefinitionVersion, Incident, Instance, Job
+from .runtime import HANDLES, INSTANCE_TABLE, InstanceRef, Journal, sync_tasks
+
+LEASE = dt.timedelta(minutes=5)
+BACKOFF = dt.timedelta(seconds=30)
+BACKOFF_MAX = dt.timedelta(hours=1)
+SUSPENDED_RECHECK = dt.timedelta(minutes=10)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(session: Session, worker: str, limit: int = 20,
+          lease: dt.timedelta = LEASE) -> list[int]:
+    """Lease up to ``limit`` due jobs to ``worker``; their attempts count up by one."""
+    begin_write(session)
+    now = utcnow()
+    query = (select(Job.id).where(Job.status == "pending", Job.due_at <= now,
+                                  (Job.locked_until.is_(None)) | (Job.locked_until < now))
+             .order_by(Job.due_at, Job.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(update(Job).where(Job.id.in_(ids))
+                        .values(locked_by=worker, locked_until=now + lease,
+                                attempts=Job.attempts + 1)
+                        .execution_options(synchronize_session=False))
+    session.commit()
+    return ids
+
+
+@dataclass
+class Outcome:
+    job_id: int
+    result: str  # done | gone | postponed | retry | failed | lost
+    error: str = ""
+
+
+class _Lost(Exception):
+    """Another worker holds the job now (our lease ran out)."""
+
+
+def run(session: Session, job_id: int, worker: str) -> Outcome:
+    """Run one leased job; failures are retried with backoff, then kept as an incident."""
+    try:
+        return _run(session, job_id, worker)
+    except _Lost:
+        session.rollback()
+        return Outcome(job_id, "lost")
+    except engine.EngineError as err:
+        session.rollback()
+        return _failed(session, job_id, worker, str(err))
+    except Exception as err:  # noqa: BLE001 - any failure of a job is recorded, never lost
+        session.rollback()
+        return _failed(session, job_id, worker, f"{type(err).__name__}: {err}")
+
+
+def run_due(session: Session, worker: str, limit: int = 20) -> list[Outcome]:
+    """Claim and run what is due now (one batch)."""
+    return [run(session, job_id, worker) for job_id in claim(session, worker, limit)]
+
+
+def _mine(session: Session, job_id: int, worker: str) -> Job:
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is None or job.status != "pending" or job.locked_by != worker:
+        raise _Lost()
+    return job
+
+
+def _finish(session: Session, job: Job, worker: str, status: str = "done") -> None:
+    done = session.execute(
+        update(Job).where(Job.id == job.id, Job.status == "pending", Job.locked_by == worker)
+        .values(status=status, done_at=utcnow(), locked_until=None)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise _Lost()
+    session.execute(update(Incident).where(Incident.job_id == job.id,
+                                           Incident.resolved_at.is_(None))
+                    .values(resolved_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def _run(session: Session, job_id: int, worker: str) -> Outcome:
+    begin_write(session)
+    job = _mine(session, job_id, worker)
+    if job.kind != "timer":
+        raise ValueError(f"unknown job kind {job.kind!r}")
+    return _fire_timer(session, job, worker)
+
+
+def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
+    row = session.execute(
+        select(Instance.id, Instance.version, Instance.business_key, Instance.status,
+               Instance.definition_version_id, Instance.region_code, Instance.started_by_id,
+               Instance.authors, DefinitionVersion.sha256, DefinitionVersion.key)
+        .join(DefinitionVersion, DefinitionVersion.id == Instance.definition_version_id)
+        .where(Instance.id == job.instance_id)).first()
+    if row is None or row.status in ("completed", "terminated"):
+        _finish(session, job, worker, "cancelled")
+        session.commit()
+        return Outcome(job.id, "gone")
+    if row.status == "suspended":  # the program waits; so does its timer
+        session.execute(update(Job).where(Job.id == job.id, Job.locked_by == worker)
+                        .values(due_at=utcnow() + SUSPENDED_RECHECK, locked_by=None,
+                                locked_until=None, attempts=Job.attempts - 1)
+                        .execution_options(synchronize_session=False))
+        session.commit()
+        return Outcome(job.id, "postponed")
+    ref = InstanceRef(row.id, row.version, row.business_key, row.status,
+                      row.definition_version_id, row.sha256, row.key, row.region_code,
+                      row.started_by_id, dict(row.authors or {}))
+    handle = HANDLES.checkout(session, ref)
+    before = {t.task_id for t in handle.ready_user_tasks()}
+    timers_before = {t.task_id for t in handle.waiting_timers()}
+    try:
+        result = handle.fire_timer(job.task_id or "")
+    except engine.UnknownTask:  # no longer waited on (the step was done in time)
+        _finish(session, job, worker, "cancelled")
+        session.commit()
+        return Outcome(job.id, "gone")
+    journal = Journal(ref.id, None)
+    journal.add("timer.fired", data={"bpmn_id": job.payload.get("bpmn_id", ""),
+                                     "name": job.payload.get("name", "")}, by_system=True)
+    journal.archive(result)
+    finished = handle.is_completed
+    if finished:
+        journal.add("instance.completed", by_system=True)
+    moved = session.execute(
+        update(INSTANCE_TABLE)
+        .where(INSTANCE_TABLE.c.id == ref.id, INSTANCE_TABLE.c.version == ref.version)
+        .values(state=handle.serialize(), version=ref.version + 1,
+                status="completed" if finished else ref.status,
+                ended_at=utcnow() if finished else None))
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise RuntimeError("the program changed while its timer fired; trying again")
+    ref.version += 1
+    ref.status = "completed" if finished else ref.status
+    # A repeating timer waits again under the same task: it needs a fresh job.
+    sync_tasks(session, ref, handle, journal, before, None,
+               timers_before - {job.task_id or ""})
+    journal.write(session)
+    _finish(session, job, worker)
+    session.commit()
+    HANDLES.checkin(ref, handle)
+    return Outcome(job.id, "done")
+
+
+def _failed(session: Session, job_id: int, worker: str, error: str) -> Outcome:
+    begin_write(session)
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is None or job.status != "pending" or job.locked_by != worker:
+        session.rollback()
+        return Outcome(job_id, "lost", error)
+    job.last_error = error[:4000]
+    job.locked_by, job.locked_until = None, None
+    if job.attempts >= job.max_attempts:
+        job.status = "failed"
+        known = session.scalar(select(Incident).where(Incident.job_id == job.id,
+                                                      Incident.resolved_at.is_(None)))
+        if known is not None:  # failed again after an admin's retry
+            known.error, known.attempts, known.at = error[:4000], known.attempts + 1, utcnow()
+        elif job.instance_id is not None:
+            session.add(Incident(instance_id=job.instance_id, job_id=job.id,
+                                 error=error[:4000], data={"job": job.kind, **job.payload},
+                                 attempts=job.attempts))
+        session.commit()
+        return Outcome(job_id, "failed", error)
+    job.due_at = utcnow() + min(BACKOFF * 2 ** max(job.attempts - 1, 0), BACKOFF_MAX)
+    session.commit()
+    return Outcome(job_id, "retry", error)
+
+
+def run_now(session: Session, job_id: int, worker: str) -> Outcome:
+    """Lease one pending job, whatever its due time, and run it (an admin's retry)."""
+    begin_write(session)
+    now = utcnow()
+    taken = session.execute(
+        update(Job).where(Job.id == job_id, Job.status == "pending",
+                          (Job.locked_until.is_(None)) | (Job.locked_until < now))
+        .values(locked_by=worker, locked_until=now + LEASE, attempts=Job.attempts + 1)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return Outcome(job_id, "lost")
+    return run(session, job_id, worker)
+
+
+def retry_failed(session: Session, job_id: int) -> None:
+    """Give a failed job a fresh set of attempts, due now (an admin's retry)."""
+    begin_write(session)
+    session.execute(update(Job).where(Job.id == job_id, Job.status == "failed")
+                    .values(status="pending", attempts=0, due_at=utcnow(), locked_by=None,
+                            locked_until=None)
+                    .execution_options(synchronize_session=False))
+    session.commit()
+
+
+def pending_timers(session: Session, instance_id: int) -> list[Any]:
+    return list(session.scalars(select(Job).where(Job.instance_id == instance_id,
+                                                  Job.kind == "timer",
+                                                  Job.status == "pending")
+                                .order_by(Job.due_at)))
