@@ -50,6 +50,8 @@ class Group(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(String(200), default="")
+    # How long this group's steps may take when the diagram sets no due date (ISO 8601, "P3D").
+    default_due: Mapped[str] = mapped_column(String(40), default="", server_default="")
     members: Mapped[list[User]] = relationship(secondary=user_group, back_populates="groups")
 
 

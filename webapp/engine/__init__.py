@@ -24,10 +24,11 @@ from .parsing import (
 from .problems import DefinitionInvalid, Problem
 from .pruning import ArchivedTask
 from .runtime import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHandle
-from .timers import WaitingTimer
+from .timers import WaitingTimer, due_from
 from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 
 __all__ = [
+    "due_from",
     "WaitingTimer",
     "MigrationRefused", "migrate_state", "migration_problems",
     "Change", "compare",

@@ -67,6 +67,7 @@ class UserTaskInfo:
     form_key: str | None
     phase: str | None
     fields: tuple[FieldSpec, ...] = ()  # the step's own form, when it has no form key
+    due: str | None = None  # "dueIn": ISO 8601 duration or date, or an expression giving one
 
 
 @dataclass
@@ -255,6 +256,13 @@ def _check_task_spec(
         definition.user_tasks[info.bpmn_id] = info
         if form_keys is not None:
             problems.extend(_check_form(info, form_keys, element_id, element_name))
+        if info.due and not iso_literal(info.due):
+            try:
+                expressions.parse_expression(info.due)
+            except expressions.UnsafeExpression as err:
+                problems.append(Problem(element_id, Message(
+                    "due date '%(text)s' refused: %(reason)s", text=_short(info.due),
+                    reason=err.message), element_name))
         if info.lane is None and (definition.lanes or form_keys is not None):
             # at deploy: a step outside every lane belongs to no group, so nobody could do it
             problems.append(Problem(element_id, Message("the user task is outside every lane"),
@@ -288,6 +296,7 @@ def _user_task_info(task_spec: Any, fields: tuple[FieldSpec, ...]) -> UserTaskIn
         form_key=properties.get("formKey") or None,
         phase=properties.get("phase"),
         fields=fields,
+        due=(properties.get("dueIn") or "").strip() or None,
     )
 
 

@@ -125,3 +125,34 @@ def fire(workflow: Any, task_id: str) -> bool:
         task.task_spec._update(task)
         return True
     return False
+
+
+def due_from(text: str | None, data: dict[str, Any], now: dt.datetime) -> dt.datetime | None:
+    """A step's due time from its "dueIn" (an ISO duration or date, or an expression on the
+    task data giving one); None when it has none or it cannot be read."""
+    from . import expressions  # expressions does not depend on timers
+
+    if not text:
+        return None
+    value: Any = text.strip()
+    if not iso_literal(value):
+        try:
+            value = expressions.evaluate(value, data)
+        except Exception:  # noqa: BLE001 - a due date that cannot be computed is no due date
+            return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(23, 59), tzinfo=dt.UTC)
+    value = str(value).strip()
+    try:
+        if value.startswith("P"):
+            parsed = TimerEventDefinition.parse_iso_duration(value)
+            delta: dt.timedelta = TimerEventDefinition.get_timedelta_from_start(parsed, now)
+            return now + delta
+        moment = dt.datetime.fromisoformat(value)
+    except (ValueError, TypeError, KeyError):
+        return None
+    if len(value) == 10:  # a date: the end of that day
+        moment = moment.replace(hour=23, minute=59)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

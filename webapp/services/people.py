@@ -21,6 +21,7 @@ from ..db import begin_write
 from ..models import PARTNER_KINDS, ROLES, Group, Partner, Region, User
 from . import users
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .runtime import forget_group_dues
 from .scope import in_region, region_clause
 
 PER_PAGE = 50
@@ -140,6 +141,30 @@ def groups_with_counts(session: Session, admin: User) -> list[tuple[Group, int]]
         select(Group, func.count(User.id)).outerjoin(Group.members)
         .group_by(Group.id).order_by(Group.name)).all()
     return [(group, int(count)) for group, count in rows]
+
+
+_DURATION = re.compile(r"P(?=\d|T\d)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?)?")
+
+
+def _check_due(value: str) -> str:
+    value = value.strip().upper()
+    if value and not _DURATION.fullmatch(value):
+        raise InvalidInput(_l("Write the time as an ISO 8601 duration: P3D is three days, "
+                              "PT12H twelve hours."))
+    return value
+
+
+def set_group_due(session: Session, admin: User, group_id: int, value: str) -> Group:
+    """How long the group's steps may take when their diagram sets no due date."""
+    _admin(admin)
+    begin_write(session)
+    group = session.get(Group, group_id)
+    if group is None:
+        raise NotFound()
+    group.default_due = _check_due(value)
+    session.commit()
+    forget_group_dues()
+    return group
 
 
 def create_group(session: Session, admin: User, name: str, description: str) -> Group:

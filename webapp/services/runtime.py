@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -173,6 +174,7 @@ def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle
                                            "b_now": now})
     fresh = [t for task_id, t in ready.items() if task_id not in before]
     owners = _owners(session, ref, fresh, actor)
+    defaults = group_default_dues(session) if any(not t.info.due for t in fresh) else {}
     opened = []
     for task in fresh:
         owner = owners.get(task.info.bpmn_id)
@@ -182,6 +184,8 @@ def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle
             "phase": task.info.phase, "process_key": ref.process_key,
             "region_code": ref.region_code, "status": "open", "created_at": now,
             "assignee_id": owner,
+            "due_at": engine.due_from(task.info.due or defaults.get(task.info.lane or ""),
+                                      task.data, now),
         }
         row_id = connection.execute(_INSERT_TASK, values).scalar_one()
         journal.add("task.created", row_id, {"bpmn_id": task.info.bpmn_id,
@@ -233,3 +237,23 @@ def sync_timers(connection: Any, instance_id: int, handle: engine.WorkflowHandle
             "task_id": t.task_id, "payload": {"bpmn_id": t.bpmn_id, "name": t.name},
             "attempts": 0, "max_attempts": 5, "last_error": "", "created_at": now,
         } for t in fresh])
+
+
+_GROUP_DUES: dict[str, str] = {}
+_GROUP_DUES_READ = [-1e9]
+GROUP_DUES_TTL = 60.0  # seconds; a change made in another process shows within a minute
+
+
+def group_default_dues(session: Session) -> dict[str, str]:
+    """Each group's default due time (ISO 8601 duration), cached briefly."""
+    if time.monotonic() - _GROUP_DUES_READ[0] > GROUP_DUES_TTL:
+        rows = session.connection().execute(
+            select(Group.name, Group.default_due).where(Group.default_due != "")).all()
+        _GROUP_DUES.clear()
+        _GROUP_DUES.update({name: due for name, due in rows})
+        _GROUP_DUES_READ[0] = time.monotonic()
+    return _GROUP_DUES
+
+
+def forget_group_dues() -> None:
+    _GROUP_DUES_READ[0] = -1e9

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Flask, Response, render_template
-from flask_babel import get_locale
+from flask_babel import format_timedelta, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
+from .. import clock
 from ..extensions import close_db, db, login_manager
 from ..services.users import load_user
 from .rendering import wants_fragment
@@ -41,6 +43,7 @@ ACTIONS = {
     "instance.terminated": _l("Program terminated"),
     "instance.migrated": _l("Moved to another version"),
     "instance.migration_undone": _l("Move undone"),
+    "timer.fired": _l("Time limit reached"),
 }
 
 
@@ -68,10 +71,31 @@ def _load_user(ident: str) -> Any:
     return load_user(db(), user_id, version)
 
 
+def due_state(task: Any) -> str:
+    """ok / soon / late for a task's due time. Soon: in the last day (or, for a short step,
+    its last half), at least its last quarter."""
+    if task.due_at is None or task.status != "open":
+        return ""
+    now = clock.now()
+    if now >= task.due_at:
+        return "late"
+    given = task.due_at - task.created_at
+    window = max(given / 4, min(dt.timedelta(days=1), given / 2))
+    return "soon" if task.due_at - now <= window else "ok"
+
+
+def due_text(task: Any) -> str:
+    """“in 2 days” / “3 hours ago”, in the reader's language."""
+    if task.due_at is None:
+        return ""
+    return str(format_timedelta(task.due_at - clock.now(), add_direction=True,
+                                threshold=1.1))
+
+
 def _globals() -> dict[str, Any]:
     return {"csrf_token_value": generate_csrf, "PHASES": PHASES, "STATUS": STATUS,
             "ACTIONS": ACTIONS, "fragment": wants_fragment(), "locale": str(get_locale()),
-            "me": current_user}
+            "me": current_user, "due_state": due_state, "due_text": due_text}
 
 
 def _headers(response: Response) -> Response:

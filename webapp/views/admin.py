@@ -534,6 +534,16 @@ def group_list() -> Any:
                   form=form, groups=people.groups_with_counts(db(), current_user))
 
 
+@bp.post("/groups/<int:group_id>/due")
+@admin_required
+def group_due(group_id: int) -> Any:
+    group = _attempt(people.set_group_due, db(), current_user, group_id,
+                     request.form.get("default_due", ""))
+    if group is not None:
+        flash(_l("Saved for %(name)s.", name=group.name), "success")
+    return redirect(url_for("admin.group_list"), 303)
+
+
 def _partner_values(form: PartnerForm) -> dict[str, Any]:
     return {"name": form.name.data, "kind": form.kind.data,
             "region_code": (form.region.data or "").strip() or None,
