@@ -68,6 +68,8 @@ class UserTaskInfo:
     phase: str | None
     fields: tuple[FieldSpec, ...] = ()  # the step's own form, when it has no form key
     due: str | None = None  # "dueIn": ISO 8601 duration or date, or an expression giving one
+    # "separateFrom": steps whose last author may not do this one (who submits does not approve)
+    separate_from: tuple[str, ...] = ()
 
 
 @dataclass
@@ -157,6 +159,12 @@ def parse_definition(
                                   subprocess_specs, lanes=lanes)
     for task_spec in _all_task_specs(definition):
         problems.extend(_check_task_spec(task_spec, form_keys, definition, field_lists))
+    for info in definition.user_tasks.values():
+        for other in info.separate_from:
+            if other not in definition.user_tasks:
+                problems.append(Problem(info.bpmn_id, Message(
+                    "separateFrom names '%(id)s', which is not a user task of this process",
+                    id=other), info.name))
     if problems:
         raise DefinitionInvalid(problems)
     return definition
@@ -297,6 +305,8 @@ def _user_task_info(task_spec: Any, fields: tuple[FieldSpec, ...]) -> UserTaskIn
         phase=properties.get("phase"),
         fields=fields,
         due=(properties.get("dueIn") or "").strip() or None,
+        separate_from=tuple(part.strip() for part in
+                            (properties.get("separateFrom") or "").split(",") if part.strip()),
     )
 
 

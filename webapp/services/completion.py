@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from .. import engine
 from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, HumanTask, Instance, User
+from . import duties
 from .administration import record_incident
 from .attachments import Upload, store_upload
 from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
@@ -117,6 +118,7 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
     _refuse_if_not_open(row, user)
     if row.group_name is None:
         raise Forbidden(_l("This step belongs to no group."))
+    duties.check(session, row, user.id, user.id, "complete")
     now = utcnow()
     connection = session.connection()
     won = connection.execute(_CLOSE_TASK, {"b_id": task_id, "b_user": user.id, "b_now": now})

@@ -203,7 +203,9 @@ def _owners(session: Session, ref: InstanceRef, fresh: list[engine.ReadyTask],
     wanted: dict[str, list[int]] = {}
     for task in fresh:
         people = [ref.authors.get(task.info.bpmn_id), ref.started_by_id]
-        wanted[task.info.bpmn_id] = [p for p in people if p is not None]
+        # whoever submitted a step this one reviews never gets it (separation of duties)
+        barred = {ref.authors.get(step) for step in task.info.separate_from}
+        wanted[task.info.bpmn_id] = [p for p in people if p is not None and p not in barred]
     members = {(actor.id, name) for name in actor.group_names} \
         if actor is not None and actor.is_active else set()
     others = {p for people in wanted.values() for p in people} - {actor.id if actor else None}

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import begin_write
 from ..models import HumanTask, User
+from . import duties
 from .completion import complete_task
 from .errors import AlreadyCompleted, Conflict, NotFound
 from .runtime import record
@@ -82,6 +83,7 @@ def claim_task(session: Session, user: User, task_id: int) -> HumanTask:
     """Take an open group task into one's own list."""
     begin_write(session)
     task = get_task(session, user, task_id)
+    duties.check(session, _duty_row(task), user.id, user.id, "claim")
     done = session.execute(
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open",
                                 HumanTask.assignee_id.is_(None))
@@ -100,6 +102,22 @@ def claim_task(session: Session, user: User, task_id: int) -> HumanTask:
     session.commit()
     set_committed_value(task, "assignee_id", user.id)
     return task
+
+
+@dataclass(frozen=True)
+class _DutyRow:
+    id: int
+    instance_id: int
+    bpmn_id: str
+    definition_version_id: int
+    sha256: str
+    authors: dict[str, int]
+
+
+def _duty_row(task: HumanTask) -> _DutyRow:
+    instance = task.instance
+    return _DutyRow(task.id, task.instance_id, task.bpmn_id, instance.definition_version_id,
+                    instance.definition_version.sha256, dict(instance.authors or {}))
 
 
 def release_task(session: Session, user: User, task_id: int) -> HumanTask:

@@ -44,6 +44,8 @@ ACTIONS = {
     "instance.migrated": _l("Moved to another version"),
     "instance.migration_undone": _l("Move undone"),
     "timer.fired": _l("Time limit reached"),
+    "duty.refused": _l("Refused: the person submitted the step under review"),
+    "task.commented": _l("Comment"),
 }
 
 

@@ -1,0 +1,48 @@
+"""Separation of duties: who submitted a step does not approve it, in any way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tests.conftest import PASSWORD, csrf_token
+from tests.program_data import data_for, fresh
+from webapp.models import Event, User
+from webapp.services import instances, tasks, users
+from webapp.services.errors import Forbidden
+
+
+def test_a_person_in_both_groups_cannot_approve_their_own_plan(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    dual = users.create_user(session, "dual", PASSWORD, ["Koordinator", "Supervisor"],
+                             full_name="Dwi Peran", region_code="35.07")
+    program = instances.start_instance(session, dual, "program_cycle", "Program Dwi",
+                                       "35.07.01")
+    for form in ("needs_assessment", "program_plan"):
+        (task,) = instances.open_tasks(session, program)
+        tasks.complete_task(session, dual, task.id, data_for(form))
+    fresh(session)
+    (approval,) = instances.open_tasks(session, program)
+    assert approval.bpmn_id == "approve_plan"
+    assert approval.assignee_id is None  # not handed to its own author, left to the group
+    with pytest.raises(Forbidden) as refused:
+        tasks.complete_task(session, dual, approval.id, {"decision": "approve", "reason": ""})
+    assert "Perencanaan Program" in str(refused.value.message)
+    fresh(session)
+    with pytest.raises(Forbidden):
+        tasks.claim_task(session, dual, approval.id)
+    fresh(session)
+    client = login_as("dual")
+    token = csrf_token(client, f"/tasks/{approval.id}")
+    page = client.post(f"/tasks/{approval.id}", data={"csrf_token": token,
+                                                      "decision": "approve", "reason": ""})
+    assert page.status_code == 403 and "Perencanaan Program" in page.get_data(as_text=True)
+    fresh(session)
+    logged = session.scalars(sa.select(Event).where(Event.action == "duty.refused")).all()
+    assert [(e.actor_id, e.data["action"]) for e in logged] == [
+        (dual.id, "complete"), (dual.id, "claim"), (dual.id, "complete")]
+    tasks.complete_task(session, people["supervisor"], approval.id,
+                        {"decision": "approve", "reason": ""})  # someone else may

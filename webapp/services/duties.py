@@ -1,0 +1,56 @@
+"""Separation of duties: whoever submitted a step does not approve it.
+
+A user task names the steps it reviews in its ``separateFrom`` property; the person who last
+completed one of those may not complete, claim or be given the review, whatever their groups or
+role. Every refusal is explained to the person and kept in the program's history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from ..db import begin_write
+from .definitions import parsed_version
+from .errors import Forbidden
+from .runtime import Journal
+
+
+def conflict(session: Session, version_id: int, sha: str, bpmn_id: str,
+             authors: dict[str, int] | None, person_id: int) -> str | None:
+    """The name of the reviewed step ``person_id`` submitted, if the task reviews it."""
+    info = parsed_version(session, version_id, sha).user_tasks.get(bpmn_id)
+    if info is None or not info.separate_from:
+        return None
+    for reviewed in info.separate_from:
+        if (authors or {}).get(reviewed) == person_id:
+            step = parsed_version(session, version_id, sha).user_tasks.get(reviewed)
+            return step.name if step is not None else reviewed
+    return None
+
+
+def refuse(session: Session, instance_id: int, task_id: int, actor_id: int, person_id: int,
+           step: str, action: str) -> Forbidden:
+    """Log the refusal in its own transaction and return the error to raise."""
+    session.rollback()
+    begin_write(session)
+    journal = Journal(instance_id, actor_id)
+    journal.add("duty.refused", task_id, {"step": step, "action": action, "person": person_id})
+    journal.write(session)
+    session.commit()
+    if actor_id == person_id:
+        return Forbidden(_l("You submitted “%(step)s”, so someone else must review it.",
+                            step=step))
+    return Forbidden(_l("This person submitted “%(step)s”, so they cannot review it.",
+                        step=step))
+
+
+def check(session: Session, row: Any, actor_id: int, person_id: int, action: str) -> None:
+    """Raise (and log) when ``person_id`` may not do task ``row`` (a HumanTask-like row with
+    instance version id, sha, bpmn id and the instance's authors)."""
+    step = conflict(session, row.definition_version_id, row.sha256, row.bpmn_id, row.authors,
+                    person_id)
+    if step is not None:
+        raise refuse(session, row.instance_id, row.id, actor_id, person_id, step, action)
