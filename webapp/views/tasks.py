@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..services import tasks
+from ..services import comments, tasks
 from ..services.attachments import Upload
 from ..services.context import form_class_for, task_context
 from ..services.errors import ServiceError
@@ -40,7 +40,8 @@ def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None) 
     if form is None and task.status == "open":
         form = _form_for(task, context.data if context else None)
     return render("tasks/show.html", "task_form", status, task=task, form=form,
-                  context=context, error=error)
+                  context=context, error=error,
+                  comments=comments.task_comments(db(), task))
 
 
 @bp.get("/<int:task_id>")
@@ -77,6 +78,25 @@ def submit(task_id: int) -> Any:
     mine = [t.id for t in opened if t.assignee_id == current_user.id]
     target = url_for("tasks.show", task_id=mine[0]) if mine else url_for("inbox.index")
     return htmx_location(target) if wants_fragment() else redirect(target, 303)
+
+
+@bp.post("/<int:task_id>/comments")
+@login_required
+def comment(task_id: int) -> Any:
+    """A comment (and a file) on the task, kept in the program's history."""
+    storage = request.files.get("file")
+    upload = Upload(storage.filename or "", storage.read(comments.FILE_MAX_BYTES + 1),
+                    storage.mimetype or "") if storage and storage.filename else None
+    try:
+        comments.add_comment(db(), current_user, task_id, request.form.get("text", ""), upload)
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "error")
+    else:
+        flash(_l("Comment added."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id) + "#comments", 303)
 
 
 def _after_action(task_id: int) -> Any:

@@ -1,0 +1,54 @@
+"""Comments and files on a task, kept in the program's history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import begin_write, utcnow
+from ..models import Event, HumanTask, User
+from .attachments import Upload, store_upload
+from .errors import InvalidInput
+from .runtime import Journal
+from .tasks import get_task
+
+TEXT_MAX = 2000
+FILE_MAX_BYTES = 5 * 1024 * 1024
+FILE_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".csv", ".xlsx", ".xls", ".docx", ".doc",
+              ".odt", ".ods", ".txt")
+
+
+def add_comment(session: Session, user: User, task_id: int, text: str,
+                upload: Upload | None = None) -> None:
+    """A comment (and optionally one file) on a task the user may see."""
+    text = (text or "").strip()
+    if upload is not None and not upload.filename:
+        upload = None
+    if not text and upload is None:
+        raise InvalidInput(_l("Write a comment or choose a file."))
+    if len(text) > TEXT_MAX:
+        raise InvalidInput(_l("Please use at most %(max)d characters.", max=TEXT_MAX))
+    if upload is not None:
+        if not upload.filename.lower().endswith(FILE_TYPES):
+            raise InvalidInput(_l("This kind of file is not accepted. Accepted: %(types)s",
+                                  types=", ".join(t.lstrip(".") for t in FILE_TYPES)))
+        if len(upload.data) > FILE_MAX_BYTES:
+            raise InvalidInput(_l("The file is too large (at most 5 MB)."))
+    begin_write(session)
+    task = get_task(session, user, task_id)
+    data: dict[str, Any] = {"text": text, "name": task.name}
+    if upload is not None:
+        data["attachment"] = store_upload(session.connection(), upload, task.instance_id,
+                                          task.id, "comment", user, utcnow())
+    journal = Journal(task.instance_id, user.id)
+    journal.add("task.commented", task.id, data)
+    journal.write(session)
+    session.commit()
+
+
+def task_comments(session: Session, task: HumanTask) -> list[Event]:
+    return list(session.scalars(select(Event).where(
+        Event.human_task_id == task.id, Event.action == "task.commented").order_by(Event.id)))
