@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db import begin_write
-from ..models import HumanTask, User
+from ..db import begin_write, utcnow
+from ..models import HumanTask, Instance, User
 from . import duties
 from .completion import complete_task
 from .errors import AlreadyCompleted, Conflict, NotFound
@@ -20,7 +22,6 @@ from .runtime import record
 from .scope import can_see_task, task_visible
 
 PER_PAGE = 20
-TABS = ("mine", "group")
 __all__ = ["claim_task", "complete_task", "get_task", "list_tasks", "release_task",
            "task_counts"]
 
@@ -37,36 +38,129 @@ class TaskPage:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def _inbox_query(user: User, tab: str, process: str | None, phase: str | None) -> Any:
-    query = select(HumanTask).where(HumanTask.status == "open", task_visible(user))
-    if tab == "mine":
-        query = query.where(HumanTask.assignee_id == user.id)
+@dataclass
+class InboxFilter:
+    """What the inbox shows: a tab, filters, a search, an order and a page."""
+
+    tab: str = "mine"
+    process: str | None = None
+    phase: str | None = None
+    region: str | None = None
+    due: str | None = None  # late | soon | none
+    priority: int | None = None  # at least this priority
+    assignee: str | None = None  # none | others
+    q: str = ""
+    sort: str = "created"  # created | due | priority
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> InboxFilter:
+        def text(name: str, size: int = 80) -> str | None:
+            value = str(args.get(name) or "").strip()[:size]
+            return value or None
+
+        tab = text("tab") or "mine"
+        priority = text("priority")
+        try:
+            page = max(1, int(args.get("page") or 1))
+        except (TypeError, ValueError):
+            page = 1
+        return cls(
+            tab=tab if tab in TABS else "mine", process=text("process", 120),
+            phase=text("phase", 40), region=text("region", 13),
+            due=text("due") if text("due") in DUE_FILTERS else None,
+            priority=int(priority) if priority in ("1", "2") else None,
+            assignee=text("assignee") if text("assignee") in ("none", "others") else None,
+            q=text("q", 100) or "", sort=text("sort") or "created" if text("sort") in SORTS
+            else "created",
+            page=page)
+
+    def as_args(self, **changes: Any) -> dict[str, Any]:
+        """The non-default values, for links and saved filters."""
+        values = {**self.__dict__, **changes}
+        defaults = InboxFilter().__dict__
+        return {k: v for k, v in values.items() if v not in (None, "") and v != defaults[k]}
+
+
+TABS = ("mine", "group", "done")
+SORTS = ("created", "due", "priority")
+DUE_FILTERS = ("late", "soon", "none")
+
+
+def _inbox_query(user: User, wanted: InboxFilter, tab: str) -> Any:
+    if tab == "done":
+        query = select(HumanTask).where(HumanTask.status == "completed",
+                                        HumanTask.completed_by_id == user.id)
     else:
-        query = query.where((HumanTask.assignee_id.is_(None)) | (HumanTask.assignee_id != user.id))
-    if process:
-        query = query.where(HumanTask.process_key == process)
-    if phase:
-        query = query.where(HumanTask.phase == phase)
+        query = select(HumanTask).where(HumanTask.status == "open", task_visible(user))
+        if tab == "mine":
+            query = query.where(HumanTask.assignee_id == user.id)
+        else:
+            query = query.where((HumanTask.assignee_id.is_(None))
+                                | (HumanTask.assignee_id != user.id))
+    if wanted.process:
+        query = query.where(HumanTask.process_key == wanted.process)
+    if wanted.phase:
+        query = query.where(HumanTask.phase == wanted.phase)
+    if wanted.region:
+        query = query.where((HumanTask.region_code == wanted.region)
+                            | HumanTask.region_code.startswith(wanted.region + "."))
+    now = utcnow()
+    if wanted.due == "late":
+        query = query.where(HumanTask.due_at < now)
+    elif wanted.due == "soon":
+        query = query.where(HumanTask.due_at >= now,
+                            HumanTask.due_at < now + dt.timedelta(days=1))
+    elif wanted.due == "none":
+        query = query.where(HumanTask.due_at.is_(None))
+    if wanted.priority:
+        query = query.where(HumanTask.priority >= wanted.priority)
+    if wanted.assignee == "none":
+        query = query.where(HumanTask.assignee_id.is_(None))
+    elif wanted.assignee == "others":
+        query = query.where(HumanTask.assignee_id.is_not(None),
+                            HumanTask.assignee_id != user.id)
+    if wanted.q:
+        like = f"%{wanted.q.lower()}%"
+        query = query.where(or_(
+            func.lower(HumanTask.name).like(like),
+            HumanTask.instance_id.in_(select(Instance.id).where(or_(
+                func.lower(Instance.title).like(like),
+                func.lower(Instance.business_key).like(like))))))
     return query
 
 
+def _ordered(query: Any, wanted: InboxFilter, tab: str) -> Any:
+    if tab == "done":
+        return query.order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+    if wanted.sort == "due":
+        return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    if wanted.sort == "priority":
+        return query.order_by(HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id)
+    return query.order_by(HumanTask.created_at, HumanTask.id)
+
+
 def list_tasks(session: Session, user: User, tab: str = "mine", process: str | None = None,
-               phase: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> TaskPage:
-    """One page of the user's open tasks: their own or their groups', with filters."""
-    query = _inbox_query(user, tab if tab in TABS else "mine", process, phase)
+               phase: str | None = None, page: int = 1, per_page: int = PER_PAGE,
+               wanted: InboxFilter | None = None) -> TaskPage:
+    """One page of the user's tasks: their own, their groups' or those they completed."""
+    wanted = wanted or InboxFilter(tab=tab, process=process, phase=phase, page=page)
+    tab = wanted.tab if wanted.tab in TABS else "mine"
+    query = _inbox_query(user, wanted, tab)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, min(page, max(1, math.ceil(total / per_page))))
-    items = session.scalars(query.order_by(HumanTask.created_at, HumanTask.id)
+    page = max(1, min(wanted.page, max(1, math.ceil(total / per_page))))
+    items = session.scalars(_ordered(query, wanted, tab)
                             .offset((page - 1) * per_page).limit(per_page)).all()
     return TaskPage(list(items), total, page, per_page)
 
 
 def task_counts(session: Session, user: User, process: str | None = None,
-                phase: str | None = None) -> dict[str, int]:
-    """Open task counts per inbox tab, with the same filters as the list."""
+                phase: str | None = None, wanted: InboxFilter | None = None) -> dict[str, int]:
+    """Task counts per inbox tab, with the same filters as the list."""
+    wanted = wanted or InboxFilter(process=process, phase=phase)
     return {
         tab: session.scalar(select(func.count()).select_from(
-            _inbox_query(user, tab, process, phase).subquery())) or 0
+            _inbox_query(user, wanted, tab).subquery())) or 0
         for tab in TABS
     }
 

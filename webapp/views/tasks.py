@@ -13,7 +13,7 @@ from ..services import comments, tasks
 from ..services.attachments import Upload
 from ..services.context import form_class_for, task_context
 from ..services.errors import ServiceError
-from .inbox import inbox_context
+from .inbox import inbox_context, inbox_url
 from .rendering import flash, htmx_location, render, wants_fragment
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -76,7 +76,7 @@ def submit(task_id: int) -> Any:
     flash(_l("“%(name)s” is done.", name=task.name), "success")
     # The next step of the same program is this user's own: go straight on to it.
     mine = [t.id for t in opened if t.assignee_id == current_user.id]
-    target = url_for("tasks.show", task_id=mine[0]) if mine else url_for("inbox.index")
+    target = url_for("tasks.show", task_id=mine[0]) if mine else inbox_url()
     return htmx_location(target) if wants_fragment() else redirect(target, 303)
 
 
@@ -103,9 +103,7 @@ def _after_action(task_id: int) -> Any:
     if request.form.get("from") == "inbox":
         if wants_fragment():
             return render("inbox/index.html", "inbox_list", **inbox_context())
-        keep: dict[str, Any] = {k: v for k, v in request.form.items()
-                                if k in ("tab", "process", "phase", "page") and v}
-        return redirect(url_for("inbox.index", **keep), 303)
+        return redirect(inbox_url(), 303)
     return redirect(url_for("tasks.show", task_id=task_id), 303)
 
 
