@@ -29,3 +29,12 @@ RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
 PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
 MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # a form with a phone photo; diagrams are capped at 2 MB
+
+# Mail (notifications). Empty MAIL_SERVER: no mail, the bell only.
+MAIL_SERVER = ""
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_FROM = "Simpul <simpul@localhost>"
+BASE_URL = "http://127.0.0.1:5000"  # for links in mails

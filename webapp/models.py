@@ -68,6 +68,8 @@ class User(Base):
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Which mails the person wants: {"assigned": bool, "escalated": bool, "returned": bool}.
+    mail_prefs: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     groups: Mapped[list[Group]] = relationship(secondary=user_group, back_populates="members",
                                                lazy="selectin")
@@ -310,3 +312,19 @@ class SavedFilter(Base):
     name: Mapped[str] = mapped_column(String(80))
     args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(Base):
+    """Something for one person to know (the bell), and maybe mail."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_unread", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # assigned | escalated | returned
+    title: Mapped[str] = mapped_column(String(300))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -42,7 +42,7 @@ _TASK_ROW = (
            HumanTask.status, HumanTask.assignee_id, Instance.version, Instance.business_key,
            Instance.status.label("instance_status"), Instance.definition_version_id,
            Instance.region_code.label("instance_region"), Instance.started_by_id,
-           Instance.authors, DefinitionVersion.key.label("process_key"),
+           Instance.authors, Instance.title, DefinitionVersion.key.label("process_key"),
            DefinitionVersion.sha256, _completer.full_name.label("completed_by"),
            _completer.username.label("completed_by_username"),
            _holder.full_name.label("holder"))
@@ -130,7 +130,8 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
         data[name] = store_upload(connection, upload, row.instance_id, row.id, name, user, now)
     ref = InstanceRef(row.instance_id, row.version, row.business_key, row.instance_status,
                       row.definition_version_id, row.sha256, row.process_key,
-                      row.instance_region, row.started_by_id, dict(row.authors or {}))
+                      row.instance_region, row.started_by_id, dict(row.authors or {}),
+                      row.title)
     handle = HANDLES.checkout(session, ref)
     before = {t.task_id for t in handle.ready_user_tasks()}
     timers_before = {t.task_id for t in handle.waiting_timers()}

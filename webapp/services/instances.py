@@ -47,7 +47,8 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
     session.add(instance)
     session.flush()
     ref = InstanceRef(instance.id, instance.version, instance.business_key, instance.status,
-                      version.id, version.sha256, version.key, instance.region_code, user.id)
+                      version.id, version.sha256, version.key, instance.region_code, user.id,
+                      title=instance.title)
     journal = Journal(instance.id, user.id)
     journal.add("instance.started", data={"definition": process_key, "version": version.version,
                                           "title": instance.title})

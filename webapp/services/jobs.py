@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from .. import engine
 from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, Incident, Instance, Job
+from . import notifications
 from .runtime import HANDLES, INSTANCE_TABLE, InstanceRef, Journal, sync_tasks
 
 LEASE = dt.timedelta(minutes=5)
@@ -106,16 +107,26 @@ def _finish(session: Session, job: Job, worker: str, status: str = "done") -> No
 def _run(session: Session, job_id: int, worker: str) -> Outcome:
     begin_write(session)
     job = _mine(session, job_id, worker)
-    if job.kind != "timer":
-        raise ValueError(f"unknown job kind {job.kind!r}")
-    return _fire_timer(session, job, worker)
+    if job.kind == "timer":
+        return _fire_timer(session, job, worker)
+    if job.kind == "mail":
+        # Never hold the write lock while talking to the mail server: check the lease, let
+        # go, send, then mark done (a crash between the two sends the mail again, at most).
+        payload = dict(job.payload)
+        session.commit()
+        notifications.send_mail(payload)
+        begin_write(session)
+        _finish(session, _mine(session, job_id, worker), worker)
+        session.commit()
+        return Outcome(job_id, "done")
+    raise ValueError(f"unknown job kind {job.kind!r}")
 
 
 def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
     row = session.execute(
         select(Instance.id, Instance.version, Instance.business_key, Instance.status,
                Instance.definition_version_id, Instance.region_code, Instance.started_by_id,
-               Instance.authors, DefinitionVersion.sha256, DefinitionVersion.key)
+               Instance.authors, Instance.title, DefinitionVersion.sha256, DefinitionVersion.key)
         .join(DefinitionVersion, DefinitionVersion.id == Instance.definition_version_id)
         .where(Instance.id == job.instance_id)).first()
     if row is None or row.status in ("completed", "terminated"):
@@ -131,7 +142,7 @@ def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
         return Outcome(job.id, "postponed")
     ref = InstanceRef(row.id, row.version, row.business_key, row.status,
                       row.definition_version_id, row.sha256, row.key, row.region_code,
-                      row.started_by_id, dict(row.authors or {}))
+                      row.started_by_id, dict(row.authors or {}), row.title)
     handle = HANDLES.checkout(session, ref)
     before = {t.task_id for t in handle.ready_user_tasks()}
     timers_before = {t.task_id for t in handle.waiting_timers()}
@@ -160,7 +171,7 @@ def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
     ref.status = "completed" if finished else ref.status
     # A repeating timer waits again under the same task: it needs a fresh job.
     sync_tasks(session, ref, handle, journal, before, None,
-               timers_before - {job.task_id or ""})
+               timers_before - {job.task_id or ""}, notify_kind="escalated")
     journal.write(session)
     _finish(session, job, worker)
     session.commit()

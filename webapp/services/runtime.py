@@ -15,6 +15,7 @@ from .. import engine
 from ..db import utcnow
 from ..models import Event, Group, HumanTask, Instance, Job, User, user_group
 from .definitions import parsed_version
+from .notifications import notify_opened
 
 # Core tables for the hot path (no ORM unit of work on every submitted form).
 EVENT_TABLE = cast(Table, Event.__table__)
@@ -53,6 +54,9 @@ class OpenedTask:
 
     id: int
     assignee_id: int | None
+    name: str = ""
+    group: str | None = None
+    returned: bool = False  # the step was done before: it came back for revision
 
 
 @dataclass
@@ -69,6 +73,7 @@ class InstanceRef:
     region_code: str | None
     started_by_id: int | None
     authors: dict[str, int] = field(default_factory=dict)
+    title: str = ""
 
 
 class HandleCache:
@@ -157,7 +162,8 @@ def record(session: Session, action: str, instance_id: int, actor: User | None =
 
 def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle,
                journal: Journal, before: set[str], actor: User | None,
-               timers_before: set[str] | frozenset[str] = frozenset()) -> list[OpenedTask]:
+               timers_before: set[str] | frozenset[str] = frozenset(),
+               notify_kind: str = "assigned") -> list[OpenedTask]:
     """Open a row per newly ready user task; cancel rows the engine no longer has; schedule a
     job for each newly waiting timer and cancel the jobs of timers no longer waited on.
 
@@ -192,7 +198,10 @@ def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle
                                              "name": task.info.name, "group": task.info.lane,
                                              "assignee_id": owner},
                     by_system=True)
-        opened.append(OpenedTask(row_id, owner))
+        opened.append(OpenedTask(row_id, owner, task.info.name, task.info.lane,
+                                 ref.authors.get(task.info.bpmn_id) is not None))
+    if opened:
+        notify_opened(connection, ref, opened, notify_kind, actor.id if actor else None)
     return opened
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext
@@ -14,7 +15,8 @@ from ..db import begin_write
 from ..models import HumanTask, SavedFilter, User
 from . import duties
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .runtime import Journal
+from .notifications import notify_opened
+from .runtime import Journal, OpenedTask
 from .scope import in_region, region_clause
 
 PRIORITIES = (0, 1, 2)
@@ -80,6 +82,11 @@ def reassign(session: Session, actor: User, task_ids: list[int], person_id: int)
             continue
         previous = task.assignee_id
         task.assignee_id = person.id
+        notify_opened(session.connection(), SimpleNamespace(
+            id=task.instance_id, title=task.instance.title,
+            region_code=task.region_code), [OpenedTask(task.id, person.id, task.name,
+                                                       task.group_name)],
+            "assigned", actor.id)
         journal = Journal(task.instance_id, actor.id)
         journal.add("task.reassigned", task.id, {"name": task.name, "from": previous,
                                                  "to": person.id,

@@ -50,9 +50,9 @@ ACTIONS = {
 
 
 def register_views(app: Flask) -> None:
-    from . import admin, auth, inbox, instances, tasks
+    from . import account, admin, auth, inbox, instances, tasks
 
-    for module in (auth, inbox, tasks, instances, admin):
+    for module in (auth, inbox, tasks, instances, admin, account):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in first.")
@@ -97,7 +97,14 @@ def due_text(task: Any) -> str:
 def _globals() -> dict[str, Any]:
     return {"csrf_token_value": generate_csrf, "PHASES": PHASES, "STATUS": STATUS,
             "ACTIONS": ACTIONS, "fragment": wants_fragment(), "locale": str(get_locale()),
-            "me": current_user, "due_state": due_state, "due_text": due_text}
+            "me": current_user, "due_state": due_state, "due_text": due_text,
+            "unread_count": _unread}
+
+
+def _unread() -> int:
+    from ..services.notifications import unread_count
+
+    return unread_count(db(), current_user) if current_user.is_authenticated else 0
 
 
 def _headers(response: Response) -> Response:

@@ -1,0 +1,137 @@
+"""Notifications: the bell, each person's mail choices, and mail through a real SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from tests.program_data import fresh, program_at
+from webapp import clock, engine
+from webapp.models import Notification, User
+from webapp.services import definitions, instances, jobs, notifications, tasks
+
+DEADLINE = (Path(__file__).resolve().parent / "data/deadline.bpmn").read_text()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app: Flask, session: Session, people: dict[str, User]) -> Iterator[Inbox]:
+    """A local SMTP server, the app pointed at it, and mail addresses for the test users."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    for user in people.values():
+        user.email = f"{user.username}@contoh.go.id"
+    session.commit()
+    try:
+        with app.app_context():
+            yield inbox
+    finally:
+        controller.stop()
+
+
+def subjects(inbox: Inbox) -> list[tuple[str, str]]:
+    return sorted((m["To"], m["Subject"]) for m in inbox.messages)
+
+
+def test_new_and_returned_steps_are_mailed_by_the_worker(
+        smtp: Inbox, session: Session, people: dict[str, User]) -> None:
+    program = program_at(session, people, "approve_plan")
+    assert smtp.messages == []  # mails are jobs: nothing is sent inside the step
+    jobs.run_due(session, "w1")
+    assert subjects(smtp) == [
+        ("supervisor2@contoh.go.id", "Langkah baru untuk Anda: Persetujuan Rencana"),
+        ("supervisor@contoh.go.id", "Langkah baru untuk Anda: Persetujuan Rencana")]
+    assert "/tasks/" in smtp.messages[0].get_payload()
+    smtp.messages.clear()
+    (approval,) = instances.open_tasks(session, program)
+    tasks.complete_task(session, people["supervisor"], approval.id,
+                        {"decision": "return", "reason": "Rincikan anggaran"})
+    jobs.run_due(session, "w1")
+    assert subjects(smtp) == [("koordinator@contoh.go.id",
+                               "Dikembalikan untuk perbaikan: Perencanaan Program")]
+    fresh(session)
+    kinds = [n.kind for n in session.scalars(sa.select(Notification).where(
+        Notification.user_id == people["koordinator"].id))]
+    assert kinds == ["returned"]  # the coordinator's own earlier steps were theirs already
+
+
+def test_each_person_chooses_their_mails(smtp: Inbox, session: Session,
+                                         people: dict[str, User]) -> None:
+    notifications.set_prefs(session, people["supervisor2"], {"returned", "escalated"})
+    program_at(session, people, "approve_plan")
+    jobs.run_due(session, "w1")
+    assert [m["To"] for m in smtp.messages] == ["supervisor@contoh.go.id"]
+    fresh(session)
+    assert notifications.unread_count(session, people["supervisor2"]) == 1  # the bell still
+
+
+def test_an_escalation_is_mailed(smtp: Inbox, session: Session, people: dict[str, User]) -> None:
+    clock.set_time(dt.datetime(2027, 1, 4, 8, tzinfo=dt.UTC))
+    definitions.deploy_definitions(session, [engine.SourceFile("d.bpmn", DEADLINE.encode())],
+                                   people["admin"], comment="tenggat", origin="upload")
+    instances.start_instance(session, people["supervisor"], "deadline", "Tenggat", "35.07.01")
+    jobs.run_due(session, "w1")
+    smtp.messages.clear()
+    clock.advance(dt.timedelta(days=3))
+    jobs.run_due(session, "w1")  # fires the timer, which queues the mails
+    jobs.run_due(session, "w1")  # sends them
+    # the escalated step goes to the program's own supervisor (who started it)
+    assert subjects(smtp) == [("supervisor@contoh.go.id",
+                               "Batas waktu terlewati: Setujui (dieskalasi)")]
+
+
+def test_the_bell_counts_and_the_list_marks_read(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    program_at(session, people, "approve_plan")
+    client = login_as("supervisor")
+    bell = client.get("/notifications/count", headers={"HX-Request": "true",
+                                                       "HX-Target": "bell"})
+    assert 'class="bell-count">1<' in bell.get_data(as_text=True)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Persetujuan Rencana" in page and "BPNT Donomulyo" in page
+    assert 'class="bell-count"' not in client.get("/notifications/count").get_data(
+        as_text=True)
+    token_page = client.get("/account").get_data(as_text=True)
+    assert 'name="mail" value="assigned" checked' in token_page
+
+
+def test_a_mail_server_that_is_down_delays_mail_but_loses_none(
+        app: Flask, session: Session, people: dict[str, User]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port)
+    people["supervisor"].email = "supervisor@contoh.go.id"
+    session.commit()
+    with app.app_context():
+        program_at(session, people, "approve_plan")
+        outcomes = jobs.run_due(session, "w1")
+    assert [o.result for o in outcomes] == ["retry"]
+    fresh(session)
+    from webapp.models import Job
+
+    (job,) = session.scalars(sa.select(Job).where(Job.kind == "mail"))
+    assert job.status == "pending" and "Connection refused" in job.last_error

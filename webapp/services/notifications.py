@@ -1,0 +1,148 @@
+"""Notifications: the bell in the page, and mail through SMTP sent by the job worker.
+
+A new step notifies whoever it went to, or when it waits in a group, the group's active members
+in the program's region. Kinds: ``assigned`` (a new step for you), ``returned`` (a step came back
+for revision) and ``escalated`` (a time limit passed and the diagram moved the work on). Each
+person chooses which kinds they also get by mail; mails are jobs, so a mail server that is down
+delays them and never loses them.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any, cast
+
+from flask import current_app, has_app_context
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..db import begin_write, utcnow
+from ..models import Group, Job, Notification, User, user_group
+
+if TYPE_CHECKING:
+    from .runtime import OpenedTask
+
+KINDS = ("assigned", "returned", "escalated")
+NOTIFICATION_TABLE = cast(Table, Notification.__table__)
+JOB_TABLE = cast(Table, Job.__table__)
+
+
+def _mail_on() -> bool:
+    return has_app_context() and bool(current_app.config.get("MAIL_SERVER"))
+
+
+def wants_mail(prefs: dict[str, bool] | None, kind: str) -> bool:
+    return bool((prefs or {}).get(kind, True))
+
+
+def notify_opened(connection: Any, ref: Any, opened: list[OpenedTask], kind: str,
+                  actor_id: int | None) -> None:
+    """A notification (and a mail job, by preference) for everyone a new step concerns."""
+    rows: list[dict[str, Any]] = []
+    mails: list[dict[str, Any]] = []
+    now = utcnow()
+    groups = {t.group for t in opened if t.assignee_id is None and t.group}
+    members: dict[str, list[tuple[int, str, dict[str, bool] | None]]] = {}
+    if groups:
+        for user_id, group, email, prefs, region in connection.execute(
+                select(User.id, Group.name, User.email, User.mail_prefs, User.region_code)
+                .join(user_group, user_group.c.user_id == User.id)
+                .join(Group, Group.id == user_group.c.group_id)
+                .where(Group.name.in_(sorted(groups)), User.is_active.is_(True))):
+            code = ref.region_code or ""
+            if region is None or code == region or code.startswith(region + "."):
+                members.setdefault(group, []).append((user_id, email, prefs))
+    assignees = {t.assignee_id for t in opened if t.assignee_id is not None}
+    people = {row[0]: (row[1], row[2]) for row in connection.execute(
+        select(User.id, User.email, User.mail_prefs).where(User.id.in_(sorted(assignees))))} \
+        if assignees else {}
+    for task in opened:
+        this_kind = "returned" if task.returned and kind == "assigned" else kind
+        if task.assignee_id is not None:
+            email, prefs = people.get(task.assignee_id, ("", None))
+            recipients = [(task.assignee_id, email, prefs)]
+        else:
+            recipients = members.get(task.group or "", [])
+        for user_id, email, prefs in recipients:
+            if user_id == actor_id and this_kind == "assigned":
+                continue  # the person who moved the program on knows already
+            rows.append({"user_id": user_id, "kind": this_kind,
+                         "title": f"{task.name} — {ref.title}"[:300], "instance_id": ref.id,
+                         "human_task_id": task.id, "created_at": now})
+            if email and wants_mail(prefs, this_kind) and _mail_on():
+                mails.append({
+                    "kind": "mail", "status": "pending", "due_at": now, "instance_id": ref.id,
+                    "task_id": None, "attempts": 0, "max_attempts": 8, "last_error": "",
+                    "created_at": now,
+                    "payload": {"to": email, "kind": this_kind, "step": task.name,
+                                "program": ref.title, "task": task.id}})
+    if rows:
+        connection.execute(insert(NOTIFICATION_TABLE), rows)
+    if mails:
+        connection.execute(insert(JOB_TABLE), mails)
+
+
+SUBJECTS = {
+    "assigned": "Langkah baru untuk Anda: {step}",
+    "returned": "Dikembalikan untuk perbaikan: {step}",
+    "escalated": "Batas waktu terlewati: {step}",
+}
+BODY = (
+    "{intro}\n\nLangkah: {step}\nProgram: {program}\nBuka: {link}\n\n"
+    "Surel ini dikirim oleh Simpul. Atur surel yang Anda terima di halaman Akun.\n"
+)
+INTROS = {
+    "assigned": "Ada langkah baru yang menunggu Anda.",
+    "returned": "Sebuah langkah dikembalikan kepada Anda untuk diperbaiki.",
+    "escalated": "Batas waktu sebuah langkah terlewati; pekerjaannya kini menunggu Anda.",
+}
+
+
+def send_mail(payload: dict[str, Any]) -> None:
+    """Send one notification mail (the worker runs this for a ``mail`` job)."""
+    config = current_app.config
+    kind = payload.get("kind", "assigned")
+    link = f"{config.get('BASE_URL', '').rstrip('/')}/tasks/{payload.get('task')}"
+    message = EmailMessage()
+    message["From"] = config.get("MAIL_FROM", "simpul@localhost")
+    message["To"] = payload["to"]
+    message["Subject"] = SUBJECTS.get(kind, SUBJECTS["assigned"]).format(
+        step=payload.get("step", ""))
+    message.set_content(BODY.format(intro=INTROS.get(kind, ""), step=payload.get("step", ""),
+                                    program=payload.get("program", ""), link=link))
+    server = str(config.get("MAIL_SERVER") or "localhost")
+    with smtplib.SMTP(server, int(config.get("MAIL_PORT", 25)), timeout=15) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+        smtp.send_message(message)
+
+
+def unread_count(session: Session, user: User) -> int:
+    from sqlalchemy import func
+
+    return int(session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0)
+
+
+def latest(session: Session, user: User, limit: int = 50) -> list[Notification]:
+    return list(session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                .order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(session: Session, user: User) -> None:
+    begin_write(session)
+    session.execute(update(Notification).where(Notification.user_id == user.id,
+                                               Notification.read_at.is_(None))
+                    .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    session.commit()
+
+
+def set_prefs(session: Session, user: User, chosen: set[str]) -> None:
+    begin_write(session)
+    found = session.get(User, user.id)
+    if found is not None:
+        found.mail_prefs = {kind: kind in chosen for kind in KINDS}
+    session.commit()
