@@ -46,9 +46,11 @@ TEST_USERS = [
     ("supervisor2", "supervisor", ["Supervisor"], "35.07"),
     ("kota", "coordinator", ["Koordinator"], "35.73"),
     ("mitra", "coordinator", ["Mitra"], "35.07"),
+    ("kabid", "supervisor", ["Kepala Bidang"], "35.07"),
     ("admin", "admin", ["Admin"], None),
 ]
-GROUPS = [("Koordinator", ""), ("Supervisor", ""), ("Admin", ""), ("Mitra", "")]
+GROUPS = [("Koordinator", ""), ("Supervisor", ""), ("Kepala Bidang", ""), ("Admin", ""),
+          ("Mitra", "")]
 
 
 def _backends() -> list[Any]:

@@ -23,6 +23,7 @@ from .services.errors import ServiceError
 BASE_GROUPS = [
     ("Koordinator", "Koordinator Layanan Sosial"),
     ("Supervisor", "Supervisor program"),
+    ("Kepala Bidang", "Kepala bidang: persetujuan yang terlambat dialihkan ke sini"),
     ("Admin", "Administrator proses dan pengguna"),
 ]
 # Used when the national table is not available (a laptop without ../shared/data).

@@ -15,6 +15,7 @@ DEMO_REGION = "35.07"  # Kabupaten Malang
 DEMO_USERS = [
     ("koordinator", "Sari Wulandari", "coordinator", ["Koordinator"]),
     ("supervisor", "Budi Santoso", "supervisor", ["Supervisor"]),
+    ("kabid", "Rina Hartati", "supervisor", ["Kepala Bidang"]),
     ("admin", "Admin Simpul", "admin", ["Admin"]),
 ]
 DEMO_ASSESSMENT = {

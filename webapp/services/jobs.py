@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from .. import engine
 from ..db import begin_write, utcnow
-from ..models import DefinitionVersion, Incident, Instance, Job
+from ..models import DefinitionVersion, HumanTask, Incident, Instance, Job
 from . import notifications
-from .runtime import HANDLES, INSTANCE_TABLE, InstanceRef, Journal, sync_tasks
+from .runtime import HANDLES, INSTANCE_TABLE, InstanceRef, Journal, OpenedTask, sync_tasks
 
 LEASE = dt.timedelta(minutes=5)
 BACKOFF = dt.timedelta(seconds=30)
@@ -170,8 +170,13 @@ def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
     ref.version += 1
     ref.status = "completed" if finished else ref.status
     # A repeating timer waits again under the same task: it needs a fresh job.
-    sync_tasks(session, ref, handle, journal, before, None,
-               timers_before - {job.task_id or ""}, notify_kind="escalated")
+    opened = sync_tasks(session, ref, handle, journal, before, None,
+                        timers_before - {job.task_id or ""}, notify_kind="escalated")
+    if not opened:  # a reminder: the same steps still wait; tell whoever holds them
+        waiting = [OpenedTask(t.id, t.assignee_id, t.name, t.group_name) for t in
+                   session.scalars(select(HumanTask).where(HumanTask.instance_id == ref.id,
+                                                           HumanTask.status == "open"))]
+        notifications.notify_opened(session.connection(), ref, waiting, "reminder", None)
     journal.write(session)
     _finish(session, job, worker)
     session.commit()

@@ -23,7 +23,7 @@ from ..models import Group, Job, Notification, User, user_group
 if TYPE_CHECKING:
     from .runtime import OpenedTask
 
-KINDS = ("assigned", "returned", "escalated")
+KINDS = ("assigned", "returned", "escalated", "reminder")
 NOTIFICATION_TABLE = cast(Table, Notification.__table__)
 JOB_TABLE = cast(Table, Job.__table__)
 
@@ -87,6 +87,7 @@ SUBJECTS = {
     "assigned": "Langkah baru untuk Anda: {step}",
     "returned": "Dikembalikan untuk perbaikan: {step}",
     "escalated": "Batas waktu terlewati: {step}",
+    "reminder": "Pengingat: {step} masih menunggu",
 }
 BODY = (
     "{intro}\n\nLangkah: {step}\nProgram: {program}\nBuka: {link}\n\n"
@@ -96,6 +97,7 @@ INTROS = {
     "assigned": "Ada langkah baru yang menunggu Anda.",
     "returned": "Sebuah langkah dikembalikan kepada Anda untuk diperbaiki.",
     "escalated": "Batas waktu sebuah langkah terlewati; pekerjaannya kini menunggu Anda.",
+    "reminder": "Sebuah langkah masih menunggu Anda dan mendekati batas waktunya.",
 }
 
 

@@ -16,7 +16,8 @@ bp = Blueprint("account", __name__)
 
 KIND_LABELS = {"assigned": _l("A new step for me"),
                "returned": _l("A step comes back to me for revision"),
-               "escalated": _l("A time limit passed and the work moved to me")}
+               "escalated": _l("A time limit passed and the work moved to me"),
+               "reminder": _l("A step of mine is still waiting (a reminder)")}
 
 
 @bp.get("/notifications/count")

@@ -1,0 +1,85 @@
+"""program_cycle's plan approval: a reminder after 2 days, the Kepala Bidang after 5."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+from sqlalchemy.orm import Session
+
+from tests.browser import screenshot
+from tests.program_data import fresh, program_at
+from webapp import clock
+from webapp.models import Event, Notification, User
+from webapp.services import instances, jobs, tasks
+
+T0 = dt.datetime(2027, 5, 3, 8, 0, tzinfo=dt.UTC)
+
+
+def kinds_for(session: Session, user: User) -> list[str]:
+    fresh(session)
+    return [n.kind for n in session.scalars(sa.select(Notification).where(
+        Notification.user_id == user.id).order_by(Notification.id))]
+
+
+def test_a_late_plan_approval_reminds_then_goes_to_the_lead(
+        session: Session, people: dict[str, User]) -> None:
+    clock.set_time(T0)
+    program = program_at(session, people, "approve_plan")
+    clock.advance(dt.timedelta(days=2, hours=1))
+    assert [o.result for o in jobs.run_due(session, "w1")] == ["done"]  # the reminder
+    assert kinds_for(session, people["supervisor"]) == ["assigned", "reminder"]
+    (still,) = instances.open_tasks(session, program)
+    assert still.bpmn_id == "approve_plan"
+    clock.advance(dt.timedelta(days=3))
+    assert [o.result for o in jobs.run_due(session, "w1")] == ["done"]  # 5 days: escalate
+    fresh(session)
+    (lead_task,) = instances.open_tasks(session, program)
+    assert lead_task.bpmn_id == "approve_plan_lead" and lead_task.group_name == "Kepala Bidang"
+    assert kinds_for(session, people["kabid"]) == ["escalated"]
+    with pytest.raises(Exception):  # noqa: B017 - the supervisor's step is gone
+        tasks.complete_task(session, people["supervisor"], still.id,
+                            {"decision": "approve", "reason": ""})
+    fresh(session)
+    tasks.complete_task(session, people["kabid"], lead_task.id,
+                        {"decision": "approve", "reason": ""})
+    fresh(session)
+    (next_step,) = instances.open_tasks(session, program)
+    assert next_step.bpmn_id == "distribution_record"
+    fired = session.scalars(sa.select(Event.data).where(Event.action == "timer.fired")).all()
+    assert [d["bpmn_id"] for d in fired] == ["plan_reminder", "plan_overdue"]
+    assert jobs.run_due(session, "w1") == []
+
+
+@pytest.mark.browser
+def test_the_lead_sees_the_escalated_approvals_turn_red_and_takes_two_at_once(
+        browser: Any, live_server: str, session: Session, people: dict[str, User]) -> None:
+    from tests.test_browser import sign_in
+
+    clock.set_time(T0)
+    for title in ("Program terlambat", "Program 1", "Program 2"):
+        program_at(session, people, "approve_plan", title)
+    clock.advance(dt.timedelta(days=5, hours=1))
+    jobs.run_due(session, "w1")  # the reminders and the escalations of all three
+    jobs.run_due(session, "w1")
+    clock.advance(dt.timedelta(days=2, hours=3))  # the lead's own 2 days have passed too
+    lead = sign_in(browser, live_server, "kabid")
+    lead.goto(f"{live_server}/?tab=group")
+    row = lead.locator(".task-row", has_text="Program terlambat")
+    expect(row).to_contain_text("Persetujuan Rencana (Kepala Bidang)")
+    expect(row.locator(".due-late")).to_be_visible()
+    expect(lead.locator("#bell .bell-count")).to_have_text("3")
+    screenshot(lead, "escalated-approval-late")
+    # bulk: tick two and take them (a supervisor-role user may reassign in their region)
+    for title in ("Program 1", "Program 2"):
+        lead.locator(".task-row", has_text=title).locator(".task-tick").check()
+    lead.select_option("#bulk-form select[name=person]",
+                       label=f"{people['kabid'].display_name} (Kepala Bidang)")
+    lead.click("#bulk-form button[value=reassign]")
+    expect(lead.locator(".flash-success")).to_contain_text("2 tugas diubah")
+    lead.goto(f"{live_server}/?tab=mine")
+    expect(lead.locator(".task-row")).to_have_count(2)
+    screenshot(lead, "bulk-reassigned")
