@@ -6,6 +6,7 @@ Every ratio compares two figures measured in the same run on the same machine.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import tempfile
@@ -17,6 +18,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
+from benchmarks import inbox  # noqa: E402
 from webapp import engine
 from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
@@ -95,6 +97,10 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=300)
     parser.add_argument("--loops", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgres", default=os.environ.get(
+        "SIMPUL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="server for the 1M-task inbox figure (a database simpul_bench is made there)")
+    parser.add_argument("--inbox", choices=("full", "small", "skip"), default="full")
     args = parser.parse_args()
     print(f"machine: {platform.machine()} {platform.processor() or ''} python "
           f"{platform.python_version()}".strip())
@@ -114,6 +120,21 @@ def main() -> None:
     print(f"step_ms_loop_{args.loops}: {last:.2f}")
     print(f"step_cost_{args.loops}_over_10: {last / first:.2f}")
     print(f"state_bytes_loop_{args.loops}: {size}")
+    if args.inbox == "skip":
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        figures = inbox.main(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}", args.postgres,
+                             small=args.inbox == "small")
+    for name, value in figures.items():
+        print(f"{name}: {value:.1f}")
+    for backend in ("sqlite", "postgres"):
+        base = figures.get(f"inbox_baseline_p95_ms_{backend}")
+        measured = next((v for k, v in figures.items()
+                         if k.startswith(f"inbox_p95_ms_{backend}")), None)
+        if base and measured is not None:
+            print(f"inbox_over_baseline_{backend}: {measured / base:.1f}")
+    if "inbox_p95_ms_postgres_1m" not in figures:
+        print("inbox_p95_ms_postgres_1m: skipped (no PostgreSQL reachable)")
 
 
 if __name__ == "__main__":

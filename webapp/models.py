@@ -163,6 +163,9 @@ class HumanTask(Base):
         UniqueConstraint("instance_id", "task_id", name="uq_human_task_instance_task"),
         Index("ix_human_task_inbox_group", "status", "group_name", "created_at"),
         Index("ix_human_task_inbox_assignee", "status", "assignee_id", "created_at"),
+        # the inbox's first page walks open tasks oldest first and stops at 20 matches
+        Index("ix_human_task_open_created", "status", "created_at", "id"),
+        Index("ix_human_task_done", "completed_by_id", "completed_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),

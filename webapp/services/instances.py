@@ -40,7 +40,7 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
         raise StepFailed(_l("The process could not start: %(reason)s", reason=str(err))) from None
     instance = Instance(
         definition_version=version, title=title.strip(), region_code=region_code or None,
-        business_key=f"{process_key[:3].upper()}-{utcnow():%Y%m%d}-{secrets.token_hex(3).upper()}",
+        business_key=_new_business_key(session, process_key),
         status="completed" if handle.is_completed else "running",
         state=handle.serialize(), started_by_id=user.id, authors={}, version=1,
     )
@@ -112,3 +112,13 @@ def open_task_ids(session: Session, instance_id: int) -> list[int]:
     """Ids of the instance's open tasks (one indexed query, no ORM loading)."""
     return list(session.scalars(select(HumanTask.id).where(
         HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)))
+
+
+def _new_business_key(session: Session, process_key: str) -> str:
+    """A readable program number, PRO-20261128-3F9A0C12D4: the date and 40 random bits,
+    checked against the ones already given (a collision is possible, if unlikely)."""
+    for _attempt in range(10):
+        key = f"{process_key[:3].upper()}-{utcnow():%Y%m%d}-{secrets.token_hex(5).upper()}"
+        if session.scalar(select(Instance.id).where(Instance.business_key == key)) is None:
+            return key
+    raise RuntimeError("no free program number after 10 tries")

@@ -39,6 +39,11 @@ def wants_mail(prefs: dict[str, bool] | None, kind: str) -> bool:
 def notify_opened(connection: Any, ref: Any, opened: list[OpenedTask], kind: str,
                   actor_id: int | None) -> None:
     """A notification (and a mail job, by preference) for everyone a new step concerns."""
+    # the person who moved the program on knows about the steps that came back to them
+    opened = [t for t in opened
+              if not (t.assignee_id == actor_id and not t.returned and kind == "assigned")]
+    if not opened:
+        return
     rows: list[dict[str, Any]] = []
     mails: list[dict[str, Any]] = []
     now = utcnow()

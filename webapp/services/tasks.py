@@ -37,6 +37,21 @@ class TaskPage:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
+    @property
+    def capped(self) -> bool:
+        """More tasks match than were counted: narrow the filter rather than page on."""
+        return self.total >= COUNT_CAP
+
+
+# Counting stops here: a list of a thousand is for searching and filtering, not for paging,
+# and an exact count of a huge inbox would cost more than the page itself.
+COUNT_CAP = 1000
+
+
+def capped_count(session: Session, query: Any) -> int:
+    return session.scalar(select(func.count()).select_from(
+        query.with_only_columns(HumanTask.id).order_by(None).limit(COUNT_CAP).subquery())) or 0
+
 
 @dataclass
 class InboxFilter:
@@ -147,7 +162,7 @@ def list_tasks(session: Session, user: User, tab: str = "mine", process: str | N
     wanted = wanted or InboxFilter(tab=tab, process=process, phase=phase, page=page)
     tab = wanted.tab if wanted.tab in TABS else "mine"
     query = _inbox_query(user, wanted, tab)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = capped_count(session, query)
     page = max(1, min(wanted.page, max(1, math.ceil(total / per_page))))
     items = session.scalars(_ordered(query, wanted, tab)
                             .offset((page - 1) * per_page).limit(per_page)).all()
@@ -159,8 +174,7 @@ def task_counts(session: Session, user: User, process: str | None = None,
     """Task counts per inbox tab, with the same filters as the list."""
     wanted = wanted or InboxFilter(process=process, phase=phase)
     return {
-        tab: session.scalar(select(func.count()).select_from(
-            _inbox_query(user, wanted, tab).subquery())) or 0
+        tab: capped_count(session, _inbox_query(user, wanted, tab))
         for tab in TABS
     }
 
