@@ -40,6 +40,7 @@ def test_coordinator_and_supervisor_take_a_program_through_revision(
     base = live_server
     coordinator = sign_in(browser, base, "koordinator", phone=True)
     coordinator.goto(f"{base}/programs/new")
+    coordinator.select_option("[name=process_key]", "program_cycle")
     coordinator.fill("[name=title]", "BPNT Sembako Donomulyo 2027")
     coordinator.select_option("[name=region]", "35.07.01")
     coordinator.click("#start-form button[type=submit]")

@@ -76,6 +76,7 @@ def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
 
     coordinator = sign_in(browser, base, "koordinator")
     coordinator.goto(f"{base}/programs/new")
+    coordinator.select_option("[name=process_key]", "program_cycle")
     coordinator.fill("[name=title]", "BPNT Sembako Pagak 2027")
     coordinator.select_option("[name=region]", "35.07.02")
     coordinator.click("#start-form button[type=submit]")
@@ -136,6 +137,7 @@ def test_admin_draws_a_step_with_its_own_fields_and_a_coordinator_fills_it(
 
     coordinator = sign_in(browser, base, "koordinator")
     coordinator.goto(f"{base}/programs/new")
+    coordinator.select_option("[name=process_key]", "program_cycle")
     coordinator.fill("[name=title]", "PKH Donomulyo 2027")
     coordinator.select_option("[name=region]", "35.07.01")
     coordinator.click("#start-form button[type=submit]")

@@ -83,3 +83,42 @@ def test_the_lead_sees_the_escalated_approvals_turn_red_and_takes_two_at_once(
     lead.goto(f"{live_server}/?tab=mine")
     expect(lead.locator(".task-row")).to_have_count(2)
     screenshot(lead, "bulk-reassigned")
+
+
+def test_a_grievance_is_recorded_verified_late_by_the_supervisor_and_answered(
+        session: Session, people: dict[str, User]) -> None:
+    clock.set_time(T0)
+    coordinator, supervisor = people["koordinator"], people["supervisor"]
+    case = instances.start_instance(session, coordinator, "grievance",
+                                    "Pengaduan bantuan belum diterima", "35.07.01")
+    (record,) = instances.open_tasks(session, case)
+    assert record.due_at == T0 + dt.timedelta(days=1)
+    tasks.complete_task(session, coordinator, record.id, {
+        "complainant": "Ibu Sumarni", "complainant_nik": "3507011203850001",
+        "village": "Tulungrejo", "category": "belum_diterima",
+        "description": "Tahap 2 belum diterima."})
+    clock.advance(dt.timedelta(days=5, hours=1))
+    jobs.run_due(session, "w1")  # day 5: a reminder to the coordinator holding it
+    assert kinds_for(session, coordinator) == ["reminder"]
+    clock.advance(dt.timedelta(days=5))
+    jobs.run_due(session, "w1")  # day 10: the Supervisor verifies instead
+    fresh(session)
+    (verify,) = instances.open_tasks(session, case)
+    assert verify.bpmn_id == "grievance_verify_escalated" and verify.group_name == "Supervisor"
+    tasks.complete_task(session, supervisor, verify.id, {
+        "verified": True, "findings": "Nama tercantum, bantuan tertahan di desa."})
+    fresh(session)
+    (followup,) = instances.open_tasks(session, case)
+    assert followup.bpmn_id == "grievance_followup"
+    with pytest.raises(Exception):  # noqa: B017 - who verified does not approve the follow-up
+        tasks.complete_task(session, supervisor, followup.id, {
+            "corrective_action": "x", "recipient_list_changed": False})
+    fresh(session)
+    tasks.complete_task(session, people["supervisor2"], followup.id, {
+        "corrective_action": "Bantuan disalurkan ulang.", "recipient_list_changed": False})
+    fresh(session)
+    (answer,) = instances.open_tasks(session, case)
+    tasks.complete_task(session, coordinator, answer.id, {
+        "answer": "Bantuan tahap 2 sudah disalurkan.", "answer_date": "2027-05-15"})
+    fresh(session)
+    assert case.status == "completed"

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from forms.fields import as_choices
+from forms.fields import CHOOSE, as_choices
 
 from ..extensions import db
 from ..services import administration, attachments, definitions, instances, regions
@@ -23,7 +23,8 @@ bp = Blueprint("instances", __name__, url_prefix="/programs")
 
 
 class StartForm(FlaskForm):  # type: ignore[misc]
-    process_key = SelectField(_l("Process"), validators=[DataRequired()])
+    process_key = SelectField(_l("Process"), validators=[DataRequired(message=CHOOSE)],
+                              validate_choice=True)
     title = StringField(_l("Program name"), validators=[DataRequired(), Length(min=5, max=200)],
                         description=_l("For example: BPNT Sembako Kecamatan Donomulyo 2026"))
     region = SelectField(_l("Region (kabupaten/kota or kecamatan)"), validators=[DataRequired()])
@@ -31,8 +32,10 @@ class StartForm(FlaskForm):  # type: ignore[misc]
 
 def _start_form() -> StartForm:
     form = StartForm()
+    processes = [(p.key, p.name) for p in definitions.startable_processes(db())]
+    # more than one process: the person chooses; one: it is chosen already
     form.process_key.choices = as_choices(
-        (p.key, p.name) for p in definitions.startable_processes(db()))
+        ([("", _l("— choose the process —"))] if len(processes) > 1 else []) + processes)
     form.region.choices = as_choices(
         (r.code, f"{r.code} — {r.name}")
         for r in regions.kecamatan_choices(db(), current_user.region_code)
