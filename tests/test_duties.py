@@ -46,3 +46,18 @@ def test_a_person_in_both_groups_cannot_approve_their_own_plan(
         (dual.id, "complete"), (dual.id, "claim"), (dual.id, "complete")]
     tasks.complete_task(session, people["supervisor"], approval.id,
                         {"decision": "approve", "reason": ""})  # someone else may
+
+
+def test_an_admin_in_both_groups_is_refused_too(session: Session,
+                                               people: dict[str, User]) -> None:
+    boss = users.create_user(session, "admin.dua", PASSWORD, ["Koordinator", "Supervisor"],
+                             role="admin", full_name="Admin Dua")
+    program = instances.start_instance(session, boss, "program_cycle", "Program Admin",
+                                       "35.07.01")
+    for form in ("needs_assessment", "program_plan"):
+        (task,) = instances.open_tasks(session, program)
+        tasks.complete_task(session, boss, task.id, data_for(form))
+    fresh(session)
+    (approval,) = instances.open_tasks(session, program)
+    with pytest.raises(Forbidden):
+        tasks.complete_task(session, boss, approval.id, {"decision": "approve", "reason": ""})

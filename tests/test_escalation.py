@@ -122,3 +122,30 @@ def test_a_grievance_is_recorded_verified_late_by_the_supervisor_and_answered(
         "answer": "Bantuan tahap 2 sudah disalurkan.", "answer_date": "2027-05-15"})
     fresh(session)
     assert case.status == "completed"
+
+
+@pytest.mark.browser
+def test_coming_back_from_a_task_keeps_the_inbox_scroll_position(
+        browser: Any, live_server: str, session: Session, people: dict[str, User]) -> None:
+    from tests.test_browser import sign_in
+
+    for n in range(18):
+        program_at(session, people, "approve_plan", f"Program {n:02d}")
+    page = sign_in(browser, live_server, "supervisor")
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.goto(f"{live_server}/?tab=group&sort=due")
+    last = page.locator(".task-row a.task-name").last
+    last.scroll_into_view_if_needed()
+    before = page.evaluate("window.scrollY")
+    assert before > 300
+    last.click()
+    expect(page.locator("h1")).to_have_text("Persetujuan Rencana")
+    page.locator(".crumbs a").first.click()
+    expect(page.locator("#inbox-list")).to_be_visible()
+    assert "sort=due" in page.url and "tab=group" in page.url
+    for _try in range(50):  # the page restores it once settled (CSP forbids wait_for_function)
+        if page.evaluate("window.scrollY") > before - 50:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("window.scrollY") > before - 50, page.evaluate(
+        "JSON.stringify(Object.entries(sessionStorage))")

@@ -172,3 +172,77 @@ def test_the_worker_command_runs_what_is_due(app: Flask, session: Session,
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert fired(session, program) == 1
+
+
+TIMERS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+  id="d" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="timers" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="l" name="Supervisor">
+      <bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>wait</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>until</bpmn:flowNodeRef><bpmn:flowNodeRef>work</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>tick</bpmn:flowNodeRef><bpmn:flowNodeRef>ticked</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>e</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:intermediateCatchEvent id="wait" name="Tunggu sehari">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="t1">
+        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P1D"</bpmn:timeDuration>
+      </bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="until" name="Sampai tanggal">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="t2">
+        <bpmn:timeDate xsi:type="bpmn:tFormalExpression">2027-01-10T00:00:00+00:00</bpmn:timeDate>
+      </bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="work" name="Kerjakan">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="note" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:boundaryEvent id="tick" name="Tiap jam" cancelActivity="false" attachedToRef="work">
+      <bpmn:outgoing>f5</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="t3">
+        <bpmn:timeCycle xsi:type="bpmn:tFormalExpression">R2/PT1H</bpmn:timeCycle>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:endEvent id="ticked"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="e"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait" />
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="until" />
+    <bpmn:sequenceFlow id="f3" sourceRef="until" targetRef="work" />
+    <bpmn:sequenceFlow id="f4" sourceRef="work" targetRef="e" />
+    <bpmn:sequenceFlow id="f5" sourceRef="tick" targetRef="ticked" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_intermediate_duration_and_date_timers_and_a_repeating_boundary_timer(
+        session: Session, people: dict[str, User]) -> None:
+    clock.set_time(T0)  # 2027-01-04 08:00
+    deploy(session, people["admin"], TIMERS)
+    program = instances.start_instance(session, people["supervisor"], "timers", "Waktu",
+                                       "35.07.01")
+    (wait,) = jobs.pending_timers(session, program.id)
+    assert wait.due_at == T0 + dt.timedelta(days=1) and wait.payload["bpmn_id"] == "wait"
+    clock.advance(dt.timedelta(days=1, seconds=1))
+    assert [o.result for o in jobs.run_due(session, "w1")] == ["done"]
+    (until,) = jobs.pending_timers(session, program.id)
+    assert until.due_at == dt.datetime(2027, 1, 10, tzinfo=dt.UTC)
+    assert jobs.run_due(session, "w1") == []  # a date in the future: not yet
+    clock.set_time(dt.datetime(2027, 1, 10, 0, 1, tzinfo=dt.UTC))
+    assert [o.result for o in jobs.run_due(session, "w1")] == ["done"]
+    assert open_steps(session, program) == ["work"]
+    (tick,) = jobs.pending_timers(session, program.id)
+    assert tick.payload["bpmn_id"] == "tick"
+    for _hour in range(2):  # R2: fires twice, an hour apart, and the step stays open
+        clock.advance(dt.timedelta(hours=1, seconds=1))
+        assert [o.result for o in jobs.run_due(session, "w1")] == ["done"]
+        assert open_steps(session, program) == ["work"]
+    clock.advance(dt.timedelta(hours=1, seconds=1))
+    jobs.run_due(session, "w1")
+    assert fired(session, program) == 4  # wait, until, and the cycle twice
