@@ -96,7 +96,7 @@ def test_a_grievance_is_recorded_verified_late_by_the_supervisor_and_answered(
     tasks.complete_task(session, coordinator, record.id, {
         "complainant": "Ibu Sumarni", "complainant_nik": "3507011203850001",
         "village": "Tulungrejo", "category": "belum_diterima",
-        "description": "Tahap 2 belum diterima."})
+        "complaint": "Tahap 2 belum diterima."})
     clock.advance(dt.timedelta(days=5, hours=1))
     jobs.run_due(session, "w1")  # day 5: a reminder to the coordinator holding it
     assert kinds_for(session, coordinator) == ["reminder"]

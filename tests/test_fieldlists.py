@@ -67,6 +67,8 @@ def definitions_root() -> Any:
 @pytest.mark.parametrize("fields, word", [
     ('<simpul:fields><simpul:field name="__class__" label="x" /></simpul:fields>', "__class__"),
     ('<simpul:fields><simpul:field name="len" label="x" /></simpul:fields>', "len"),
+    ('<simpul:fields><simpul:field name="description" /></simpul:fields>', "description"),
+    ('<simpul:fields><simpul:field name="data" /></simpul:fields>', "data"),
     ('<simpul:fields><simpul:field name="a" /><simpul:field name="a" /></simpul:fields>',
      "twice"),
     ('<simpul:fields><simpul:field name="a" type="script" /></simpul:fields>', "script"),

@@ -69,3 +69,16 @@ def test_a_returned_plan_comes_back_prefilled_with_what_was_submitted(form_conte
     form_class = get_form_class("program_plan")
     prefilled = form_class(formdata=None, data=form_class.initial_from_task_data(data))
     assert prefilled.to_task_data() == data
+
+
+def test_every_form_attribute_is_a_reserved_field_name() -> None:
+    """A field list may not name a field after something the built form already has."""
+    from forms.dynamic import build_form
+    from webapp.engine.fieldlists import RESERVED_NAMES
+
+    form_class = build_form([])
+    own = {name for name in vars(form_class)} | {
+        name for base in form_class.__mro__[:2] for name in vars(base)
+        if not name.startswith("_")}
+    risky = {n for n in own if n.islower() and not n.startswith("_")}
+    assert risky <= RESERVED_NAMES | {"Meta"}, sorted(risky - RESERVED_NAMES)

@@ -41,8 +41,14 @@ MAX_LABEL = 200
 MAX_HELP = 500
 MAX_VALUE = 100
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")
-RESERVED_NAMES = frozenset({"csrf_token", "submit", *SAFE_FUNCTIONS, *SAFE_CONSTANTS,
-                            *keyword.kwlist, *keyword.softkwlist})
+# Names a built form already uses for itself (a field called "data" or "description" would
+# shadow them), the expression language's own names, and Python's keywords.
+FORM_ATTRIBUTES = frozenset({
+    "title", "description", "prefill", "data", "errors", "form_errors", "meta", "validate",
+    "validate_on_submit", "is_submitted", "populate_obj", "process", "hidden_tag", "uploads",
+    "to_task_data", "initial_from_task_data", "extra_validators"})
+RESERVED_NAMES = frozenset({"csrf_token", "submit", *FORM_ATTRIBUTES, *SAFE_FUNCTIONS,
+                            *SAFE_CONSTANTS, *keyword.kwlist, *keyword.softkwlist})
 
 
 @dataclass(frozen=True)
