@@ -21,12 +21,13 @@ from .runtime import Journal
 def conflict(session: Session, version_id: int, sha: str, bpmn_id: str,
              authors: dict[str, int] | None, person_id: int) -> str | None:
     """The name of the reviewed step ``person_id`` submitted, if the task reviews it."""
-    info = parsed_version(session, version_id, sha).user_tasks.get(bpmn_id)
+    steps = parsed_version(session, version_id, sha).user_tasks
+    info = steps.get(bpmn_id)
     if info is None or not info.separate_from:
         return None
     for reviewed in info.separate_from:
         if (authors or {}).get(reviewed) == person_id:
-            step = parsed_version(session, version_id, sha).user_tasks.get(reviewed)
+            step = steps.get(reviewed)
             return step.name if step is not None else reviewed
     return None
 
