@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (  # type: ignore[i
 from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
 
 from .. import clock
+from . import expressions
 
 # Camunda Modeler writes timers as bare ISO text (PT2H); SpiffWorkflow expects an expression
 # ("PT2H" in quotes). Bare ISO text is taken as it is.
@@ -130,8 +131,6 @@ def fire(workflow: Any, task_id: str) -> bool:
 def due_from(text: str | None, data: dict[str, Any], now: dt.datetime) -> dt.datetime | None:
     """A step's due time from its "dueIn" (an ISO duration or date, or an expression on the
     task data giving one); None when it has none or it cannot be read."""
-    from . import expressions  # expressions does not depend on timers
-
     if not text:
         return None
     value: Any = text.strip()

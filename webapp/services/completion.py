@@ -25,11 +25,11 @@ from .attachments import Upload, store_upload
 from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
 from .runtime import (
     HANDLES,
-    INSTANCE_TABLE,
     TASK_TABLE,
     InstanceRef,
     Journal,
     OpenedTask,
+    save_step,
     sync_tasks,
 )
 from .scope import can_see_task
@@ -59,16 +59,6 @@ _CLOSE_TASK = (
     .values(status="completed", completed_by_id=bindparam("b_user"),
             completed_at=bindparam("b_now"), assignee_id=bindparam("b_user"))
 )
-_SAVE_INSTANCE = (
-    update(INSTANCE_TABLE)
-    .where(INSTANCE_TABLE.c.id == bindparam("b_id"),
-           INSTANCE_TABLE.c.version == bindparam("b_old_version"))
-    .values(state=bindparam("b_state"), version=bindparam("b_new_version"),
-            authors=bindparam("b_authors"), status=bindparam("b_status"),
-            ended_at=bindparam("b_ended_at"))
-)
-
-
 class _InstanceMoved(Exception):
     """Another step of the same program committed first; retry on fresh state."""
 
@@ -149,19 +139,10 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
                                            "form": row.form_key, "data": data})
     journal.archive(result)
     ref.authors[row.bpmn_id] = user.id
-    finished = handle.is_completed
-    if finished:
+    if handle.is_completed:
         journal.add("instance.completed")
-    moved = connection.execute(_SAVE_INSTANCE, {
-        "b_id": ref.id, "b_old_version": ref.version, "b_new_version": ref.version + 1,
-        "b_state": handle.serialize(), "b_authors": ref.authors,
-        "b_status": "completed" if finished else ref.status,
-        "b_ended_at": now if finished else None,
-    })
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if not save_step(connection, ref, handle, now):
         raise _InstanceMoved()
-    ref.version += 1
-    ref.status = "completed" if finished else ref.status
     opened = sync_tasks(session, ref, handle, journal, before - {row.task_id}, user,
                         timers_before)
     journal.write(session)

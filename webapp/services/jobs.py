@@ -22,7 +22,7 @@ from .. import engine
 from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, HumanTask, Incident, Instance, Job
 from . import notifications
-from .runtime import HANDLES, INSTANCE_TABLE, InstanceRef, Journal, OpenedTask, sync_tasks
+from .runtime import HANDLES, InstanceRef, Journal, OpenedTask, save_step, sync_tasks
 
 LEASE = dt.timedelta(minutes=5)
 BACKOFF = dt.timedelta(seconds=30)
@@ -156,19 +156,10 @@ def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
     journal.add("timer.fired", data={"bpmn_id": job.payload.get("bpmn_id", ""),
                                      "name": job.payload.get("name", "")}, by_system=True)
     journal.archive(result)
-    finished = handle.is_completed
-    if finished:
+    if handle.is_completed:
         journal.add("instance.completed", by_system=True)
-    moved = session.execute(
-        update(INSTANCE_TABLE)
-        .where(INSTANCE_TABLE.c.id == ref.id, INSTANCE_TABLE.c.version == ref.version)
-        .values(state=handle.serialize(), version=ref.version + 1,
-                status="completed" if finished else ref.status,
-                ended_at=utcnow() if finished else None))
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if not save_step(session.connection(), ref, handle, utcnow()):
         raise RuntimeError("the program changed while its timer fired; trying again")
-    ref.version += 1
-    ref.status = "completed" if finished else ref.status
     # A repeating timer waits again under the same task: it needs a fresh job.
     opened = sync_tasks(session, ref, handle, journal, before, None,
                         timers_before - {job.task_id or ""}, notify_kind="escalated")

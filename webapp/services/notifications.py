@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db import begin_write, utcnow
@@ -128,8 +128,6 @@ def send_mail(payload: dict[str, Any]) -> None:
 
 
 def unread_count(session: Session, user: User) -> int:
-    from sqlalchemy import func
-
     return int(session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0)
 

@@ -46,6 +46,14 @@ _CANCEL_TIMERS = (
     .values(status="cancelled", done_at=bindparam("b_now"))
 )
 _STATE = select(INSTANCE_TABLE.c.state).where(INSTANCE_TABLE.c.id == bindparam("instance_id"))
+_SAVE_INSTANCE = (
+    update(INSTANCE_TABLE)
+    .where(INSTANCE_TABLE.c.id == bindparam("b_id"),
+           INSTANCE_TABLE.c.version == bindparam("b_old_version"))
+    .values(state=bindparam("b_state"), version=bindparam("b_new_version"),
+            authors=bindparam("b_authors"), status=bindparam("b_status"),
+            ended_at=bindparam("b_ended_at"))
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,27 @@ class HandleCache:
 
 
 HANDLES = HandleCache()
+
+
+def save_step(connection: Any, ref: InstanceRef, handle: engine.WorkflowHandle,
+              now: Any) -> bool:
+    """Store the instance's state after a step (compare-and-set on its version).
+
+    False when another step of the same instance committed first; on success ``ref`` follows
+    (its version and status).
+    """
+    finished = handle.is_completed
+    status = "completed" if finished else ref.status
+    moved = connection.execute(_SAVE_INSTANCE, {
+        "b_id": ref.id, "b_old_version": ref.version, "b_new_version": ref.version + 1,
+        "b_state": handle.serialize(), "b_authors": ref.authors, "b_status": status,
+        "b_ended_at": now if finished else None,
+    })
+    if moved.rowcount != 1:
+        return False
+    ref.version += 1
+    ref.status = status
+    return True
 
 
 def read_workflow(session: Session, instance_id: int, version_id: int,

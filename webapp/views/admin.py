@@ -32,7 +32,7 @@ from ..models import Incident, Partner
 from ..services import administration, definitions, instances, migration, people
 from ..services.errors import InvalidInput, ServiceError
 from . import STATUS as STATUS_LABELS
-from .rendering import flash, render
+from .rendering import attempt, flash, render
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -80,18 +80,6 @@ def _problems_json(problems: list[engine.Problem]) -> list[dict[str, str]]:
     return [{"element_id": p.element_id, "element_name": p.element_name, "file": p.file,
              "where": definitions.where(p), "message": definitions.problem_text(p)}
             for p in problems]
-
-
-def _attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a service action; on refusal roll back, 404 stays 404, else flash why (None)."""
-    try:
-        return action(*args, **kwargs)
-    except ServiceError as err:
-        db().rollback()
-        if err.status == 404:
-            abort(404)
-        flash(err.message, "error")
-        return None
 
 
 @bp.get("/")
@@ -179,7 +167,7 @@ def compare(key: str) -> Any:
 @admin_required
 def make_current(key: str, number: int) -> Any:
     """Rollback: new programs start on this version; running ones keep theirs."""
-    if _attempt(definitions.make_current, db(), current_user, key, number) is not None:
+    if attempt(definitions.make_current, db(), current_user, key, number) is not None:
         flash(_l("New programs now start on version %(number)s.", number=number), "success")
     return redirect(url_for("admin.versions", key=key), 303)
 
@@ -322,7 +310,7 @@ def migrate_apply(key: str) -> Any:
     if chosen == []:
         flash(_l("Choose at least one program to move."), "error")
     else:
-        result = _attempt(migration.move, db(), current_user, key, source, target, chosen)
+        result = attempt(migration.move, db(), current_user, key, source, target, chosen)
         if result is not None:
             flash(_l("%(moved)s program(s) moved to version %(to)s; %(skipped)s could not move.",
                      moved=len(result.moved), to=target, skipped=len(result.skipped)),
@@ -335,7 +323,7 @@ def migrate_apply(key: str) -> Any:
 @admin_required
 def undo_move(instance_id: int) -> Any:
     """Put a moved program back on its earlier version."""
-    instance = _attempt(migration.undo_move, db(), current_user, instance_id)
+    instance = attempt(migration.undo_move, db(), current_user, instance_id)
     if instance is not None:
         flash(_l("“%(title)s” is back on version %(n)s.", title=instance.title,
                  n=instance.definition_version.version), "success")
@@ -377,7 +365,7 @@ def programs() -> Any:
 def program_status(instance_id: int) -> Any:
     """Suspend, resume or terminate a program, with a reason."""
     action = request.form.get("action", "")
-    done = _attempt(administration.change_status, db(), current_user, instance_id, action,
+    done = attempt(administration.change_status, db(), current_user, instance_id, action,
                     request.form.get("reason", ""))
     if done is not None:
         flash(_l("Done: the program is now %(status)s.",
@@ -393,7 +381,7 @@ def retry_incident(incident_id: int) -> Any:
     if incident is None:
         abort(404)
     instance_id = incident.instance_id
-    ran = _attempt(administration.retry_incident, db(), current_user, incident_id)
+    ran = attempt(administration.retry_incident, db(), current_user, incident_id)
     if ran:
         flash(_l("The step ran this time."), "success")
     elif ran is False:
@@ -477,7 +465,7 @@ def user_list() -> Any:
 def user_new() -> Any:
     form = _user_form()
     if form.validate_on_submit():
-        made = _attempt(people.create_user, db(), current_user, form.username.data,
+        made = attempt(people.create_user, db(), current_user, form.username.data,
                         form.full_name.data, form.email.data or "", form.role.data,
                         form.groups.data or [], (form.region.data or "").strip() or None)
         if made is not None:
@@ -497,7 +485,7 @@ def user_edit(user_id: int) -> Any:
     form = _user_form(user)
     del form.username  # a user name never changes: it is in the history
     if form.validate_on_submit():
-        done = _attempt(people.update_user, db(), current_user, user_id,
+        done = attempt(people.update_user, db(), current_user, user_id,
                         full_name=form.full_name.data, email=form.email.data or "",
                         role=form.role.data, groups=form.groups.data or [],
                         region_code=(form.region.data or "").strip() or None,
@@ -513,7 +501,7 @@ def user_edit(user_id: int) -> Any:
 @bp.post("/users/<int:user_id>/password")
 @admin_required
 def user_password(user_id: int) -> Any:
-    password = _attempt(people.reset_password, db(), current_user, user_id)
+    password = attempt(people.reset_password, db(), current_user, user_id)
     if password is None:
         return redirect(url_for("admin.user_edit", user_id=user_id), 303)
     return render("admin/password.html", "content",
@@ -525,7 +513,7 @@ def user_password(user_id: int) -> Any:
 def group_list() -> Any:
     form = GroupForm()
     if form.validate_on_submit():
-        group = _attempt(people.create_group, db(), current_user, form.name.data,
+        group = attempt(people.create_group, db(), current_user, form.name.data,
                          form.description.data or "")
         if group is not None:
             flash(_l("Group %(name)s created.", name=group.name), "success")
@@ -537,7 +525,7 @@ def group_list() -> Any:
 @bp.post("/groups/<int:group_id>/due")
 @admin_required
 def group_due(group_id: int) -> Any:
-    group = _attempt(people.set_group_due, db(), current_user, group_id,
+    group = attempt(people.set_group_due, db(), current_user, group_id,
                      request.form.get("default_due", ""))
     if group is not None:
         flash(_l("Saved for %(name)s.", name=group.name), "success")
@@ -557,7 +545,7 @@ def _partner_values(form: PartnerForm) -> dict[str, Any]:
 def partner_list() -> Any:
     form = PartnerForm()
     if form.validate_on_submit():
-        partner = _attempt(people.save_partner, db(), current_user, None, _partner_values(form))
+        partner = attempt(people.save_partner, db(), current_user, None, _partner_values(form))
         if partner is not None:
             flash(_l("%(name)s added.", name=partner.name), "success")
             return redirect(url_for("admin.partner_list"), 303)
@@ -577,7 +565,7 @@ def partner_edit(partner_id: int) -> Any:
     if request.method == "GET":
         form.region.data = partner.region_code or ""
     if form.validate_on_submit():
-        saved = _attempt(people.save_partner, db(), current_user, partner_id,
+        saved = attempt(people.save_partner, db(), current_user, partner_id,
                          _partner_values(form))
         if saved is not None:
             flash(_l("%(name)s saved.", name=saved.name), "success")

@@ -11,8 +11,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..services import definitions, tasks, workload
-from ..services.errors import ServiceError
-from .rendering import flash, render
+from .rendering import attempt, flash, render
 
 bp = Blueprint("inbox", __name__)
 
@@ -57,13 +56,9 @@ def index() -> Any:
 @login_required
 def save_filter() -> Any:
     wanted = inbox_filters()
-    try:
-        saved = workload.save_filter(db(), current_user, request.form.get("name", ""),
-                                     wanted.as_args())
-    except ServiceError as err:
-        db().rollback()
-        flash(err.message, "error")
-    else:
+    saved = attempt(workload.save_filter, db(), current_user, request.form.get("name", ""),
+                    wanted.as_args())
+    if saved is not None:
         flash(_l("Filter “%(name)s” saved.", name=saved.name), "success")
     return redirect(url_for("inbox.index", **wanted.as_args()), 303)
 
@@ -85,23 +80,18 @@ def bulk() -> Any:
     if not ids:
         flash(_l("Tick the tasks first."), "error")
         return redirect(inbox_url(), 303)
-    try:
-        if action == "reassign":
-            person = request.form.get("person", "")
-            if not person.isdigit():
-                flash(_l("Choose the person to give the tasks to."), "error")
-                return redirect(inbox_url(), 303)
-            result = workload.reassign(db(), current_user, ids, int(person))
-        elif action == "priority":
-            result = workload.set_priority(db(), current_user, ids,
-                                           request.form.get("priority", 0, type=int) or 0)
-        else:
-            abort(400)
-    except ServiceError as err:
-        db().rollback()
-        if err.status == 404:
-            abort(404)
-        flash(err.message, "error")
+    if action == "reassign":
+        person = request.form.get("person", "")
+        if not person.isdigit():
+            flash(_l("Choose the person to give the tasks to."), "error")
+            return redirect(inbox_url(), 303)
+        result = attempt(workload.reassign, db(), current_user, ids, int(person))
+    elif action == "priority":
+        result = attempt(workload.set_priority, db(), current_user, ids,
+                         request.form.get("priority", 0, type=int) or 0)
+    else:
+        abort(400)
+    if result is None:
         return redirect(inbox_url(), 303)
     flash(_l("%(n)s task(s) changed.", n=result.done), "success" if result.done else "info")
     for name, why in result.skipped:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flask
-from flask import Response, make_response, render_template
+from flask import Response, abort, make_response, render_template
 from jinja2_fragments.flask import render_block
 
-from ..extensions import htmx
+from ..extensions import db, htmx
+from ..services.errors import ServiceError
 
 
 def wants_fragment() -> bool:
@@ -43,3 +45,16 @@ def flash(message: Any, category: str = "message") -> None:
     as Markup and a name inside (a task, a program, a person) would reach the page unescaped.
     """
     flask.flash(str(message), category)
+
+
+def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a service action for a form post. On a refusal: roll back, let a 404 stay a 404,
+    flash the reason, and return None (the caller redirects either way)."""
+    try:
+        return action(*args, **kwargs)
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        flash(err.message, "error")
+        return None

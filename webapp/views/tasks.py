@@ -14,7 +14,7 @@ from ..services.attachments import Upload
 from ..services.context import form_class_for, task_context
 from ..services.errors import ServiceError
 from .inbox import inbox_context, inbox_url
-from .rendering import flash, htmx_location, render, wants_fragment
+from .rendering import attempt, flash, htmx_location, render, wants_fragment
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -87,14 +87,8 @@ def comment(task_id: int) -> Any:
     storage = request.files.get("file")
     upload = Upload(storage.filename or "", storage.read(comments.FILE_MAX_BYTES + 1),
                     storage.mimetype or "") if storage and storage.filename else None
-    try:
-        comments.add_comment(db(), current_user, task_id, request.form.get("text", ""), upload)
-    except ServiceError as err:
-        db().rollback()
-        if err.status == 404:
-            abort(404)
-        flash(err.message, "error")
-    else:
+    if attempt(comments.add_comment, db(), current_user, task_id,
+               request.form.get("text", ""), upload) is not None:
         flash(_l("Comment added."), "success")
     return redirect(url_for("tasks.show", task_id=task_id) + "#comments", 303)
 
@@ -111,14 +105,8 @@ def _after_action(task_id: int) -> Any:
 @login_required
 def claim(task_id: int) -> Any:
     """Take the task into Tugas Saya."""
-    try:
-        tasks.claim_task(db(), current_user, task_id)
+    if attempt(tasks.claim_task, db(), current_user, task_id) is not None:
         flash(_l("The task is now yours."), "success")
-    except ServiceError as err:
-        db().rollback()
-        if err.status == 404:
-            abort(404)
-        flash(err.message, "error")
     return _after_action(task_id)
 
 
@@ -126,12 +114,6 @@ def claim(task_id: int) -> Any:
 @login_required
 def release(task_id: int) -> Any:
     """Give the task back to the group."""
-    try:
-        tasks.release_task(db(), current_user, task_id)
+    if attempt(tasks.release_task, db(), current_user, task_id) is not None:
         flash(_l("The task is back in the group list."), "info")
-    except ServiceError as err:
-        db().rollback()
-        if err.status == 404:
-            abort(404)
-        flash(err.message, "error")
     return _after_action(task_id)
