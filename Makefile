@@ -59,7 +59,7 @@ bench: setup
 
 translations-update: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k Message -k MessageError -k UnsafeExpression -k UnsafeXml -o webapp/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i webapp/translations/messages.pot -d webapp/translations
+	$(VENV)/bin/pybabel update -w 100 -i webapp/translations/messages.pot -d webapp/translations
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) instance webapp/translations/*/LC_MESSAGES/*.mo

@@ -67,6 +67,19 @@ def test_the_process_list_and_versions_page(login_as: Any) -> None:
     assert client.get("/admin/processes/tidak_ada").status_code == 404
 
 
+def test_stored_diagrams_are_always_downloads(login_as: Any, session: Session,
+                                               people: dict[str, User]) -> None:
+    client = login_as("admin")
+    plain = client.get("/admin/processes/program_cycle/v1.bpmn")  # as the editor loads it
+    assert plain.headers["Content-Disposition"] == 'attachment; filename="program_cycle-v1.bpmn"'
+    assert plain.headers["X-Content-Type-Options"] == "nosniff"
+    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+                                       "Program", "35.07.01")
+    shown = client.get(f"/programs/{program.id}/diagram.xml")
+    assert shown.status_code == 200 and shown.get_data(as_text=True) == CYCLE
+    assert shown.headers["Content-Disposition"].startswith("attachment;")
+
+
 def test_editor_check_and_deploy_answer_with_problems_then_a_new_version(
         login_as: Any, session: Session, people: dict[str, User]) -> None:
     client = login_as("admin")

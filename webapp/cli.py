@@ -27,6 +27,7 @@ BASE_GROUPS = [
     ("Admin", "Administrator proses dan pengguna"),
 ]
 # Used when the national table is not available (a laptop without ../shared/data).
+MAX_WORKER_PAUSE = 60.0  # seconds between tries while the database is down
 FALLBACK_REGIONS = """kode,nama,tingkat,induk
 35,Jawa Timur,provinsi,
 35.07,Kabupaten Malang,kabupaten_kota,35
@@ -139,18 +140,32 @@ def worker(once: bool, interval: float, batch: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     click.echo(f"worker {name} started")
-    session = session_factory()()
-    try:
-        while not stopping:
+    pause = 0.0  # grows while the database fails, back to nothing once it answers
+    while not stopping:
+        session = session_factory()()
+        try:
             outcomes = jobs.run_due(session, name, batch)
-            for outcome in outcomes:
-                if outcome.result in ("retry", "failed"):
-                    click.echo(f"job {outcome.job_id}: {outcome.result}: {outcome.error}",
-                               err=True)
-            if once:
-                break
-            if not outcomes:
-                time.sleep(interval)
-    finally:
-        session.close()
+        except Exception as err:  # noqa: BLE001 - the worker outlives a database outage
+            pause = min(max(pause * 2, interval), MAX_WORKER_PAUSE)
+            click.echo(f"worker {name}: {type(err).__name__}: {err}; "
+                       f"trying again in {pause:.0f} s", err=True)
+            outcomes = []
+        else:
+            pause = 0.0
+        finally:
+            session.close()
+        for outcome in outcomes:
+            if outcome.result in ("retry", "failed"):
+                click.echo(f"job {outcome.job_id}: {outcome.result}: {outcome.error}", err=True)
+        if once:
+            break
+        if pause or not outcomes:
+            _sleep(pause or interval, stopping)
     click.echo(f"worker {name} stopped")
+
+
+def _sleep(seconds: float, stopping: list[bool]) -> None:
+    """Sleep, waking early when asked to stop."""
+    end = time.monotonic() + seconds
+    while not stopping and time.monotonic() < end:
+        time.sleep(max(0.0, min(0.5, end - time.monotonic())))

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from .cache import SpecCache
 from .compare import Change, compare
+from .decisions import decision_problems
 from .environment import SERVICE_OPERATIONS, register_operation
 from .expressions import UnsafeExpression
 from .fieldlists import FIELD_TYPES, FieldSpec
+from .limits import MAX_CALL_DEPTH, MAX_TIMER_FIRINGS_PER_HOUR
 from .messages import Message, MessageError
 from .migration import MigrationRefused, migrate_state, migration_problems
 from .parsing import (
@@ -24,10 +26,12 @@ from .parsing import (
 from .problems import DefinitionInvalid, Problem
 from .pruning import ArchivedTask
 from .runtime import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHandle
+from .shapes import shape_problems
 from .timers import WaitingTimer, due_from
 from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 
 __all__ = [
+    "decision_problems", "shape_problems", "MAX_CALL_DEPTH", "MAX_TIMER_FIRINGS_PER_HOUR",
     "due_from",
     "WaitingTimer",
     "MigrationRefused", "migrate_state", "migration_problems",

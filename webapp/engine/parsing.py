@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow  # type: ignore[import-untyped]
 from SpiffWorkflow.bpmn.parser.ValidationException import (  # type: ignore[import-untyped]
     ValidationException,
 )
 from SpiffWorkflow.exceptions import SpiffWorkflowException  # type: ignore[import-untyped]
-from SpiffWorkflow.spiff.parser.process import (  # type: ignore[import-untyped]
-    VALIDATOR,
-    SpiffBpmnParser,
-)
+from SpiffWorkflow.spiff.parser.process import VALIDATOR  # type: ignore[import-untyped]
 from SpiffWorkflow.spiff.specs.defaults import (  # type: ignore[import-untyped]
     BusinessRuleTask,
     ServiceTask,
     UserTask,
 )
 
-from . import expressions
+from . import decisions, expressions
 from .environment import SERVICE_OPERATIONS
 from .fieldlists import FieldSpec, read_field_lists
+from .limits import SimpulParser
 from .messages import Message
 from .problems import DefinitionInvalid, Problem
 from .timers import iso_literal
@@ -119,7 +117,7 @@ def parse_definition(
     groups: Collection[str] | None = None,
 ) -> ParsedDefinition:
     """Parse a process with the DMN and BPMN files it uses; raise DefinitionInvalid."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = SimpulParser(validator=VALIDATOR)
     problems: list[Problem] = []
     main_root = _load(parser, main, problems)
     roots = [(main_root, main.filename)]
@@ -165,9 +163,26 @@ def parse_definition(
                 problems.append(Problem(info.bpmn_id, Message(
                     "separateFrom names '%(id)s', which is not a user task of this process",
                     id=other), info.name))
+    if not problems:
+        problems.extend(_startable(definition))
     if problems:
         raise DefinitionInvalid(problems)
     return definition
+
+
+def _startable(definition: ParsedDefinition) -> list[Problem]:
+    """The engine can lay out a new instance (it unrolls paths ahead; a loop joined without a
+    gateway unrolls without end)."""
+    try:
+        BpmnWorkflow(definition.spec, definition.subprocess_specs)
+    except RecursionError:
+        return [Problem("", Message(
+            "a loop joins a path without a gateway, so the process can never be laid out; "
+            "join the loop with an exclusive gateway"))]
+    except (SpiffWorkflowException, ValueError, KeyError, TypeError) as err:
+        return [Problem("", Message("the process cannot be started: %(reason)s",
+                                    reason=_short(str(err), 200)))]
+    return []
 
 
 def _load(parser: Any, source: SourceFile, problems: list[Problem]) -> Any:
@@ -254,7 +269,7 @@ def _check_task_spec(
                 "script '%(text)s' refused: %(reason)s", text=_short(text),
                 reason=err.message), element_name))
     if isinstance(task_spec, BusinessRuleTask):
-        problems.extend(_check_decision(task_spec, element_id, element_name))
+        problems.extend(_check_decision(task_spec, element_name))
     if isinstance(task_spec, ServiceTask) and task_spec.operation_name not in SERVICE_OPERATIONS:
         problems.append(Problem(element_id, Message(
             "service operation '%(name)s' is not registered", name=task_spec.operation_name),
@@ -330,44 +345,8 @@ def _scripts_of(task_spec: Any) -> Iterator[str]:
             yield value
 
 
-def _check_decision(task_spec: Any, element_id: str, element_name: str) -> list[Problem]:
-    problems: list[Problem] = []
-    table = task_spec.dmnEngine.decision_table
-    for column in table.inputs:
-        if column.expression:
-            try:
-                expressions.parse_expression(column.expression)
-            except expressions.UnsafeExpression as err:
-                problems.append(Problem(table.id, Message(
-                    "input '%(text)s': %(reason)s", text=_short(column.expression),
-                    reason=err.message), table.name or element_name))
-    for rule in table.rules:
-        for entry in rule.inputEntries:
-            for cell in entry.lhs:
-                if cell is not None and not _cell_is_safe(cell):
-                    problems.append(Problem(rule.id, Message(
-                        "rule %(row)s: input cell '%(text)s' is outside the safe language",
-                        row=rule.row_number, text=_short(cell)), table.name or element_name))
-        for out in rule.outputEntries:
-            if out.text:
-                try:
-                    expressions.parse_expression(out.text)
-                except expressions.UnsafeExpression as err:
-                    problems.append(Problem(rule.id, Message(
-                        "rule %(row)s: output '%(text)s': %(reason)s", row=rule.row_number,
-                        text=_short(out.text), reason=err.message), table.name or element_name))
-    return problems
-
-
-def _cell_is_safe(cell: str) -> bool:
-    text = re.sub(r"\?", "dmninputexpr", cell)
-    for candidate in (text, f"v {text}"):
-        try:
-            expressions.parse_expression(candidate)
-            return True
-        except expressions.UnsafeExpression:
-            continue
-    return False
+def _check_decision(task_spec: Any, element_name: str) -> list[Problem]:
+    return decisions.table_problems(task_spec.dmnEngine.decision_table, element_name)
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -14,18 +14,28 @@ from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
 from . import timers
 from .environment import SCRIPT_ENGINE
 from .expressions import UnsafeExpression
+from .limits import Budget, RunawayProcess
+from .messages import Message
 from .parsing import ParsedDefinition, UserTaskInfo
 from .pruning import ArchivedTask, prune
 from .serialization import dump_state, load_state
 
 
 class EngineError(RuntimeError):
-    """The engine could not run a step (a failing script, condition or decision)."""
+    """The engine could not run a step (a failing script, condition or decision).
 
-    def __init__(self, message: str, element_id: str = "", element_name: str = ""):
+    ``message`` is a translatable Message for Simpul's own reasons (a budget crossed), or the
+    engine library's English text. ``runaway``: a run-time budget was crossed; trying the same
+    step again cannot help until the diagram is fixed.
+    """
+
+    def __init__(self, message: str | Message, element_id: str = "", element_name: str = "",
+                 runaway: bool = False):
+        self.message = message
         self.element_id = element_id
         self.element_name = element_name
-        super().__init__(message)
+        self.runaway = runaway
+        super().__init__(str(message))
 
 
 class UnknownTask(LookupError):
@@ -57,17 +67,27 @@ class WorkflowHandle:
         workflow.script_engine = SCRIPT_ENGINE
 
     @classmethod
-    def start(cls, definition: ParsedDefinition, data: dict[str, Any] | None = None
-              ) -> tuple[WorkflowHandle, StepResult]:
-        """Create an instance, seed its data and run it to the first wait."""
-        workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
-                                script_engine=SCRIPT_ENGINE)
+    def create(cls, definition: ParsedDefinition, data: dict[str, Any] | None = None
+               ) -> WorkflowHandle:
+        """A new instance with its data seeded, not yet run (``advance`` runs it)."""
+        try:
+            workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs,
+                                    script_engine=SCRIPT_ENGINE)
+        except RecursionError as err:  # refused at deploy since; older versions may have it
+            raise EngineError(Message("a loop joins a path without a gateway, so the process "
+                                      "can never be laid out"), runaway=True) from err
         if data:
             workflow.task_tree.data.update(data)
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(data)
-        handle = cls(definition, workflow)
-        return handle, handle._advance()
+        return cls(definition, workflow)
+
+    @classmethod
+    def start(cls, definition: ParsedDefinition, data: dict[str, Any] | None = None
+              ) -> tuple[WorkflowHandle, StepResult]:
+        """Create an instance, seed its data and run it to the first wait."""
+        handle = cls.create(definition, data)
+        return handle, handle.advance()
 
     @classmethod
     def restore(cls, definition: ParsedDefinition, state: str) -> WorkflowHandle:
@@ -122,15 +142,28 @@ class WorkflowHandle:
             raise UnknownTask(task_id)
         task.data.update(data)
         self._guard(task.run)
-        return self._advance()
+        return self.advance()
 
-    def _advance(self) -> StepResult:
-        self._guard(self._workflow.do_engine_steps)
+    def advance(self) -> StepResult:
+        """Run the engine's own steps up to the next wait (within the run-time budget)."""
+        budget = Budget()
+        self._guard(lambda: self._workflow.do_engine_steps(will_complete_task=budget))
         try:
             self._guard(lambda: timers.arm(self._workflow))
         except (ValueError, TypeError, KeyError, NameError) as err:
             raise EngineError(f"timer: {err}") from err
+        if self._stuck():
+            raise EngineError(Message(
+                "the process stopped with nothing to wait for: no step for a person, no timer "
+                "and no message (a task type Simpul does not run, or a path that leads "
+                "nowhere?)"))
         return StepResult(prune(self._workflow))
+
+    def _stuck(self) -> bool:
+        """Unfinished, yet nothing can move it on: no user task ready, nothing waiting."""
+        if self._workflow.is_completed() or self.ready_user_tasks():
+            return False
+        return not self._workflow.get_tasks(state=TaskState.WAITING)
 
     def waiting_timers(self) -> list[timers.WaitingTimer]:
         """The timer events the instance waits on, with their due times."""
@@ -142,20 +175,32 @@ class WorkflowHandle:
         self._guard(lambda: fired.append(timers.fire(self._workflow, task_id)))
         if not fired or not fired[0]:
             raise UnknownTask(task_id)
-        return self._advance()
+        return self.advance()
 
     def _guard(self, action: Any) -> None:
         try:
             action()
         except SpiffWorkflowException as err:
+            cause = getattr(err, "exception", None) or err.__cause__
+            if isinstance(cause, RunawayProcess):
+                raise EngineError(cause.message, runaway=True) from err
             task = getattr(err, "task", None)
             spec = getattr(task, "task_spec", None)
             raise EngineError(
                 _engine_message(err), getattr(spec, "bpmn_id", "") or "",
                 getattr(spec, "bpmn_name", "") or "",
             ) from err
+        except RunawayProcess as err:
+            raise EngineError(err.message, runaway=True) from err
         except UnsafeExpression as err:
-            raise EngineError(str(err)) from err
+            raise EngineError(err.message) from err
+        except RecursionError as err:  # a call cycle the budget did not see coming
+            raise EngineError(Message("processes call each other without end"),
+                              runaway=True) from err
+        except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as err:
+            # the library lets some errors of a diagram's data through unwrapped
+            detail = (type(err).__name__ + ": " + str(err))[:300]
+            raise EngineError(Message("the step failed: %(error)s", error=detail)) from err
 
 
 def _engine_message(err: Exception) -> str:

@@ -23,6 +23,7 @@ from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
 
 from .. import clock
 from . import expressions
+from .limits import check_cycle
 
 # Camunda Modeler writes timers as bare ISO text (PT2H); SpiffWorkflow expects an expression
 # ("PT2H" in quotes). Bare ISO text is taken as it is.
@@ -78,6 +79,7 @@ def arm(workflow: Any) -> None:
                 parsed, now)).isoformat()
         elif isinstance(definition, CycleTimerEventDefinition):
             cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+            check_cycle(duration)
             explicit = value.count("/") == 2 and not value.split("/")[1].startswith("P")
             first = start if explicit else now + duration
             event_value = {"cycles": cycles, "next": first.isoformat(),

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, HumanTask, Incident, Instance, Job, User
 from . import jobs
+from .completion import complete_task
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from .instances import advance_instance
 from .runtime import Journal, read_workflow
 from .scope import instance_visible
 
@@ -156,26 +158,6 @@ def change_status(session: Session, user: User, instance_id: int, action: str,
     return instance
 
 
-def record_incident(session: Session, actor: User, task_id: int, error: str,
-                    data: dict[str, Any]) -> None:
-    """Keep a failed step (its own transaction: the step itself was rolled back)."""
-    begin_write(session)
-    task = session.get(HumanTask, task_id)
-    if task is None:
-        session.rollback()
-        return
-    open_one = session.scalar(select(Incident).where(
-        Incident.human_task_id == task_id, Incident.resolved_at.is_(None)))
-    if open_one is not None:
-        open_one.error, open_one.data = error[:4000], data
-        open_one.attempts += 1
-        open_one.at, open_one.actor_id = utcnow(), actor.id
-    else:
-        session.add(Incident(instance_id=task.instance_id, human_task_id=task_id,
-                             error=error[:4000], data=data, actor_id=actor.id))
-    session.commit()
-
-
 def incidents(session: Session, user: User, instance: Instance) -> list[Incident]:
     _admin(user)
     return list(session.scalars(select(Incident).where(
@@ -185,8 +167,6 @@ def incidents(session: Session, user: User, instance: Instance) -> list[Incident
 
 def retry_incident(session: Session, user: User, incident_id: int) -> bool:
     """Run the failed step again with the data it was submitted with; True when it ran."""
-    from .completion import complete_task  # completion records incidents through this module
-
     _admin(user)
     incident = session.get(Incident, incident_id)
     if incident is None or incident.resolved_at is not None:
@@ -207,11 +187,15 @@ def retry_incident(session: Session, user: User, incident_id: int) -> bool:
         return False
     actor = incident.actor or user
     task_id = incident.human_task_id
-    if task_id is None:
+    started = incident.data.get("kind") == "start"
+    if task_id is None and not started:
         raise NotFound()
     session.commit()
     try:
-        complete_task(session, actor, task_id, dict(incident.data), record_failures=False)
+        if task_id is None:  # the program's first run failed: run it again
+            advance_instance(session, incident.instance_id)
+        else:
+            complete_task(session, actor, task_id, dict(incident.data), record_failures=False)
     except ServiceError as err:
         session.rollback()
         begin_write(session)

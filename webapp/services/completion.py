@@ -20,17 +20,18 @@ from .. import engine
 from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, HumanTask, Instance, User
 from . import duties
-from .administration import record_incident
 from .attachments import Upload, store_upload
 from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
+from .incidents import record_incident
 from .runtime import (
     HANDLES,
     TASK_TABLE,
     InstanceRef,
     Journal,
     OpenedTask,
-    save_step,
-    sync_tasks,
+    close_step,
+    failure_text,
+    open_step,
 )
 from .scope import can_see_task
 
@@ -122,30 +123,23 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
                       row.definition_version_id, row.sha256, row.process_key,
                       row.instance_region, row.started_by_id, dict(row.authors or {}),
                       row.title)
-    handle = HANDLES.checkout(session, ref)
-    before = {t.task_id for t in handle.ready_user_tasks()}
-    timers_before = {t.task_id for t in handle.waiting_timers()}
+    step = open_step(session, ref)
     try:
-        result = handle.complete(row.task_id, data)
+        result = step.handle.complete(row.task_id, data)
     except engine.UnknownTask:
         session.rollback()
         raise AlreadyCompleted(None) from None
     except engine.EngineError as err:
         session.rollback()
         raise StepFailed(_l("The step could not be completed: %(reason)s",
-                            reason=str(err))) from None
+                            reason=failure_text(err))) from None
     journal = Journal(ref.id, user.id)
     journal.add("task.completed", row.id, {"bpmn_id": row.bpmn_id, "name": row.name,
                                            "form": row.form_key, "data": data})
-    journal.archive(result)
     ref.authors[row.bpmn_id] = user.id
-    if handle.is_completed:
-        journal.add("instance.completed")
-    if not save_step(connection, ref, handle, now):
+    opened = close_step(session, step, journal, result, user, done_task=row.task_id)
+    if opened is None:
         raise _InstanceMoved()
-    opened = sync_tasks(session, ref, handle, journal, before - {row.task_id}, user,
-                        timers_before)
-    journal.write(session)
     session.commit()
-    HANDLES.checkin(ref, handle)
+    HANDLES.checkin(ref, step.handle)
     return opened

@@ -26,6 +26,7 @@ from forms import FORMS
 from .. import engine
 from ..db import begin_write, utcnow
 from ..models import DefinitionHead, DefinitionVersion, Event, Group, Instance, User
+from . import diagram_checks
 from .errors import Forbidden, InvalidInput, NotFound
 
 SPEC_CACHE = engine.SpecCache()
@@ -200,6 +201,7 @@ class _Item:
     name: str
     source: engine.SourceFile
     needs: list[str]  # keys of decision tables and called processes, in deploy order
+    calls: tuple[str, ...] = ()  # keys of the processes its call activities name
 
 
 def _plan(session: Session, files: Collection[engine.SourceFile],
@@ -228,7 +230,8 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
                 "the diagram has no executable process or decision"), file=source.filename))
         for key in info.ids:
             items.append(_Item(key, info.kind, info.name, source,
-                               [*info.decision_refs, *info.called_processes]))
+                               [*info.decision_refs, *info.called_processes],
+                               info.called_processes))
     items.sort(key=lambda i: i.kind != "dmn")
     keys = [i.key for i in items]
     for key in sorted({k for k in keys if keys.count(k) > 1}):
@@ -244,10 +247,14 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
             problems.append(engine.Problem(item.key, engine.Message(
                 "the id '%(key)s' is already used by a %(kind)s definition",
                 key=item.key, kind=kinds.pop().upper())))
+    batch = {i.key: i for i in items}
+    problems.extend(diagram_checks.file_problems(
+        files, {name: info.kind for name, info in infos.items()}))
+    problems.extend(diagram_checks.call_problems(
+        [i.key for i in items if i.kind == "bpmn"], _calls_lookup(session, batch)))
     if problems:
         raise engine.DefinitionInvalid(problems)
     groups = set(session.scalars(select(Group.name)))
-    batch = {i.key: i for i in items}
     for item in items:
         if item.kind != "bpmn":
             continue
@@ -260,9 +267,51 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
                                     form_keys=FORMS.keys(), groups=groups)
         except engine.DefinitionInvalid as err:
             problems.extend(err.problems)
+    tables = {i.key: i.source for i in items if i.kind == "dmn"}
+    problems.extend(_repin_problems(session, tables, set(batch)))
     if problems:
         raise engine.DefinitionInvalid(problems)
     return items
+
+
+def _calls_lookup(session: Session, batch: dict[str, _Item]) -> Any:
+    """The processes a process calls: from this batch, else from its current version."""
+    known: dict[str, tuple[str, ...]] = {}
+
+    def calls_of(key: str) -> tuple[str, ...]:
+        if key in batch:
+            return batch[key].calls
+        if key not in known:
+            version = current_version(session, key)
+            known[key] = engine.inspect_file(_source(version)).called_processes \
+                if version is not None and version.kind == "bpmn" else ()
+        return known[key]
+
+    return calls_of
+
+
+def _repin_problems(session: Session, tables: dict[str, engine.SourceFile],
+                    skip: set[str]) -> list[engine.Problem]:
+    """Current processes (not deployed with them) that new decision tables would be re-pinned
+    to: each must still parse with the new tables, or the deploy is refused."""
+    problems: list[engine.Problem] = []
+    if not tables:
+        return problems
+    for process in _current_processes(session):
+        if process.key in skip:
+            continue
+        pinned = _versions(session, process.dependencies)
+        if not any(d.key in tables for d in pinned):
+            continue
+        supporting = [tables[d.key] if d.key in tables else _source(d) for d in pinned]
+        try:
+            engine.parse_definition(_source(process), supporting, process_id=process.key)
+        except engine.DefinitionInvalid as err:
+            problems.extend(engine.Problem(p.element_id, engine.Message(
+                "process %(process)s uses this decision table and could not run with it: "
+                "%(reason)s", process=process.name or process.key, reason=p.message),
+                p.element_name, p.file) for p in err.problems)
+    return problems
 
 
 def _supporting(session: Session, item: _Item, batch: dict[str, _Item]
@@ -389,6 +438,11 @@ def make_current(session: Session, actor: User, key: str, number: int) -> Defini
     if previous is not None and previous.id == version.id:
         session.rollback()
         return version
+    if version.kind == "dmn":  # the processes re-pinned to it must run with it
+        problems = _repin_problems(session, {key: _source(version)}, set())
+        if problems:
+            session.rollback()
+            raise refused(problems)
     _set_head(session, version, actor)
     repinned = _repin_users_of(session, version, actor, {}) if version.kind == "dmn" else []
     record_admin(session, "definition.made_current", actor,

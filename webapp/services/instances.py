@@ -11,10 +11,19 @@ from sqlalchemy.orm import Session
 
 from .. import engine
 from ..db import begin_write, utcnow
-from ..models import Event, HumanTask, Instance, Region, User
-from .definitions import current_version, parsed_definition
+from ..models import DefinitionVersion, Event, HumanTask, Incident, Instance, Region, User
+from .definitions import current_version, parsed_definition, problem_text
 from .errors import Forbidden, InvalidInput, NotFound, StepFailed
-from .runtime import HANDLES, InstanceRef, Journal, read_workflow, sync_tasks
+from .runtime import (
+    HANDLES,
+    InstanceRef,
+    Journal,
+    Step,
+    close_step,
+    failure_text,
+    open_step,
+    read_workflow,
+)
 from .scope import in_region, instance_visible
 
 
@@ -29,19 +38,19 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
         raise InvalidInput(_l("Unknown region."))
     if not in_region(user, region_code):
         raise Forbidden(_l("The region is outside your area."))
-    parsed = parsed_definition(session, version)
+    try:
+        parsed = parsed_definition(session, version)
+    except engine.DefinitionInvalid as err:  # a version that no longer parses (say, its table)
+        session.rollback()
+        raise StepFailed(_l("The process cannot start: %(reason)s", reason="; ".join(
+            problem_text(p) for p in err.problems))) from None
     if user.role != "admin" and not (parsed.lanes & user.group_names):
         raise Forbidden(_l("You are not in any group of this process."))
     data = {"program_title": title, "region_code": region_code or ""}
-    try:
-        handle, result = engine.WorkflowHandle.start(parsed, data)
-    except engine.EngineError as err:
-        session.rollback()
-        raise StepFailed(_l("The process could not start: %(reason)s", reason=str(err))) from None
+    handle = engine.WorkflowHandle.create(parsed, data)
     instance = Instance(
         definition_version=version, title=title.strip(), region_code=region_code or None,
-        business_key=_new_business_key(session, process_key),
-        status="completed" if handle.is_completed else "running",
+        business_key=_new_business_key(session, process_key), status="running",
         state=handle.serialize(), started_by_id=user.id, authors={}, version=1,
     )
     session.add(instance)
@@ -52,12 +61,60 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
     journal = Journal(instance.id, user.id)
     journal.add("instance.started", data={"definition": process_key, "version": version.version,
                                           "title": instance.title})
-    journal.archive(result)
-    sync_tasks(session, ref, handle, journal, set(), user)
-    journal.write(session)
+    step = Step(ref, handle, set(), set())
+    try:
+        result = handle.advance()
+    except engine.EngineError as err:
+        # The program is kept where it began, as an incident an administrator can retry once
+        # the diagram is fixed; nothing of the failed run is saved.
+        reason = failure_text(err)
+        journal.write(session)  # the row keeps the state from before the run
+        session.add(Incident(instance_id=instance.id, error=reason[:4000],
+                             data={"kind": "start"}, actor_id=user.id))
+        session.commit()
+        raise StartFailed(instance, reason) from None
+    close_step(session, step, journal, result, user)
     session.commit()
+    session.expire(instance, ["version", "status", "ended_at", "state"])  # the step moved them
     HANDLES.checkin(ref, handle)
     return instance
+
+
+class StartFailed(StepFailed):
+    """The program was created, but its first run stopped: it waits as an incident."""
+
+    def __init__(self, instance: Instance, reason: str):
+        self.instance = instance
+        super().__init__(_l("Program %(key)s was created, but its first steps could not run: "
+                            "%(reason)s. An administrator sees it as an incident.",
+                            key=instance.business_key, reason=reason))
+
+
+def advance_instance(session: Session, instance_id: int) -> None:
+    """Run a program's engine steps again from its saved state (retrying a failed start)."""
+    begin_write(session)
+    row = session.execute(
+        select(Instance, DefinitionVersion.sha256, DefinitionVersion.key)
+        .join(DefinitionVersion, DefinitionVersion.id == Instance.definition_version_id)
+        .where(Instance.id == instance_id)).first()
+    if row is None or row[0].status != "running":
+        raise NotFound()
+    instance = row[0]
+    ref = InstanceRef(instance.id, instance.version, instance.business_key, instance.status,
+                      instance.definition_version_id, row.sha256, row.key,
+                      instance.region_code, instance.started_by_id, dict(instance.authors or {}),
+                      instance.title)
+    step = open_step(session, ref)
+    try:
+        result = step.handle.advance()
+    except engine.EngineError as err:
+        session.rollback()
+        raise StepFailed(failure_text(err)) from None
+    if close_step(session, step, Journal(ref.id, None), result, None) is None:
+        session.rollback()
+        raise StepFailed(_l("The program changed meanwhile; try again."))
+    session.commit()
+    HANDLES.checkin(ref, step.handle)
 
 
 def get_instance(session: Session, user: User, instance_id: int) -> Instance:

@@ -15,14 +15,14 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .. import engine
 from ..db import begin_write, utcnow
 from ..models import DefinitionVersion, HumanTask, Incident, Instance, Job
 from . import notifications
-from .runtime import HANDLES, InstanceRef, Journal, OpenedTask, save_step, sync_tasks
+from .runtime import HANDLES, InstanceRef, Journal, OpenedTask, close_step, failure_text, open_step
 
 LEASE = dt.timedelta(minutes=5)
 BACKOFF = dt.timedelta(seconds=30)
@@ -73,8 +73,8 @@ def run(session: Session, job_id: int, worker: str) -> Outcome:
         session.rollback()
         return Outcome(job_id, "lost")
     except engine.EngineError as err:
-        session.rollback()
-        return _failed(session, job_id, worker, str(err))
+        session.rollback()  # a runaway program fails at once: trying again cannot help
+        return _failed(session, job_id, worker, failure_text(err), final=err.runaway)
     except Exception as err:  # noqa: BLE001 - any failure of a job is recorded, never lost
         session.rollback()
         return _failed(session, job_id, worker, f"{type(err).__name__}: {err}")
@@ -143,11 +143,10 @@ def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
     ref = InstanceRef(row.id, row.version, row.business_key, row.status,
                       row.definition_version_id, row.sha256, row.key, row.region_code,
                       row.started_by_id, dict(row.authors or {}), row.title)
-    handle = HANDLES.checkout(session, ref)
-    before = {t.task_id for t in handle.ready_user_tasks()}
-    timers_before = {t.task_id for t in handle.waiting_timers()}
+    _check_firing_rate(session, ref.id, job.id)
+    step = open_step(session, ref)
     try:
-        result = handle.fire_timer(job.task_id or "")
+        result = step.handle.fire_timer(job.task_id or "")
     except engine.UnknownTask:  # no longer waited on (the step was done in time)
         _finish(session, job, worker, "cancelled")
         session.commit()
@@ -155,27 +154,36 @@ def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
     journal = Journal(ref.id, None)
     journal.add("timer.fired", data={"bpmn_id": job.payload.get("bpmn_id", ""),
                                      "name": job.payload.get("name", "")}, by_system=True)
-    journal.archive(result)
-    if handle.is_completed:
-        journal.add("instance.completed", by_system=True)
-    if not save_step(session.connection(), ref, handle, utcnow()):
-        raise RuntimeError("the program changed while its timer fired; trying again")
     # A repeating timer waits again under the same task: it needs a fresh job.
-    opened = sync_tasks(session, ref, handle, journal, before, None,
-                        timers_before - {job.task_id or ""}, notify_kind="escalated")
+    opened = close_step(session, step, journal, result, None, fired_timer=job.task_id or "",
+                        notify_kind="escalated")
+    if opened is None:
+        raise RuntimeError("the program changed while its timer fired; trying again")
     if not opened:  # a reminder: the same steps still wait; tell whoever holds them
         waiting = [OpenedTask(t.id, t.assignee_id, t.name, t.group_name) for t in
                    session.scalars(select(HumanTask).where(HumanTask.instance_id == ref.id,
                                                            HumanTask.status == "open"))]
         notifications.notify_opened(session.connection(), ref, waiting, "reminder", None)
-    journal.write(session)
     _finish(session, job, worker)
     session.commit()
-    HANDLES.checkin(ref, handle)
+    HANDLES.checkin(ref, step.handle)
     return Outcome(job.id, "done")
 
 
-def _failed(session: Session, job_id: int, worker: str, error: str) -> Outcome:
+def _check_firing_rate(session: Session, instance_id: int, job_id: int) -> None:
+    """A program whose timers fire more often than a person could follow is stopped."""
+    since = utcnow() - dt.timedelta(hours=1)
+    fired = session.scalar(select(func.count(Job.id)).where(
+        Job.instance_id == instance_id, Job.kind == "timer", Job.status == "done",
+        Job.done_at >= since, Job.id != job_id)) or 0
+    if fired >= engine.MAX_TIMER_FIRINGS_PER_HOUR:
+        raise engine.EngineError(engine.Message(
+            "the program's timers fired %(n)s times within an hour; it is stopped so that it "
+            "does not flood inboxes (check its timers)", n=fired), runaway=True)
+
+
+def _failed(session: Session, job_id: int, worker: str, error: str,
+            final: bool = False) -> Outcome:
     begin_write(session)
     job = session.get(Job, job_id, populate_existing=True)
     if job is None or job.status != "pending" or job.locked_by != worker:
@@ -183,7 +191,7 @@ def _failed(session: Session, job_id: int, worker: str, error: str) -> Outcome:
         return Outcome(job_id, "lost", error)
     job.last_error = error[:4000]
     job.locked_by, job.locked_until = None, None
-    if job.attempts >= job.max_attempts:
+    if final or job.attempts >= job.max_attempts:
         job.status = "failed"
         known = session.scalar(select(Incident).where(Incident.job_id == job.id,
                                                       Incident.resolved_at.is_(None)))

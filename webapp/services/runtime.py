@@ -8,6 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from flask_babel import gettext
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -143,6 +144,47 @@ def save_step(connection: Any, ref: InstanceRef, handle: engine.WorkflowHandle,
     ref.version += 1
     ref.status = status
     return True
+
+
+@dataclass
+class Step:
+    """One step of a program in progress: its workflow and what waited before the step."""
+
+    ref: InstanceRef
+    handle: engine.WorkflowHandle
+    before: set[str]  # ready user tasks
+    timers_before: set[str]  # waiting timers
+
+
+def open_step(session: Session, ref: InstanceRef) -> Step:
+    """Take the program's workflow (cached or restored) for a step."""
+    handle = HANDLES.checkout(session, ref)
+    return Step(ref, handle, {t.task_id for t in handle.ready_user_tasks()},
+                {t.task_id for t in handle.waiting_timers()})
+
+
+def close_step(session: Session, step: Step, journal: Journal, result: engine.StepResult,
+               actor: User | None, *, done_task: str = "", fired_timer: str = "",
+               notify_kind: str = "assigned") -> list[OpenedTask] | None:
+    """Save the step: archive its history, store the state (compare-and-set), open and cancel
+    task rows and timer jobs, append the journal. None: another step of the same program
+    committed first (the caller rolls back and tries again). The caller commits."""
+    journal.archive(result)
+    if step.handle.is_completed:
+        journal.add("instance.completed", by_system=actor is None)
+    if not save_step(session.connection(), step.ref, step.handle, utcnow()):
+        return None
+    opened = sync_tasks(session, step.ref, step.handle, journal, step.before - {done_task},
+                        actor, step.timers_before - {fired_timer}, notify_kind=notify_kind)
+    journal.write(session)
+    return opened
+
+
+def failure_text(err: engine.EngineError) -> str:
+    """Why the engine stopped, in the reader's language."""
+    if isinstance(err.message, engine.Message):
+        return err.message.translate(gettext)
+    return str(err.message)
 
 
 def read_workflow(session: Session, instance_id: int, version_id: int,

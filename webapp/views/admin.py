@@ -119,11 +119,10 @@ def download(key: str, number: int, kind: str) -> Any:
         abort(err.status)
     if kind != version.kind:
         abort(404)
-    response = Response(version.xml, mimetype="application/xml")
-    if request.args.get("download"):
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{key}-v{number}.{kind}")
-        response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
-    return response
+    # Always a download: a stored diagram is never rendered by the browser as a document.
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{key}-v{number}.{kind}")
+    return Response(version.xml, mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})
 
 
 KINDS = {

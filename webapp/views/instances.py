@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -52,6 +53,9 @@ def start() -> Any:
         try:
             instance = instances.start_instance(db(), current_user, form.process_key.data,
                                                 form.title.data or "", form.region.data)
+        except instances.StartFailed as failed:  # created, but stuck: show where it stands
+            flash(failed.message, "error")
+            return redirect(url_for("instances.show", instance_id=failed.instance.id), 303)
         except ServiceError as err:
             db().rollback()
             flash(err.message, "error")
@@ -97,8 +101,11 @@ def diagram(instance_id: int) -> Response:
         instance = instances.get_instance(db(), current_user, instance_id)
     except ServiceError:
         abort(404)
-    return Response(instance.definition_version.xml, mimetype="application/xml",
-                    headers={"Cache-Control": "private, max-age=3600"})
+    version = instance.definition_version
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{version.key}-v{version.version}.bpmn")
+    return Response(version.xml, mimetype="application/xml", headers={
+        "Cache-Control": "private, max-age=3600",
+        "Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/attachments/<int:attachment_id>")

@@ -1,0 +1,127 @@
+"""Decision tables are checked the same way alone as with their process; a process is never made
+current on a table it cannot run; a start that cannot run says why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import csrf_token
+from webapp import engine
+from webapp.models import DefinitionVersion, Instance, User
+from webapp.services import definitions, instances
+from webapp.services.errors import InvalidInput, StepFailed
+
+ROOT = Path(__file__).resolve().parent.parent
+PRIORITY = (ROOT / "workflows/program_priority.dmn").read_text()
+FIRST_OUTPUT = "<text>\"tinggi\"</text>"
+
+
+def dmn(text: str) -> engine.SourceFile:
+    return engine.SourceFile("program_priority.dmn", text.encode())
+
+
+def head(session: Session, key: str) -> int:
+    session.rollback()
+    version = definitions.current_version(session, key)
+    assert version is not None
+    return version.version
+
+
+def refused_alone(session: Session, admin: User, text: str) -> str:
+    cycle, table = head(session, "program_cycle"), head(session, "program_priority")
+    with pytest.raises(InvalidInput) as caught:
+        definitions.deploy_definitions(session, [dmn(text)], admin, comment="uji",
+                                       origin="upload")
+    assert (head(session, "program_cycle"), head(session, "program_priority")) == (cycle, table)
+    return "; ".join(str(p) for p in caught.value.details["problems"])
+
+
+def test_a_hostile_table_uploaded_alone_is_refused_and_starts_still_work(
+        session: Session, people: dict[str, User]) -> None:
+    hostile = PRIORITY.replace(FIRST_OUTPUT, "<text>__import__('os').system('id')</text>", 1)
+    reasons = refused_alone(session, people["admin"], hostile)
+    assert "Rule_1" in reasons and "__import__" in reasons
+    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+                                       "Masih berjalan", "35.07.01")
+    assert program.status == "running"
+
+
+@pytest.mark.parametrize(("cell", "hint"), [
+    ("[1..5]", "1 <= ? <= 5"),
+    ("]10..20[", "10 < ? < 20"),
+    ('not("kota")', '? not in ("kota")'),
+    ('"desa","kota"', '? in ("desa","kota")'),
+])
+def test_feel_cells_are_refused_with_the_way_to_write_them(
+        session: Session, people: dict[str, User], cell: str, hint: str) -> None:
+    text = PRIORITY.replace("<text>&gt;= 40</text>", f"<text>{cell}</text>", 1)
+    reasons = refused_alone(session, people["admin"], text)
+    assert hint in reasons and "FEEL" in reasons
+
+
+@pytest.mark.parametrize("policy", ["PRIORITY", "RULE ORDER", "OUTPUT ORDER"])
+def test_hit_policies_the_engine_cannot_run_are_refused(
+        session: Session, people: dict[str, User], policy: str) -> None:
+    text = PRIORITY.replace('hitPolicy="UNIQUE"', f'hitPolicy="{policy}"')
+    assert policy in refused_alone(session, people["admin"], text)
+
+
+def test_collect_with_an_aggregation_is_refused_but_first_is_accepted(
+        session: Session, people: dict[str, User]) -> None:
+    summed = PRIORITY.replace('hitPolicy="UNIQUE"', 'hitPolicy="COLLECT" aggregation="SUM"')
+    assert "SUM" in refused_alone(session, people["admin"], summed)
+    first = PRIORITY.replace('hitPolicy="UNIQUE"', 'hitPolicy="FIRST"')
+    done = definitions.deploy_definitions(session, [dmn(first)], people["admin"],
+                                          comment="FIRST", origin="upload")
+    assert done.labels == ["program_priority v2", "program_cycle v2"]  # the process re-pinned
+
+
+def old_bad_table(session: Session) -> DefinitionVersion:
+    """A table stored by an older Simpul that checked less (written straight to the database)."""
+    bad = PRIORITY.replace(FIRST_OUTPUT, "<text>__import__('os')</text>", 1)
+    version = DefinitionVersion(key="program_priority", kind="dmn", version=9, name="lama",
+                                filename="program_priority.dmn", xml=bad,
+                                sha256=definitions.sha256(bad.encode()), dependencies=[],
+                                origin="upload")
+    session.add(version)
+    session.commit()
+    return version
+
+
+def test_a_rollback_to_a_table_the_process_cannot_run_is_refused(
+        session: Session, people: dict[str, User]) -> None:
+    old_bad_table(session)
+    with pytest.raises(InvalidInput) as caught:
+        definitions.make_current(session, people["admin"], "program_priority", 9)
+    assert "Siklus Program" in str(caught.value.message)
+    assert head(session, "program_priority") == 1 and head(session, "program_cycle") == 1
+
+
+def test_a_start_on_a_version_that_no_longer_parses_says_why(
+        session: Session, people: dict[str, User], client: FlaskClient) -> None:
+    bad = old_bad_table(session)
+    cycle = definitions.current_version(session, "program_cycle")
+    assert cycle is not None
+    cycle.dependencies = [bad.id]
+    session.commit()
+    definitions.SPEC_CACHE.clear()
+    with pytest.raises(StepFailed) as caught:
+        instances.start_instance(session, people["koordinator"], "program_cycle", "Program",
+                                 "35.07.01")
+    assert "__import__" in str(caught.value.message)
+    session.rollback()
+    from tests.conftest import login
+
+    login(client, "koordinator")
+    response = client.post("/programs/new", data={
+        "process_key": "program_cycle", "title": "Program Donomulyo", "region": "35.07.01",
+        "csrf_token": csrf_token(client, "/programs/new")})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "__import__" in page  # the reason, escaped, not a server error page
+    assert session.scalar(sa.select(sa.func.count()).select_from(Instance)) == 0
