@@ -58,7 +58,7 @@ bench: setup
 	$(PY) -m benchmarks.run
 
 translations-update: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k Message -k MessageError -k UnsafeExpression -k UnsafeXml -o webapp/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k _n:1,2 -k Message -k MessageError -k UnsafeExpression -k UnsafeXml -o webapp/translations/messages.pot .
 	$(VENV)/bin/pybabel update -w 100 -i webapp/translations/messages.pot -d webapp/translations
 
 clean:

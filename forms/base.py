@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar, TypeAlias
 
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.csrf.core import CSRFTokenField
@@ -34,13 +36,55 @@ LazyText: TypeAlias = Any
 _NOT_DATA = (CSRFTokenField, SubmitField)
 
 
-class TaskForm(FlaskForm):  # type: ignore[misc]
+class _OurTranslations:
+    """WTForms' own messages ("This field is required.") through Simpul's catalogue: WTForms
+    ships no Indonesian, so ``forms.messages`` lists them for our translators."""
+
+    def gettext(self, string: str) -> str:
+        return str(get_translations().ugettext(string))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(get_translations().ungettext(singular, plural, n))
+
+
+_TRANSLATIONS = _OurTranslations()
+# NUL and the other C0 controls (but tab and line breaks), DEL, and the bidirectional overrides
+# and isolates that make a title read differently from what it says.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARACTERS = _l("The text holds invisible control characters; type it again without "
+                        "them.")
+
+
+class SimpulForm(FlaskForm):  # type: ignore[misc]
+    """Every form of Simpul: WTForms' messages in the reader's language, one message per field
+    (the first, most basic problem), and no control characters in any text."""
+
+    class Meta(FlaskForm.Meta):  # type: ignore[misc]
+        def get_translations(self, form: Any) -> _OurTranslations:
+            return _TRANSLATIONS
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        for field in self:
+            if isinstance(field.data, str) and _CONTROL.search(field.data):
+                field.errors = [CONTROL_CHARACTERS, *field.errors]
+                valid = False
+            if isinstance(field.errors, list) and len(field.errors) > 1:
+                field.errors = field.errors[:1]
+        return valid
+
+
+class TaskForm(SimpulForm):
     """A user task's form; subclasses declare fields, a title and a one-line description."""
 
     title: ClassVar[LazyText] = _l("Task")
     description: ClassVar[LazyText] = ""
     # False for steps that must start empty every time: a decision, one more distribution round.
     prefill: ClassVar[bool] = True
+    # True: the form checks its values against the program's data so far (``task_data``),
+    # so the page gives it that data on submit too.
+    checks_task_data: ClassVar[bool] = False
+    task_data: Mapping[str, Any] = {}
 
     def to_task_data(self) -> dict[str, Any]:
         """The form's own fields as JSON-safe task data (no CSRF token, buttons or files)."""

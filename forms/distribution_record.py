@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
 
 from .base import TaskForm
 from .fields import check_field, count_field, date_field, rupiah_field, text_field
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class DistributionRecordForm(TaskForm):
@@ -14,11 +22,33 @@ class DistributionRecordForm(TaskForm):
                      "and whether it was on time.")
     # Every round is a new record; prefilling last round's figures invites copy mistakes.
     prefill = False
+    checks_task_data = True  # a round is checked against the approved plan
 
     distribution_date = date_field(_l("Distribution date"))
-    households_served = count_field(_l("Households served"))
+    households_served = count_field(_l("Households served"),
+                                    description=_l("Households that received assistance in "
+                                                   "this round."))
     amount_disbursed_rupiah = rupiah_field(
         _l("Amount disbursed (Rp)"),
         description=_l("In rupiah, including the value of goods; for example 12.500.000."))
     on_time = check_field(_l("On time, as scheduled"))
     distribution_issues = text_field(_l("Problems during distribution"))
+
+    def validate_households_served(self, field: Any) -> None:
+        target = _whole(self.task_data.get("target_households"))
+        if field.data is not None and target is not None and field.data > target:
+            raise ValidationError(_l(
+                "The plan targets %(target)s households; one round cannot serve more. Check "
+                "the number, or revise the plan first.", target=format_decimal(target)))
+
+    def validate_amount_disbursed_rupiah(self, field: Any) -> None:
+        budget = _whole(self.task_data.get("budget_rupiah"))
+        spent = _whole(self.task_data.get("disbursed_total")) or 0
+        if field.data is None or budget is None:
+            return
+        if spent + field.data > budget:
+            raise ValidationError(_l(
+                "With this round the program would disburse Rp %(total)s against a budget of "
+                "Rp %(budget)s (Rp %(left)s left). Check the amount, or revise the plan first.",
+                total=format_decimal(spent + field.data), budget=format_decimal(budget),
+                left=format_decimal(max(budget - spent, 0))))

@@ -92,7 +92,9 @@ def wipe(url: str) -> None:
 
 def make_test_app(url: str, **extra: Any) -> Flask:
     config = {"ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "test-secret",
-              "PASSWORD_HASH_PROFILE": "CHEAPEST", "LOGIN_RATE_LIMIT": "1000 per minute"}
+              "PASSWORD_HASH_PROFILE": "CHEAPEST",
+              "LOGIN_FAILURES_PER_ACCOUNT": "1000 per minute",
+              "LOGIN_FAILURES_PER_ADDRESS": "1000 per minute"}
     config.update(extra)
     return create_app(config)
 

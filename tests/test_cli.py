@@ -42,7 +42,7 @@ def test_production_refuses_to_start_without_a_secret_key(database_url: str) -> 
 
 def test_production_cookies_are_secure(database_url: str) -> None:
     app = create_app({"ENV": "production", "DATABASE_URL": database_url,
-                      "SECRET_KEY": "a-real-secret-from-the-environment"})
+                      "SECRET_KEY": "Yq3v9x2LrT8mN4bW7cE1hK6pZ0sD5fGj"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     app.extensions["simpul_engine"].dispose()

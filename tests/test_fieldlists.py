@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -110,8 +111,10 @@ def test_the_coordinator_fills_the_new_step_with_a_file(
     missing = client.post(f"/tasks/{task.id}", data={"csrf_token": token, "partner_kind": "lsm"})
     assert missing.status_code == 422
     body = missing.get_data(as_text=True)
-    assert body.count("Kolom ini wajib diisi.") == 1  # the name; the rest is optional
-    assert body.count("Pilih salah satu pilihan.") == 1  # MoU yes/no
+    # each problem once beside its field (the summary at the top lists them again)
+    errors = re.findall(r'<small class="field-error"[^>]*>([^<]*)</small>', body)
+    assert errors == ["Kolom ini wajib diisi.", "Pilih salah satu pilihan."]  # name, MoU
+    assert "2 isian perlu diperbaiki" in body
     response = client.post(f"/tasks/{task.id}", data={
         "csrf_token": token, "partner_name": "  Yayasan Peduli  ", "partner_kind": "lsm",
         "mou_signed": "true", "contribution": "2.500.000", "areas": ["tulungrejo", "kedungsalam"],

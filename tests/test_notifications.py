@@ -15,7 +15,8 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.program_data import fresh, program_at
+from tests.conftest import csrf_token
+from tests.program_data import data_for, fresh, program_at
 from webapp import clock, engine
 from webapp.models import Notification, User
 from webapp.services import definitions, instances, jobs, notifications, tasks
@@ -78,6 +79,23 @@ def test_new_and_returned_steps_are_mailed_by_the_worker(
     assert kinds == ["returned"]  # the coordinator's own earlier steps were theirs already
 
 
+def test_a_second_distribution_round_is_not_a_return(
+        session: Session, people: dict[str, User]) -> None:
+    program = program_at(session, people, "distribution_record")
+    fresh(session)
+    before = session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == people["koordinator"].id))
+    (first,) = instances.open_tasks(session, program)
+    tasks.complete_task(session, people["koordinator"], first.id,
+                        data_for("distribution_record"))
+    (second,) = instances.open_tasks(session, program)
+    assert second.bpmn_id == "distribution_record" and second.id != first.id
+    fresh(session)
+    kinds = [n.kind for n in session.scalars(sa.select(Notification).where(
+        Notification.user_id == people["koordinator"].id))]
+    assert len(kinds) == before and "returned" not in kinds  # their own next round: no news
+
+
 def test_each_person_chooses_their_mails(smtp: Inbox, session: Session,
                                          people: dict[str, User]) -> None:
     notifications.set_prefs(session, people["supervisor2"], {"returned", "escalated"})
@@ -103,15 +121,30 @@ def test_an_escalation_is_mailed(smtp: Inbox, session: Session, people: dict[str
                                "Batas waktu terlewati: Setujui (dieskalasi)")]
 
 
-def test_the_bell_counts_and_the_list_marks_read(
+def test_the_bell_counts_and_notifications_are_read_by_opening_them(
         login_as: Any, session: Session, people: dict[str, User]) -> None:
     program_at(session, people, "approve_plan")
+    program_at(session, people, "approve_plan", title="BPNT Pagak", region="35.07.02")
     client = login_as("supervisor")
     bell = client.get("/notifications/count", headers={"HX-Request": "true",
                                                        "HX-Target": "bell"})
-    assert 'class="bell-count">1<' in bell.get_data(as_text=True)
+    assert 'class="bell-count">2<' in bell.get_data(as_text=True)
     page = client.get("/notifications").get_data(as_text=True)
     assert "Persetujuan Rencana" in page and "BPNT Donomulyo" in page
+    # looking at the list changes nothing (no state change on GET)
+    assert 'class="bell-count">2<' in client.get("/notifications/count").get_data(as_text=True)
+    fresh(session)
+    first = session.scalars(sa.select(Notification).where(
+        Notification.user_id == people["supervisor"].id).order_by(Notification.id)).first()
+    assert first is not None
+    token = csrf_token(client, "/notifications")
+    opened = client.post(f"/notifications/{first.id}/open", data={"csrf_token": token})
+    assert opened.status_code == 303
+    assert opened.headers["Location"].endswith(f"/tasks/{first.human_task_id}")
+    assert 'class="bell-count">1<' in client.get("/notifications/count").get_data(as_text=True)
+    assert client.post(f"/notifications/{first.id + 1000}/open",
+                       data={"csrf_token": token}).status_code == 404
+    client.post("/notifications/read", data={"csrf_token": token})
     assert 'class="bell-count"' not in client.get("/notifications/count").get_data(
         as_text=True)
     token_page = client.get("/account").get_data(as_text=True)

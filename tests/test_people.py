@@ -111,7 +111,7 @@ def test_partners_are_listed_escaped_and_can_be_deactivated(login_as: Any,
     token = csrf_token(client, "/admin/partners")
     response = client.post("/admin/partners", data={
         "csrf_token": token, "name": "Yayasan <script>alert(1)</script>", "kind": "ngo",
-        "region": "35.07", "contact_name": "Bu Ani", "phone": "0812", "email": "",
+        "region": "35.07", "contact_name": "Bu Ani", "phone": "0812-3456-7890", "email": "",
         "notes": "", "is_active": "y"})
     assert response.status_code == 303
     page = client.get("/admin/partners").get_data(as_text=True)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.conftest import PASSWORD, csrf_token, make_test_app
+from tests.conftest import PASSWORD, csrf_token
 from webapp.models import Event, HumanTask, User
 from webapp.services import instances
 
@@ -41,18 +41,6 @@ def test_wrong_password_is_refused_with_a_message(client: FlaskClient) -> None:
                                            "csrf_token": token})
     assert response.status_code == 401
     assert "salah" in response.get_data(as_text=True).lower()
-
-
-def test_login_is_rate_limited(database_url: str) -> None:
-    app = make_test_app(database_url, LOGIN_RATE_LIMIT="3 per minute")
-    client = app.test_client()
-    codes = []
-    for _ in range(5):
-        token = csrf_token(client)
-        codes.append(client.post("/login", data={"username": "x", "password": "y",
-                                                 "csrf_token": token}).status_code)
-    assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
-    app.extensions["simpul_engine"].dispose()
 
 
 def test_a_post_without_csrf_token_is_refused(

@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("SIMPUL")
     if config:
         app.config.update(config)
-    _check_secret(app)
+    _check_secret(app, config)
     _resolve_paths(app)
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["simpul_engine"] = engine
@@ -47,12 +47,34 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _check_secret(app: Flask) -> None:
-    development = app.config["ENV"] in ("development", "testing")
-    if not app.config.get("SECRET_KEY"):
+ENVIRONMENTS = ("production", "development", "testing")
+MIN_SECRET_LENGTH = 32
+# Keys that appear in our code, docs or tutorials: whoever knows them can forge a session.
+KNOWN_SECRETS = frozenset({
+    "simpul-development-only", "test-secret", "secret", "secret-key", "secretkey", "changeme",
+    "change-me", "change-this", "dev", "development", "your-secret-key", "supersecret",
+    "a-real-secret-from-the-environment", "ganti-ini", "rahasia",
+})
+
+
+def _check_secret(app: Flask, given: Mapping[str, Any] | None) -> None:
+    environment = app.config["ENV"]
+    if environment not in ENVIRONMENTS:
+        raise RuntimeError(f"SIMPUL_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    if environment == "testing" and not (given and given.get("ENV") == "testing"):
+        # only the test suite (which passes its settings in code) may relax the rules
+        raise RuntimeError("SIMPUL_ENV=testing is for the test suite; use production")
+    development = environment in ("development", "testing")
+    secret = str(app.config.get("SECRET_KEY") or "")
+    if not secret:
         if not development:
-            raise RuntimeError("SIMPUL_SECRET_KEY must be set outside development")
+            raise RuntimeError("SIMPUL_SECRET_KEY must be set outside development; make one "
+                               "with: python -c 'import secrets; print(secrets.token_urlsafe(48))'")
         app.config["SECRET_KEY"] = "simpul-development-only"
+    elif not development and (len(secret) < MIN_SECRET_LENGTH or secret.lower() in KNOWN_SECRETS):
+        raise RuntimeError(f"SIMPUL_SECRET_KEY is too short or publicly known; use at least "
+                           f"{MIN_SECRET_LENGTH} random characters: python -c 'import secrets; "
+                           "print(secrets.token_urlsafe(48))'")
     if development:
         app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE_DEV", False)
         app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]

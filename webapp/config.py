@@ -26,7 +26,9 @@ LANGUAGES = ["id", "en"]
 
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
-LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+# Wrong passwords: per account (one person's) and per address (an office shares one).
+LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
+LOGIN_FAILURES_PER_ADDRESS = "30 per 15 minutes"
 PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
 MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # a form with a phone photo; diagrams are capped at 2 MB
 

@@ -10,7 +10,7 @@ from .cache import SpecCache
 from .compare import Change, compare
 from .decisions import decision_problems
 from .environment import SERVICE_OPERATIONS, register_operation
-from .expressions import UnsafeExpression
+from .expressions import UnsafeExpression, evaluate
 from .fieldlists import FIELD_TYPES, FieldSpec
 from .limits import MAX_CALL_DEPTH, MAX_TIMER_FIRINGS_PER_HOUR
 from .messages import Message, MessageError
@@ -31,7 +31,8 @@ from .timers import WaitingTimer, due_from
 from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 
 __all__ = [
-    "decision_problems", "shape_problems", "MAX_CALL_DEPTH", "MAX_TIMER_FIRINGS_PER_HOUR",
+    "decision_problems", "evaluate", "shape_problems", "MAX_CALL_DEPTH",
+    "MAX_TIMER_FIRINGS_PER_HOUR",
     "due_from",
     "WaitingTimer",
     "MigrationRefused", "migrate_state", "migration_problems",

@@ -68,6 +68,8 @@ class UserTaskInfo:
     due: str | None = None  # "dueIn": ISO 8601 duration or date, or an expression giving one
     # "separateFrom": steps whose last author may not do this one (who submits does not approve)
     separate_from: tuple[str, ...] = ()
+    # "label": an expression on the task data added to the step's name ("Tahap 2 dari 4")
+    label: str | None = None
 
 
 @dataclass
@@ -286,6 +288,13 @@ def _check_task_spec(
                 problems.append(Problem(element_id, Message(
                     "due date '%(text)s' refused: %(reason)s", text=_short(info.due),
                     reason=err.message), element_name))
+        if info.label:
+            try:
+                expressions.parse_expression(info.label)
+            except expressions.UnsafeExpression as err:
+                problems.append(Problem(element_id, Message(
+                    "label '%(text)s' refused: %(reason)s", text=_short(info.label),
+                    reason=err.message), element_name))
         if info.lane is None and (definition.lanes or form_keys is not None):
             # at deploy: a step outside every lane belongs to no group, so nobody could do it
             problems.append(Problem(element_id, Message("the user task is outside every lane"),
@@ -320,6 +329,7 @@ def _user_task_info(task_spec: Any, fields: tuple[FieldSpec, ...]) -> UserTaskIn
         phase=properties.get("phase"),
         fields=fields,
         due=(properties.get("dueIn") or "").strip() or None,
+        label=(properties.get("label") or "").strip() or None,
         separate_from=tuple(part.strip() for part in
                             (properties.get("separateFrom") or "").split(",") if part.strip()),
     )

@@ -137,7 +137,8 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
     journal.add("task.completed", row.id, {"bpmn_id": row.bpmn_id, "name": row.name,
                                            "form": row.form_key, "data": data})
     ref.authors[row.bpmn_id] = user.id
-    opened = close_step(session, step, journal, result, user, done_task=row.task_id)
+    opened = close_step(session, step, journal, result, user, done_task=row.task_id,
+                        done_step=row.bpmn_id, returning=data.get("decision") == "return")
     if opened is None:
         raise _InstanceMoved()
     session.commit()

@@ -137,12 +137,23 @@ def latest(session: Session, user: User, limit: int = 50) -> list[Notification]:
                                 .order_by(Notification.id.desc()).limit(limit)))
 
 
-def mark_read(session: Session, user: User) -> None:
+def mark_read(session: Session, user: User, notification_id: int | None = None
+              ) -> Notification | None:
+    """Mark the person's notifications read (all, or one: returned, None if not theirs)."""
     begin_write(session)
-    session.execute(update(Notification).where(Notification.user_id == user.id,
-                                               Notification.read_at.is_(None))
-                    .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    query = update(Notification).where(Notification.user_id == user.id,
+                                       Notification.read_at.is_(None))
+    found = None
+    if notification_id is not None:
+        found = session.scalar(select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id))
+        if found is None:
+            session.rollback()
+            return None
+        query = query.where(Notification.id == notification_id)
+    session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
     session.commit()
+    return found
 
 
 def set_prefs(session: Session, user: User, chosen: set[str]) -> None:

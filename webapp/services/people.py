@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from forms.fields import EMAIL, PHONE, normalise_email, normalise_phone
+
 from ..db import begin_write
 from ..models import PARTNER_KINDS, ROLES, Group, Partner, Region, User
 from . import users
@@ -94,8 +96,22 @@ def create_user(session: Session, admin: User, username: str, full_name: str, em
     password = new_password()
     user = users.create_user(session, username, password, groups, role=role,
                              full_name=full_name.strip(), region_code=region_code,
-                             email=email.strip())
+                             email=_email(email))
     return user, password
+
+
+def _email(text: str) -> str:
+    try:
+        return normalise_email(text)[:200]
+    except ValueError:
+        raise InvalidInput(EMAIL) from None
+
+
+def _phone(text: str) -> str:
+    try:
+        return normalise_phone(text)[:40]
+    except ValueError:
+        raise InvalidInput(PHONE) from None
 
 
 def update_user(session: Session, admin: User, user_id: int, *, full_name: str, email: str,
@@ -115,7 +131,7 @@ def update_user(session: Session, admin: User, user_id: int, *, full_name: str, 
         raise InvalidInput(_l("Unknown group: %(names)s", names=", ".join(sorted(missing))))
     scope_changed = (role != user.role or set(groups) != user.group_names
                      or (region_code or None) != user.region_code or is_active != user.is_active)
-    user.full_name, user.email = full_name.strip()[:120], email.strip()[:200]
+    user.full_name, user.email = full_name.strip()[:120], _email(email)
     user.role, user.groups, user.region_code = role, found, region_code or None
     user.is_active = is_active
     if scope_changed:
@@ -207,22 +223,28 @@ def save_partner(session: Session, admin: User, partner_id: int | None, values: 
         raise InvalidInput(_l("Unknown kind of organisation."))
     region_code = values.get("region_code") or None
     _check_region(session, admin, region_code)
+    phone, email = _phone(str(values.get("phone", ""))), _email(str(values.get("email", "")))
     if partner_id is None:
         partner = Partner()
         session.add(partner)
     else:
-        found = session.get(Partner, partner_id)
-        if found is None or not in_region(admin, found.region_code):
-            raise NotFound()
-        partner = found
+        partner = get_partner(session, admin, partner_id)
     partner.name, partner.kind, partner.region_code = name, kind, region_code
     partner.contact_name = str(values.get("contact_name", "")).strip()[:120]
-    partner.phone = str(values.get("phone", "")).strip()[:40]
-    partner.email = str(values.get("email", "")).strip()[:200]
+    partner.phone, partner.email = phone, email
     partner.notes = str(values.get("notes", "")).strip()[:2000]
     partner.is_active = bool(values.get("is_active", True))
     session.commit()
     return partner
+
+
+def get_partner(session: Session, admin: User, partner_id: int) -> Partner:
+    """A partner in the admin's region (else NotFound, whatever id is typed)."""
+    _admin(admin)
+    found = session.get(Partner, partner_id)
+    if found is None or not in_region(admin, found.region_code):
+        raise NotFound()
+    return found
 
 
 def search_regions(session: Session, text: str, limit: int = 100) -> list[Region]:

@@ -65,7 +65,7 @@ class OpenedTask:
     assignee_id: int | None
     name: str = ""
     group: str | None = None
-    returned: bool = False  # the step was done before: it came back for revision
+    returned: bool = False  # done before, it came back from its review for revision
 
 
 @dataclass
@@ -164,18 +164,26 @@ def open_step(session: Session, ref: InstanceRef) -> Step:
 
 
 def close_step(session: Session, step: Step, journal: Journal, result: engine.StepResult,
-               actor: User | None, *, done_task: str = "", fired_timer: str = "",
+               actor: User | None, *, done_task: str = "", done_step: str = "",
+               returning: bool = False, fired_timer: str = "",
                notify_kind: str = "assigned") -> list[OpenedTask] | None:
     """Save the step: archive its history, store the state (compare-and-set), open and cancel
     task rows and timer jobs, append the journal. None: another step of the same program
-    committed first (the caller rolls back and tries again). The caller commits."""
+    committed first (the caller rolls back and tries again). The caller commits.
+
+    ``done_step`` (BPMN id) and ``returning`` (its decision was "return") tell which steps
+    that open again come back for revision: those the finished step reviews.
+    """
     journal.archive(result)
     if step.handle.is_completed:
         journal.add("instance.completed", by_system=actor is None)
     if not save_step(session.connection(), step.ref, step.handle, utcnow()):
         return None
+    reviewer = step.handle.definition.user_tasks.get(done_step)
+    revised = None if returning else frozenset(reviewer.separate_from if reviewer else ())
     opened = sync_tasks(session, step.ref, step.handle, journal, step.before - {done_task},
-                        actor, step.timers_before - {fired_timer}, notify_kind=notify_kind)
+                        actor, step.timers_before - {fired_timer}, notify_kind=notify_kind,
+                        revised=revised)
     journal.write(session)
     return opened
 
@@ -234,11 +242,13 @@ def record(session: Session, action: str, instance_id: int, actor: User | None =
 def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle,
                journal: Journal, before: set[str], actor: User | None,
                timers_before: set[str] | frozenset[str] = frozenset(),
-               notify_kind: str = "assigned") -> list[OpenedTask]:
+               notify_kind: str = "assigned",
+               revised: frozenset[str] | None = frozenset()) -> list[OpenedTask]:
     """Open a row per newly ready user task; cancel rows the engine no longer has; schedule a
     job for each newly waiting timer and cancel the jobs of timers no longer waited on.
 
     ``before`` / ``timers_before``: the ready user tasks / waiting timers before the step.
+    ``revised``: steps that, done before, come back for revision (None: any done before).
     Returns the rows opened, in the order the engine made them ready.
     """
     ready = {t.task_id: t for t in handle.ready_user_tasks()}
@@ -255,9 +265,10 @@ def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle
     opened = []
     for task in fresh:
         owner = owners.get(task.info.bpmn_id)
+        name = step_name(task.info, task.data)
         values = {
             "instance_id": ref.id, "task_id": task.task_id, "bpmn_id": task.info.bpmn_id,
-            "name": task.info.name, "group_name": task.info.lane, "form_key": task.info.form_key,
+            "name": name, "group_name": task.info.lane, "form_key": task.info.form_key,
             "phase": task.info.phase, "process_key": ref.process_key,
             "region_code": ref.region_code, "status": "open", "created_at": now,
             "assignee_id": owner,
@@ -265,15 +276,26 @@ def sync_tasks(session: Session, ref: InstanceRef, handle: engine.WorkflowHandle
                                       task.data, now),
         }
         row_id = connection.execute(_INSERT_TASK, values).scalar_one()
-        journal.add("task.created", row_id, {"bpmn_id": task.info.bpmn_id,
-                                             "name": task.info.name, "group": task.info.lane,
-                                             "assignee_id": owner},
+        journal.add("task.created", row_id, {"bpmn_id": task.info.bpmn_id, "name": name,
+                                             "group": task.info.lane, "assignee_id": owner},
                     by_system=True)
-        opened.append(OpenedTask(row_id, owner, task.info.name, task.info.lane,
-                                 ref.authors.get(task.info.bpmn_id) is not None))
+        done_before = ref.authors.get(task.info.bpmn_id) is not None
+        opened.append(OpenedTask(row_id, owner, name, task.info.lane, done_before and (
+            revised is None or task.info.bpmn_id in revised)))
     if opened:
         notify_opened(connection, ref, opened, notify_kind, actor.id if actor else None)
     return opened
+
+
+def step_name(info: engine.UserTaskInfo, data: dict[str, Any]) -> str:
+    """The step's name, with its label when the diagram gives one ("… — Tahap 2 dari 4")."""
+    if not info.label:
+        return info.name
+    try:
+        label = engine.evaluate(info.label, data)
+    except Exception:  # noqa: BLE001 - a label that cannot be computed is left out
+        return info.name
+    return f"{info.name} — {label}"[:200] if label not in (None, "") else info.name
 
 
 def _owners(session: Session, ref: InstanceRef, fresh: list[engine.ReadyTask],

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from ..db import begin_write
 from ..models import ROLES, Group, Region, User
 from .errors import Conflict, InvalidInput
 
 _HASHER = PasswordHasher()
+
+
+class WrongPassword(InvalidInput):
+    """The password given to confirm an action is not the person's."""
+
 MIN_PASSWORD = 10
 
 
@@ -40,6 +48,33 @@ def ensure_groups(session: Session, names: list[tuple[str, str]]) -> None:
     session.commit()
 
 
+# Words zxcvbn's English lists lack but people here choose; with the person's own names.
+_LOCAL_WORDS = ("rahasia", "sayang", "sayangku", "bismillah", "indonesia", "merdeka", "cinta",
+                "jakarta", "malang", "surabaya", "dinsos", "dinassosial", "simpul", "bansos",
+                "koordinator", "supervisor", "admin", "katasandi", "kata sandi")
+MIN_STRENGTH = 3  # zxcvbn's score 0-4: 3 is "safely unguessable" for an online attack
+
+
+def check_password(password: str, *, username: str = "", full_name: str = "",
+                   email: str = "") -> None:
+    """Refuse a short password, a common one, or one made of the person's own names."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(_l("The password needs at least %(n)s characters.", n=MIN_PASSWORD))
+    if len(password) > 200:
+        raise InvalidInput(_l("The password may have at most %(n)s characters.", n=200))
+    personal = [w.lower() for w in (username, *full_name.split(), "".join(full_name.split()),
+                                    email.split("@")[0]) if len(w) > 2]
+    rest = password.lower()
+    for word in sorted(personal, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    own_name = len(re.sub(r"[^a-z]", "", rest)) < 4  # the person's names, digits and signs
+    if own_name or zxcvbn(password[:100], user_inputs=[*personal, *_LOCAL_WORDS])["score"] \
+            < MIN_STRENGTH:
+        raise InvalidInput(_l("This password is too easy to guess (a common password, a word "
+                              "with a few digits, or your own name). Use a phrase of three or "
+                              "four words, for example kopi-tubruk-pagi-hari."))
+
+
 def create_user(session: Session, username: str, password: str, groups: list[str],
                 role: str = "coordinator", full_name: str = "", region_code: str | None = None,
                 email: str = "") -> User:
@@ -49,8 +84,7 @@ def create_user(session: Session, username: str, password: str, groups: list[str
     if not username or len(username) > 80 or not username.replace(".", "").replace("_", "")\
             .replace("-", "").isalnum():
         raise InvalidInput(_l("A user name uses letters, digits, dots, dashes or underscores."))
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(_l("The password needs at least %(n)s characters.", n=MIN_PASSWORD))
+    check_password(password, username=username, full_name=full_name, email=email)
     if role not in ROLES:
         raise InvalidInput(_l("Unknown role."))
     if session.scalar(select(User).where(User.username == username)) is not None:
@@ -72,6 +106,37 @@ def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(_l("The password needs at least %(n)s characters.", n=MIN_PASSWORD))
     return _HASHER.hash(password)
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> User:
+    """The person changes their own password; their other sessions end (this one goes on
+    with the returned user's new session version)."""
+    begin_write(session)
+    found = session.get(User, user.id, populate_existing=True)
+    if found is None or not found.is_active:
+        raise InvalidInput(_l("Sign in again first."))
+    try:
+        _HASHER.verify(found.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        session.rollback()
+        raise WrongPassword(_l("The current password is wrong.")) from None
+    if new == current:
+        session.rollback()
+        raise InvalidInput(_l("Choose a password different from the current one."))
+    check_password(new, username=found.username, full_name=found.full_name, email=found.email)
+    found.password_hash = _HASHER.hash(new)
+    found.session_version += 1
+    session.commit()
+    return found
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign out: every session cookie of the person stops working (its version is gone)."""
+    begin_write(session)
+    found = session.get(User, user_id)
+    if found is not None:
+        found.session_version += 1
+    session.commit()
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -20,15 +19,24 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms import FORMS
-from forms.fields import as_choices
+from forms.base import SimpulForm
+from forms.fields import (
+    CHOOSE,
+    FILE_REQUIRED,
+    as_choices,
+    at_most,
+    between,
+    email_address,
+    phone_number,
+    required,
+)
 
 from .. import engine
 from ..extensions import db
-from ..models import Incident, Partner
+from ..models import Incident
 from ..services import administration, definitions, instances, migration, people
 from ..services.errors import InvalidInput, ServiceError
 from . import STATUS as STATUS_LABELS
@@ -62,18 +70,18 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-class UploadForm(FlaskForm):  # type: ignore[misc]
-    files = FileField(_l("BPMN or DMN files"), validators=[FileRequired()],
+class UploadForm(SimpulForm):
+    files = FileField(_l("BPMN or DMN files"), validators=[FileRequired(FILE_REQUIRED)],
                       render_kw={"multiple": True, "accept": ".bpmn,.dmn,.xml"})
-    comment = StringField(_l("What changed"), validators=[DataRequired(), Length(max=500)],
+    comment = StringField(_l("What changed"), validators=[required(), at_most(500)],
                           description=_l("Shown in the version list, for example: "
                                          "“Added partner confirmation”."))
 
 
-class DeployForm(FlaskForm):  # type: ignore[misc]
-    xml = TextAreaField(validators=[DataRequired()])
-    comment = StringField(_l("What changed"), validators=[Length(max=500)])
-    filename = StringField(validators=[Length(max=200)])
+class DeployForm(SimpulForm):
+    xml = TextAreaField(validators=[required()])
+    comment = StringField(_l("What changed"), validators=[at_most(500)])
+    filename = StringField(validators=[at_most(200)])
 
 
 def _problems_json(problems: list[engine.Problem]) -> list[dict[str, str]]:
@@ -407,35 +415,41 @@ PARTNER_KIND_LABELS = {"government": _l("Government office"), "ngo": _l("NGO / f
                        "other": _l("Other")}
 
 
-class UserForm(FlaskForm):  # type: ignore[misc]
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=80)])
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    email = StringField(_l("E-mail"), validators=[Length(max=200)])
-    role = SelectField(_l("Role"), choices=as_choices(ROLE_LABELS.items()))
+class UserForm(SimpulForm):
+    username = StringField(_l("User name"), validators=[required(), at_most(80)])
+    full_name = StringField(_l("Full name"), validators=[required(), at_most(120)])
+    email = StringField(_l("E-mail"), validators=[at_most(200), email_address],
+                        render_kw={"type": "email", "autocomplete": "off"})
+    role = SelectField(_l("Role"), choices=as_choices(ROLE_LABELS.items()),
+                       invalid_choice_message=CHOOSE)
     groups = SelectMultipleField(_l("Groups"), widget=ListWidget(prefix_label=False),
-                                 option_widget=CheckboxInput())
-    region = StringField(_l("Region code"), validators=[Length(max=13)],
+                                 option_widget=CheckboxInput(), invalid_choice_message=CHOOSE)
+    region = StringField(_l("Region code"), validators=[at_most(13)],
                          description=_l("Empty: every region. For example 35.07 for Kabupaten "
                                         "Malang; look codes up under Regions."))
     is_active = BooleanField(_l("Active (may sign in)"), default=True)
 
 
-class GroupForm(FlaskForm):  # type: ignore[misc]
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)],
+class GroupForm(SimpulForm):
+    name = StringField(_l("Name"), validators=[required(), at_most(80)],
                        description=_l("A diagram lane with exactly this name sends its steps "
                                       "to this group."))
-    description = StringField(_l("Description"), validators=[Length(max=200)])
+    description = StringField(_l("Description"), validators=[at_most(200)])
 
 
-class PartnerForm(FlaskForm):  # type: ignore[misc]
-    name = StringField(_l("Organisation"), validators=[DataRequired(), Length(min=3, max=200)])
-    kind = SelectField(_l("Kind"), choices=as_choices(PARTNER_KIND_LABELS.items()))
-    region = StringField(_l("Region code"), validators=[Length(max=13)])
-    contact_name = StringField(_l("Contact person"), validators=[Length(max=120)])
-    phone = StringField(_l("Phone"), validators=[Length(max=40)])
-    email = StringField(_l("E-mail"), validators=[Length(max=200)])
-    notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
-    is_active = BooleanField(_l("Active"), default=True)
+class PartnerForm(SimpulForm):
+    name = StringField(_l("Organisation"), validators=[required(), between(3, 200)])
+    kind = SelectField(_l("Kind"), choices=as_choices(PARTNER_KIND_LABELS.items()),
+                       invalid_choice_message=CHOOSE)
+    region = StringField(_l("Region code"), validators=[at_most(13)])
+    contact_name = StringField(_l("Contact person"), validators=[at_most(120)])
+    phone = StringField(_l("Phone"), validators=[at_most(40), phone_number],
+                        render_kw={"type": "tel", "autocomplete": "off"})
+    email = StringField(_l("E-mail"), validators=[at_most(200), email_address],
+                        render_kw={"type": "email", "autocomplete": "off"})
+    notes = TextAreaField(_l("Notes"), validators=[at_most(2000)])
+    is_active = BooleanField(_l("Active"), default=True,
+                             description=_l("Inactive partners are hidden from the lists."))
 
 
 def _user_form(user: Any = None) -> UserForm:
@@ -557,9 +571,10 @@ def partner_list() -> Any:
 @bp.route("/partners/<int:partner_id>", methods=["GET", "POST"])
 @admin_required
 def partner_edit(partner_id: int) -> Any:
-    partner = db().get(Partner, partner_id)
-    if partner is None:
-        abort(404)
+    try:
+        partner = people.get_partner(db(), current_user, partner_id)
+    except ServiceError as err:
+        abort(err.status)
     form = PartnerForm(obj=partner) if request.method == "GET" else PartnerForm()
     if request.method == "GET":
         form.region.data = partner.region_code or ""

@@ -9,26 +9,28 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length
 
-from forms.fields import CHOOSE, as_choices
+from forms.base import SimpulForm
+from forms.fields import CHOOSE, as_choices, between, required
 
 from ..extensions import db
 from ..services import administration, attachments, definitions, instances, regions
 from ..services.errors import ServiceError
+from ..services.scope import can_see_task
 from .rendering import flash, render
 
 bp = Blueprint("instances", __name__, url_prefix="/programs")
 
 
-class StartForm(FlaskForm):  # type: ignore[misc]
-    process_key = SelectField(_l("Process"), validators=[DataRequired(message=CHOOSE)],
-                              validate_choice=True)
-    title = StringField(_l("Program name"), validators=[DataRequired(), Length(min=5, max=200)],
+class StartForm(SimpulForm):
+    process_key = SelectField(_l("Process"), validators=[required(CHOOSE)],
+                              validate_choice=True, invalid_choice_message=CHOOSE)
+    title = StringField(_l("Program name"), validators=[required(), between(5, 200)],
+                        filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v],
                         description=_l("For example: BPNT Sembako Kecamatan Donomulyo 2026"))
-    region = SelectField(_l("Region (kabupaten/kota or kecamatan)"), validators=[DataRequired()])
+    region = SelectField(_l("Region (kabupaten/kota or kecamatan)"),
+                         validators=[required(CHOOSE)], invalid_choice_message=CHOOSE)
 
 
 def _start_form() -> StartForm:
@@ -87,9 +89,10 @@ def show(instance_id: int) -> Any:
         abort(404)
     incidents = administration.incidents(db(), current_user, instance) \
         if current_user.role == "admin" else []
+    waiting = instances.open_tasks(db(), instance)
     return render("instances/show.html", "content", instance=instance,
-                  diagram=instances.diagram_state(db(), instance),
-                  open_tasks=instances.open_tasks(db(), instance),
+                  diagram=instances.diagram_state(db(), instance), open_tasks=waiting,
+                  openable={t.id for t in waiting if can_see_task(current_user, t)},
                   events=instances.history(db(), instance), incidents=incidents)
 
 

@@ -20,13 +20,19 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
 def _form_for(task: Any, data: dict[str, Any] | None = None) -> Any:
+    """The task's form, prefilled from ``data`` when the form wants it; a form that checks
+    its values against the program so far gets the program's data (read here on submit)."""
     try:
         form_class = form_class_for(db(), task)
     except KeyError:
         abort(500)
     if data is not None and getattr(form_class, "prefill", True):
-        return form_class(data=form_class.initial_from_task_data(data))
-    return form_class()
+        form = form_class(data=form_class.initial_from_task_data(data))
+    else:
+        form = form_class()
+    if getattr(form_class, "checks_task_data", False):
+        form.task_data = data if data is not None else task_context(db(), task).data
+    return form
 
 
 def _uploads(form: Any) -> dict[str, Upload]:
