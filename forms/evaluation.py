@@ -22,7 +22,8 @@ class EvaluationForm(TaskForm):
     coverage_pct = percent_field(
         _l("Coverage (%)"), maximum=100,
         message=_l("Enter a percentage between 0 and 100."),
-        description=_l("Households served as a share of the target households."))
+        description=_l("The most households one round reached, as a share of the target "
+                       "(rounds reach the same families, so they are not added up)."))
     budget_realisation_pct = percent_field(
         _l("Budget realisation (%)"), maximum=200,
         message=_l("Enter a percentage between 0 and 200."),

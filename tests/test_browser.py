@@ -93,7 +93,7 @@ def test_coordinator_and_supervisor_take_a_program_through_revision(
     submit(supervisor)
     expect(supervisor.locator(".flash-success")).to_be_visible()
 
-    open_task(coordinator, base, "mine", "Catatan Penyaluran (per tahap)")
+    open_task(coordinator, base, "mine", "Catatan Penyaluran — Tahap 1 dari 2")
     coordinator.locator(".crumbs a").nth(1).click()
     diagram = coordinator.locator("#diagram.diagram-ready")
     expect(diagram).to_be_visible(timeout=15_000)

@@ -151,3 +151,25 @@ def test_a_doctype_is_refused() -> None:
     xml = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
     with pytest.raises(engine.DefinitionInvalid):
         engine.inspect_file(engine.SourceFile("evil.bpmn", xml))
+
+
+def test_the_same_families_over_four_rounds_are_full_coverage_not_four_times() -> None:
+    parsed = program_cycle()
+    handle, _ = engine.WorkflowHandle.start(parsed, {"program_title": "t", "region_code": ""})
+    computed: dict[str, object] = {}
+    rounds = 0
+    while not handle.is_completed:
+        (task,) = handle.ready_user_tasks()
+        data = data_for(task.info.form_key or "", None, task.info.bpmn_id)
+        if task.info.bpmn_id == "program_plan":
+            data.update(target_households=150, rounds=4, budget_rupiah=60_000_000)
+        if task.info.bpmn_id == "distribution_record":
+            rounds += 1
+            data.update(households_served=150, amount_disbursed_rupiah=15_000_000)
+        if task.info.bpmn_id == "evaluation":
+            computed = dict(task.data)
+        handle = engine.WorkflowHandle.restore(parsed, handle.serialize())
+        handle.complete(task.task_id, data)
+    assert rounds == 4
+    assert computed["coverage_pct"] == 100.0 and computed["budget_realisation_pct"] == 100.0
+    assert computed["households_served_total"] == 600  # kept, but not the coverage

@@ -178,3 +178,33 @@ def test_the_welcome_message_escapes_the_name(client: FlaskClient, session: Sess
                                 "csrf_token": token})
     page = client.get("/").get_data(as_text=True)
     assert "<b onmouseover" not in page and "&lt;b onmouseover" in page
+
+
+def test_a_round_is_checked_against_the_plan_and_numbered(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    from tests.program_data import program_at
+
+    program = program_at(session, people, "distribution_record")  # 150 households, Rp 45 jt
+    (task,) = instances.open_tasks(session, program)
+    assert task.name == "Catatan Penyaluran — Tahap 1 dari 2"
+    client = login_as("koordinator")
+    token = csrf_token(client, f"/tasks/{task.id}")
+    round_data = {"csrf_token": token, "distribution_date": "2026-12-15", "on_time": "y",
+                  "households_served": "5000", "amount_disbursed_rupiah": "999.000.000.000"}
+    refused = client.post(f"/tasks/{task.id}", data=round_data)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "150 rumah tangga" in body and "Rp 45.000.000" in body
+    session.rollback()
+    assert instances.open_tasks(session, program)[0].id == task.id  # nothing was saved
+    round_data.update(households_served="150", amount_disbursed_rupiah="30.000.000")
+    assert client.post(f"/tasks/{task.id}", data=round_data).status_code == 303
+    session.rollback()
+    (second,) = instances.open_tasks(session, program)
+    assert second.name == "Catatan Penyaluran — Tahap 2 dari 2"
+    token = csrf_token(client, f"/tasks/{second.id}")
+    over = client.post(f"/tasks/{second.id}", data=dict(
+        round_data, csrf_token=token, amount_disbursed_rupiah="20.000.000"))
+    assert over.status_code == 422 and "Rp 15.000.000" in over.get_data(as_text=True)
+    history = client.get(f"/programs/{program.id}").get_data(as_text=True)
+    assert "Tahap 1 dari 2" in history

@@ -46,7 +46,8 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")
 FORM_ATTRIBUTES = frozenset({
     "title", "description", "prefill", "data", "errors", "form_errors", "meta", "validate",
     "validate_on_submit", "is_submitted", "populate_obj", "process", "hidden_tag", "uploads",
-    "to_task_data", "initial_from_task_data", "extra_validators"})
+    "to_task_data", "initial_from_task_data", "extra_validators", "task_data",
+    "checks_task_data"})
 RESERVED_NAMES = frozenset({"csrf_token", "submit", *FORM_ATTRIBUTES, *SAFE_FUNCTIONS,
                             *SAFE_CONSTANTS, *keyword.kwlist, *keyword.softkwlist})
 
