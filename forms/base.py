@@ -50,7 +50,7 @@ class _OurTranslations:
 _TRANSLATIONS = _OurTranslations()
 # NUL and the other C0 controls (but tab and line breaks), DEL, and the bidirectional overrides
 # and isolates that make a title read differently from what it says.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 CONTROL_CHARACTERS = _l("The text holds invisible control characters; type it again without "
                         "them.")
 
@@ -66,7 +66,7 @@ class SimpulForm(FlaskForm):  # type: ignore[misc]
     def validate(self, extra_validators: Any = None) -> bool:
         valid = bool(super().validate(extra_validators))
         for field in self:
-            if isinstance(field.data, str) and _CONTROL.search(field.data):
+            if isinstance(field.data, str) and CONTROL.search(field.data):
                 field.errors = [CONTROL_CHARACTERS, *field.errors]
                 valid = False
             if isinstance(field.errors, list) and len(field.errors) > 1:

@@ -16,6 +16,7 @@ from webapp import engine
 from webapp.models import Event, HumanTask, Incident, Instance, User
 from webapp.services import administration, definitions, instances, migration, tasks
 from webapp.services.errors import Conflict, Forbidden, InvalidInput, StepFailed
+from webapp.services.personal_data import mask_nik
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
@@ -103,12 +104,24 @@ def test_a_failing_script_becomes_an_incident_that_retries_after_a_fix(
     assert done.actor_id == people["supervisor"].id  # the step is the supervisor's, not admin's
 
 
-def test_nik_numbers_are_masked() -> None:
-    assert administration.mask_nik("NIK 3507011203850001, KK 3507010101010002") == \
-        "NIK 350701******0001, KK 350701******0002"
-    assert administration.mask_nik(3507011203850001) == "350701******0001"
-    assert administration.mask_nik({"a": ["3507011203850001"]}) == {"a": ["350701******0001"]}
-    assert administration.mask_nik("Rp 45000000 dan 12345") == "Rp 45000000 dan 12345"
+@pytest.mark.parametrize(("text", "shown"), [
+    ("NIK 3507011203850001, KK 3507010101010002", "NIK 3507********0001, KK 3507********0002"),
+    ("3507 0112 0385 0001", "3507********0001"),
+    ("3507-01-120385-0001", "3507********0001"),
+    ("3507.01.120385.0001", "3507********0001"),
+    ("/?q=3507%200112%200385%200001 HTTP/1.1", "/?q=3507********0001 HTTP/1.1"),
+    ("q=3507+0112+0385+0001", "q=3507********0001"),
+    ("Rp 45000000 dan 12345", "Rp 45000000 dan 12345"),
+    ("rekening 123435070112038500019", "rekening 123435070112038500019"),
+    ("+62 812-3456-7890", "+62 812-3456-7890"),
+])
+def test_nik_numbers_are_masked_however_they_are_written(text: str, shown: str) -> None:
+    assert mask_nik(text) == shown
+
+
+def test_nik_numbers_are_masked_in_numbers_and_containers() -> None:
+    assert mask_nik(3507011203850001) == "3507********0001"
+    assert mask_nik({"a": ["3507011203850001"]}) == {"a": ["3507********0001"]}
 
 
 def test_the_admin_pages(login_as: Any, session: Session, people: dict[str, User]) -> None:
@@ -139,7 +152,7 @@ def test_the_admin_pages(login_as: Any, session: Session, people: dict[str, User
     (assessment,) = instances.open_tasks(session, second)
     tasks.complete_task(session, people["koordinator"], assessment.id, data)
     shown = client.get(f"/admin/programs/{second.id}/data").get_data(as_text=True)
-    assert "350701******0001" in shown and "3507011203850001" not in shown
+    assert "3507********0001" in shown and "3507011203850001" not in shown
     coordinator_page = login_as("koordinator").get(f"/programs/{second.id}").get_data(
         as_text=True)
     assert 'id="administration"' not in coordinator_page

@@ -208,3 +208,24 @@ def test_a_round_is_checked_against_the_plan_and_numbered(
     assert over.status_code == 422 and "Rp 15.000.000" in over.get_data(as_text=True)
     history = client.get(f"/programs/{program.id}").get_data(as_text=True)
     assert "Tahap 1 dari 2" in history
+
+
+def test_numbers_money_and_dates_are_written_the_readers_way(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    from tests.program_data import program_at
+
+    program = program_at(session, people, "approve_evaluation")
+    (task,) = instances.open_tasks(session, program)
+    client = login_as("supervisor")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "<dd>93,3</dd>" in page and "97.5" not in page
+    token = csrf_token(client, f"/tasks/{task.id}")
+    client.post("/language/en", data={"csrf_token": token, "next": f"/tasks/{task.id}"})
+    english = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "<dd>93.3</dd>" in english and '<html lang="en">' in english
+    plan = program_at(session, people, "approve_plan", title="Rencana")
+    (approval,) = instances.open_tasks(session, plan)
+    client.post("/language/id", data={"csrf_token": token, "next": "/"})
+    review = client.get(f"/tasks/{approval.id}").get_data(as_text=True)
+    assert "<dd>Rp 45.000.000</dd>" in review and "<dd>1 Desember 2026</dd>" in review
+    assert "<dd>150</dd>" in review

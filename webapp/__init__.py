@@ -12,6 +12,7 @@ from flask import Flask, has_request_context, session
 from . import config as default_config
 from .db import make_engine, make_session_factory
 from .extensions import babel, close_db, csrf, htmx, limiter, login_manager
+from .services.personal_data import mask_logs
 from .services.users import configure_hashing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+    mask_logs("werkzeug", "gunicorn.access", "gunicorn.error")  # a NIK search is in the URL
     from .views import register_views
 
     register_views(app)

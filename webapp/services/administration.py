@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,13 +18,12 @@ from . import jobs
 from .completion import complete_task
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from .instances import advance_instance
+from .personal_data import mask_nik
 from .runtime import Journal, read_workflow
 from .scope import instance_visible
 
 PER_PAGE = 50
 STATUSES = ("running", "suspended", "completed", "terminated")
-# Indonesian NIK: 16 digits (province, regency, district, birth date, serial).
-_NIK = re.compile(r"(?<!\d)(\d{6})\d{6}(\d{4})(?!\d)")
 
 
 def _admin(user: User) -> None:
@@ -211,19 +209,6 @@ def retry_incident(session: Session, user: User, incident_id: int) -> bool:
         found.resolved_at, found.resolved_by_id = utcnow(), user.id
     session.commit()
     return True
-
-
-def mask_nik(value: Any) -> Any:
-    """NIK numbers shown as 350701******0001 (region kept, birth date and serial hidden)."""
-    if isinstance(value, int) and len(str(value)) == 16:
-        value = str(value)
-    if isinstance(value, str):
-        return _NIK.sub(lambda m: f"{m.group(1)}{'*' * 6}{m.group(2)}", value)
-    if isinstance(value, list):
-        return [mask_nik(v) for v in value]
-    if isinstance(value, dict):
-        return {k: mask_nik(v) for k, v in value.items()}
-    return value
 
 
 def program_data(session: Session, user: User, instance: Instance) -> list[tuple[str, Any]]:

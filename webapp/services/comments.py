@@ -8,10 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from forms.base import CONTROL, CONTROL_CHARACTERS
+
 from ..db import begin_write, utcnow
 from ..models import Event, HumanTask, User
 from .attachments import Upload, store_upload
 from .errors import InvalidInput
+from .personal_data import mask_nik
 from .runtime import Journal
 from .tasks import get_task
 
@@ -24,7 +27,10 @@ FILE_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".csv", ".xlsx", ".xls", 
 def add_comment(session: Session, user: User, task_id: int, text: str,
                 upload: Upload | None = None) -> None:
     """A comment (and optionally one file) on a task the user may see."""
-    text = (text or "").strip()
+    # a NIK typed in a comment is kept masked: the history holds no full NIK
+    text = mask_nik((text or "").strip())
+    if CONTROL.search(text):
+        raise InvalidInput(CONTROL_CHARACTERS)
     if upload is not None and not upload.filename:
         upload = None
     if not text and upload is None:

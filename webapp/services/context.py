@@ -12,7 +12,7 @@ from wtforms.fields import DateField
 
 from forms import FORMS, TaskForm, get_form_class
 from forms.dynamic import build_form
-from forms.fields import RupiahField, format_rupiah
+from forms.fields import RupiahField
 
 from .. import engine
 from ..models import Event, HumanTask
@@ -31,7 +31,7 @@ class TaskContext:
     data: dict[str, Any]
     returned_reason: str | None = None
     review_name: str | None = None
-    review: list[tuple[Any, Any]] = field(default_factory=list)
+    review: list[tuple[Any, Shown]] = field(default_factory=list)
 
 
 def task_context(session: Session, task: HumanTask) -> TaskContext:
@@ -85,11 +85,19 @@ def _form_of(session: Session, task: HumanTask, form_key: str | None,
     return build_form(info.fields, title=info.name)
 
 
-def labelled(form_class: type[TaskForm] | str, data: dict[str, Any]) -> list[tuple[Any, Any]]:
-    """(label, value) pairs for submitted data, in the form's field order."""
+@dataclass(frozen=True)
+class Shown:
+    """A submitted value and how to show it: text, number, money, date, yes/no, file."""
+
+    value: Any
+    kind: str = "text"
+
+
+def labelled(form_class: type[TaskForm] | str, data: dict[str, Any]) -> list[tuple[Any, Shown]]:
+    """(label, value to show) for submitted data, in the form's field order."""
     if isinstance(form_class, str):
         form_class = get_form_class(form_class)
-    pairs: list[tuple[Any, Any]] = []
+    pairs: list[tuple[Any, Shown]] = []
     for name, value in data.items():
         unbound = getattr(form_class, name, None)
         if unbound is None:
@@ -97,19 +105,27 @@ def labelled(form_class: type[TaskForm] | str, data: dict[str, Any]) -> list[tup
         label = unbound.kwargs.get("label") or (unbound.args[0] if unbound.args else name)
         choices = {getattr(c, "value", None): getattr(c, "label", None)
                    for c in unbound.kwargs.get("choices") or []}
-        if isinstance(value, list):  # several choices
-            pairs.append((label, ", ".join(str(choices.get(v, v)) for v in value)))
-            continue
-        if isinstance(value, dict):  # an attachment reference: the page links it
-            pairs.append((label, Attached(value)))
-            continue
-        if (name.endswith("_rupiah") or issubclass(unbound.field_class, RupiahField)) \
-                and isinstance(value, int):
-            value = "Rp " + format_rupiah(value)
-        elif issubclass(unbound.field_class, DateField) and isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value)  # the page shows it the Indonesian way
-            except ValueError:
-                pass
-        pairs.append((label, choices.get(value, value)))
+        pairs.append((label, _shown(name, unbound.field_class, value, choices)))
     return pairs
+
+
+def _shown(name: str, field_class: type[Any], value: Any, choices: dict[Any, Any]) -> Shown:
+    if isinstance(value, list):  # several choices
+        return Shown(", ".join(str(choices.get(v, v)) for v in value))
+    if isinstance(value, dict):  # an attachment reference: the page links it
+        return Shown(Attached(value), "file")
+    if isinstance(value, bool):
+        return Shown(value, "yesno")
+    if (name.endswith("_rupiah") or issubclass(field_class, RupiahField)) \
+            and isinstance(value, int):
+        return Shown(value, "money")
+    if issubclass(field_class, DateField) and isinstance(value, str):
+        try:
+            return Shown(dt.date.fromisoformat(value), "date")
+        except ValueError:
+            return Shown(value)
+    if value in choices:
+        return Shown(choices[value])
+    if isinstance(value, int | float):
+        return Shown(value, "number")
+    return Shown(value)

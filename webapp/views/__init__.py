@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, render_template
-from flask_babel import format_timedelta, get_locale
+from flask import Flask, Response, render_template, send_from_directory
+from flask_babel import format_date, format_decimal, format_timedelta, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -14,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import clock
 from ..extensions import close_db, db, login_manager
+from ..services.personal_data import mask_nik
 from ..services.users import load_user
 from .rendering import wants_fragment
 
@@ -30,6 +32,12 @@ STATUS = {
     "suspended": _l("Suspended"),
     "completed": _l("Closed"),
     "terminated": _l("Terminated"),
+}
+REGION_LEVELS = {
+    "provinsi": _l("Province"),
+    "kabupaten_kota": _l("Regency / city"),
+    "kecamatan": _l("District (kecamatan)"),
+    "desa_kelurahan": _l("Village (desa / kelurahan)"),
 }
 ACTIONS = {
     "instance.started": _l("Program started"),
@@ -59,6 +67,10 @@ def register_views(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
     app.context_processor(_globals)
+    app.add_template_filter(show_value, "shown")
+    app.add_template_filter(number, "number")
+    app.add_template_filter(mask_nik, "masked")
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -94,11 +106,40 @@ def due_text(task: Any) -> str:
                                 threshold=1.1))
 
 
+def show_value(shown: Any) -> Any:
+    """A submitted value as the reader's language writes it (97,5 · Rp 12.500.000 · 1
+    Desember 2026 · Ya)."""
+    kind, value = getattr(shown, "kind", "text"), getattr(shown, "value", shown)
+    if kind == "yesno":
+        return gettext("Yes") if value else gettext("No")
+    if kind == "money":
+        return "Rp " + format_decimal(value)
+    if kind == "number":
+        return format_decimal(value)
+    if kind == "date":
+        return format_date(value, "d MMMM yyyy")
+    return value
+
+
+def number(value: Any) -> Any:
+    """A number the reader's way (1.234,5 in Indonesian); anything else as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_decimal(value)
+    return value
+
+
 def _globals() -> dict[str, Any]:
     return {"csrf_token_value": generate_csrf, "PHASES": PHASES, "STATUS": STATUS,
+            "REGION_LEVELS": REGION_LEVELS,
             "ACTIONS": ACTIONS, "fragment": wants_fragment(), "locale": str(get_locale()),
             "me": current_user, "due_state": due_state, "due_text": due_text,
             "unread_count": _unread}
+
+
+def _favicon() -> Response:
+    """Browsers ask for /favicon.ico on every page; they get the icon, not a 404."""
+    return send_from_directory(Path(__file__).resolve().parent.parent / "static", "favicon.svg",
+                               mimetype="image/svg+xml", max_age=7 * 24 * 3600)
 
 
 def _unread() -> int:

@@ -1,0 +1,65 @@
+"""NIK and KK numbers stay masked wherever they are typed: comments, history, request logs."""
+
+from __future__ import annotations
+
+import logging
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tests.conftest import PASSWORD, csrf_token
+from tests.program_data import fresh, program_at
+from webapp.models import Event, User
+from webapp.services import instances
+
+NIK_SPACED = "3507 0112 0385 0001"
+
+
+def test_a_nik_typed_in_a_comment_is_kept_masked(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    program = program_at(session, people, "program_plan")
+    (task,) = instances.open_tasks(session, program)
+    client = login_as("koordinator")
+    token = csrf_token(client, f"/tasks/{task.id}")
+    client.post(f"/tasks/{task.id}/comments", data={
+        "csrf_token": token, "text": f"Keluarga dengan NIK {NIK_SPACED} pindah ke Pagak"})
+    fresh(session)
+    stored = session.scalars(sa.select(Event).where(Event.action == "task.commented")).one()
+    assert stored.data["text"] == "Keluarga dengan NIK 3507********0001 pindah ke Pagak"
+    for page in (client.get(f"/tasks/{task.id}"), client.get(f"/programs/{program.id}")):
+        body = page.get_data(as_text=True)
+        assert "3507********0001" in body and "0112" not in body
+
+
+def test_a_comment_with_control_characters_is_refused(
+        login_as: Any, session: Session, people: dict[str, User]) -> None:
+    program = program_at(session, people, "program_plan")
+    (task,) = instances.open_tasks(session, program)
+    client = login_as("koordinator")
+    token = csrf_token(client, f"/tasks/{task.id}")
+    response = client.post(f"/tasks/{task.id}/comments", data={
+        "csrf_token": token, "text": "Catatan \u202etidak terbaca"}, follow_redirects=True)
+    assert "karakter kendali" in response.get_data(as_text=True)
+    fresh(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+        Event.action == "task.commented")) == 0
+
+
+def test_a_search_for_a_nik_is_masked_in_the_request_log(
+        live_server: str, caplog: pytest.LogCaptureFixture) -> None:
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    page = opener.open(f"{live_server}/login").read().decode()
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    body = urllib.parse.urlencode({"username": "koordinator", "password": PASSWORD,
+                                   "csrf_token": token}).encode()
+    opener.open(f"{live_server}/login", data=body).read()
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        for query in ("3507011203850001", "3507+0112+0385+0001", "3507%200112%200385%200001"):
+            opener.open(f"{live_server}/?q={query}").read()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert sum("/?q=3507********0001" in line for line in lines) == 3, lines
+    assert not any("0385" in line for line in lines)
