@@ -18,14 +18,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENDOR)/.copied: node_modules/.installed
+$(VENDOR)/.copied: node_modules/.installed webapp/static/src/dmn-modeler.js
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/bpmn-js $(VENDOR)/dmn-js \
 		$(VENDOR)/properties-panel
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/@picocss/pico/css/pico.min.css $(VENDOR)/pico/
 	cp node_modules/bpmn-js/dist/*.production.min.js $(VENDOR)/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
-	cp node_modules/dmn-js/dist/*.production.min.js $(VENDOR)/dmn-js/
+	@# dmn-js's prebuilt bundle carries Inferno's development build: bundle it for production
+	node_modules/.bin/esbuild webapp/static/src/dmn-modeler.js --bundle --minify --format=iife \
+		--define:process.env.NODE_ENV='"production"' --log-level=error \
+		--outfile=$(VENDOR)/dmn-js/dmn-modeler.production.min.js
 	cp -r node_modules/dmn-js/dist/assets $(VENDOR)/dmn-js/
 	cp node_modules/bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js \
 		$(VENDOR)/properties-panel/

@@ -314,7 +314,8 @@ def test_a_step_outside_every_lane_or_a_file_not_in_utf8_is_refused(
 </bpmn:definitions>"""
     problems = definitions.check_definitions(session, [bpmn(no_lanes, "x.bpmn")])
     assert [(p.element_id, p.text()) for p in problems] == [
-        ("catat", "the user task is outside every lane")]
+        ("catat", "the step is in no lane, so it belongs to no group: draw it i"
+                  "n a lane named after a Simpul group (for example Koordinator)")]
     utf16 = engine.SourceFile("c.bpmn", CYCLE.replace('encoding="UTF-8"', 'encoding="UTF-16"')
                               .encode("utf-16"))
     problems = definitions.check_definitions(session, [utf16])

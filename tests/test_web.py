@@ -229,3 +229,39 @@ def test_numbers_money_and_dates_are_written_the_readers_way(
     review = client.get(f"/tasks/{approval.id}").get_data(as_text=True)
     assert "<dd>Rp 45.000.000</dd>" in review and "<dd>1 Desember 2026</dd>" in review
     assert "<dd>150</dd>" in review
+
+
+def test_a_program_page_links_only_the_steps_the_viewer_can_open(
+        app: Any, session: Session, people: dict[str, User]) -> None:
+    task = _program(session, people)  # the assessment waits for the Koordinator group
+    for username, linked in (("koordinator", True), ("supervisor", False), ("admin", False)):
+        client = app.test_client()
+        from tests.conftest import login
+
+        login(client, username)
+        page = client.get(f"/programs/{task.instance_id}").get_data(as_text=True)
+        assert (f'href="/tasks/{task.id}"' in page) is linked, username
+        assert "Asesmen Kebutuhan" in page
+        if not linked:
+            assert "menunggu di kelompok Koordinator" in page
+            assert client.get(f"/tasks/{task.id}").status_code == 404
+
+
+def test_the_second_of_two_simultaneous_submits_reads_one_clear_message(
+        app: Any, session: Session, people: dict[str, User]) -> None:
+    from tests.conftest import login
+    from tests.program_data import data_for
+
+    task = _program(session, people)
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        login(client, "koordinator")
+    tokens = [csrf_token(c, f"/tasks/{task.id}") for c in (first, second)]
+    data = {k: str(v) for k, v in data_for("needs_assessment").items()}
+    assert first.post(f"/tasks/{task.id}", data=dict(data, csrf_token=tokens[0]),
+                      headers=HTMX_FORM).status_code == 200
+    late = second.post(f"/tasks/{task.id}", data=dict(data, csrf_token=tokens[1]),
+                       headers=HTMX_FORM)
+    body = late.get_data(as_text=True)
+    assert late.status_code == 409
+    assert body.count("Koordinator") == 1 and body.count('class="flash') == 1, body

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .cache import SpecCache
 from .compare import Change, compare
+from .compat import LIBRARY_TEMPLATES
 from .decisions import decision_problems
 from .environment import SERVICE_OPERATIONS, register_operation
 from .expressions import UnsafeExpression, evaluate
@@ -31,7 +32,7 @@ from .timers import WaitingTimer, due_from
 from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 
 __all__ = [
-    "decision_problems", "evaluate", "shape_problems", "MAX_CALL_DEPTH",
+    "decision_problems", "evaluate", "shape_problems", "MAX_CALL_DEPTH", "LIBRARY_TEMPLATES",
     "MAX_TIMER_FIRINGS_PER_HOUR",
     "due_from",
     "WaitingTimer",

@@ -17,7 +17,7 @@ from typing import Any
 
 from simpleeval import EvalWithCompoundTypes
 
-from .messages import MessageError
+from .messages import Message, MessageError
 
 MAX_EXPRESSION_LENGTH = 2_000
 MAX_SCRIPT_LINES = 200
@@ -106,6 +106,22 @@ def raise_if_bad_attribute(node: ast.Attribute) -> None:
         raise UnsafeExpression("the attribute '%(name)s' is not allowed", name=node.attr)
 
 
+def syntax_reason(err: SyntaxError) -> Message:
+    """Python's own (English) syntax message, said our way."""
+    text = (err.msg or "").lower()
+    if "never closed" in text or "unexpected eof" in text or "was never closed" in text:
+        return Message("a bracket or quote is not closed")
+    if "unmatched" in text or "does not match" in text:
+        return Message("a closing bracket has no opening one")
+    if "unterminated string" in text:
+        return Message("a text in quotes is not closed")
+    if "perhaps you forgot a comma" in text:
+        return Message("two values stand side by side without an operator or comma")
+    if "'=' " in text or "maybe you meant '=='" in text or "cannot assign" in text:
+        return Message("use == to compare; a single = is not allowed here")
+    return Message("it is not written correctly at character %(column)s", column=err.offset or 1)
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_expression(text: str) -> ast.Expression:
     """Parse and check an expression; raise UnsafeExpression with a readable reason."""
@@ -116,7 +132,7 @@ def parse_expression(text: str) -> ast.Expression:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
-        raise UnsafeExpression("syntax error: %(reason)s", reason=err.msg) from None
+        raise UnsafeExpression("syntax error: %(reason)s", reason=syntax_reason(err)) from None
     _check_node(tree)
     return tree
 
@@ -130,7 +146,7 @@ def parse_script(text: str) -> tuple[tuple[str, str | None, ast.Expression], ...
         module = ast.parse(text)
     except SyntaxError as err:
         raise UnsafeExpression("syntax error on line %(line)s: %(reason)s",
-                               line=err.lineno, reason=err.msg) from None
+                               line=err.lineno, reason=syntax_reason(err)) from None
     if len(module.body) > MAX_SCRIPT_LINES:
         raise UnsafeExpression("the script has too many statements")
     steps: list[tuple[str, str | None, ast.Expression]] = []

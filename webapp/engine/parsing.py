@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from SpiffWorkflow.spiff.specs.defaults import (  # type: ignore[import-untyped]
 )
 
 from . import decisions, expressions
+from .compat import condition_hint, library_message
 from .environment import SERVICE_OPERATIONS
 from .fieldlists import FieldSpec, read_field_lists
 from .limits import SimpulParser
@@ -28,6 +30,7 @@ from .problems import DefinitionInvalid, Problem
 from .timers import iso_literal
 from .xmlsafety import UnsafeXml, parse_xml
 
+LOG = logging.getLogger(__name__)
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DMN_NAMESPACES = (
     "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
@@ -148,7 +151,7 @@ def parse_definition(
         problems.append(_problem_from(err, main.filename))
         raise DefinitionInvalid(problems) from None
     except SpiffWorkflowException as err:
-        problems.append(Problem("", str(err), file=main.filename))
+        problems.append(_problem_from(err, main.filename))
         raise DefinitionInvalid(problems) from None
     lanes = frozenset(_lane_names(main_root))
     if groups is not None:
@@ -183,7 +186,7 @@ def _startable(definition: ParsedDefinition) -> list[Problem]:
             "join the loop with an exclusive gateway"))]
     except (SpiffWorkflowException, ValueError, KeyError, TypeError) as err:
         return [Problem("", Message("the process cannot be started: %(reason)s",
-                                    reason=_short(str(err), 200)))]
+                                    reason=library_message(str(err))))]
     return []
 
 
@@ -200,15 +203,18 @@ def _load(parser: Any, source: SourceFile, problems: list[Problem]) -> Any:
     except ValidationException as err:
         problems.append(_problem_from(err, source.filename))
     except (SpiffWorkflowException, etree.LxmlError) as err:
-        problems.append(Problem("", str(err), file=source.filename))
+        problems.append(_problem_from(err, source.filename))
     return None
 
 
 def _problem_from(err: Any, filename: str) -> Problem:
-    message = str(err.args[0]) if err.args else str(err)
+    """The library's refusal, said our way (its English text only goes to the log)."""
+    text = str(err.args[0]) if err.args else str(err)
+    LOG.info("engine refused %s: %s", filename, text)
+    message = library_message(text)
     line = getattr(err, "line_number", "")
     if line and not getattr(err, "id", ""):
-        message = f"line {line}: {message}"
+        message = Message("line %(line)s: %(reason)s", line=line, reason=message)
     return Problem(getattr(err, "id", "") or "", message, getattr(err, "name", "") or "", filename)
 
 
@@ -230,7 +236,7 @@ def _check_flows(root: Any, filename: str) -> list[Problem]:
                         flow.get("name", ""), filename))
             condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
             text = (condition.text or "").strip() if condition is not None else ""
-            if text:
+            if text and condition_hint(text) is None:  # another engine's: compat says how
                 try:
                     expressions.parse_expression(text)
                 except expressions.UnsafeExpression as err:
@@ -297,8 +303,9 @@ def _check_task_spec(
                     reason=err.message), element_name))
         if info.lane is None and (definition.lanes or form_keys is not None):
             # at deploy: a step outside every lane belongs to no group, so nobody could do it
-            problems.append(Problem(element_id, Message("the user task is outside every lane"),
-                                    element_name))
+            problems.append(Problem(element_id, Message(
+                "the step is in no lane, so it belongs to no group: draw it in a lane named "
+                "after a Simpul group (for example Koordinator)"), element_name))
     return problems
 
 

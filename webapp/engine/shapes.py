@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (  # type: ignore[i
     TimerEventDefinition,
 )
 
+from .compat import compatibility_problems
 from .limits import MAX_INSTANCES, MIN_LOOP_TIMER, MIN_TIMER_CYCLE
 from .messages import Message
 from .problems import Problem
@@ -219,10 +220,10 @@ def _loop_problems(element: Any, filename: str) -> list[Problem]:
 
 
 def shape_problems(xml: bytes, filename: str = "") -> list[Problem]:
-    """``runaway_problems`` of a BPMN file given as bytes (unreadable files are reported by the
-    parser, not here)."""
+    """What a BPMN file given as bytes needs to run here (a diagram from another tool) and
+    its runaway shapes (unreadable files are reported by the parser, not here)."""
     try:
         root = parse_xml(xml)
     except UnsafeXml:
         return []
-    return runaway_problems(root, filename)
+    return [*compatibility_problems(root, filename), *runaway_problems(root, filename)]

@@ -225,7 +225,7 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
     items: list[_Item] = []
     for source in files:  # decision tables first: processes are checked against them
         info = infos[source.filename]
-        if not info.ids:
+        if not info.ids and info.kind == "dmn":  # a process file: the compat check says why
             problems.append(engine.Problem("", engine.Message(
                 "the diagram has no executable process or decision"), file=source.filename))
         for key in info.ids:
@@ -252,8 +252,6 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
         files, {name: info.kind for name, info in infos.items()}))
     problems.extend(diagram_checks.call_problems(
         [i.key for i in items if i.kind == "bpmn"], _calls_lookup(session, batch)))
-    if problems:
-        raise engine.DefinitionInvalid(problems)
     groups = set(session.scalars(select(Group.name)))
     for item in items:
         if item.kind != "bpmn":
@@ -270,7 +268,7 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
     tables = {i.key: i.source for i in items if i.kind == "dmn"}
     problems.extend(_repin_problems(session, tables, set(batch)))
     if problems:
-        raise engine.DefinitionInvalid(problems)
+        raise engine.DefinitionInvalid(diagram_checks.without_repeats(problems))
     return items
 
 

@@ -57,3 +57,28 @@ def _walk(start: str, calls_of: Callable[[str], Collection[str]]) -> tuple[list[
             if called not in path:
                 stack.append((called, [*path, called]))
     return [], deepest
+
+
+# General refusals that an earlier, more specific problem of the same element already covers.
+SAID_BEFORE = frozenset(engine.LIBRARY_TEMPLATES | {
+    "the step has no form: choose a form or give it its own fields",
+})
+
+
+def without_repeats(problems: list[engine.Problem]) -> list[engine.Problem]:
+    """Each problem once: not the same text twice for an element, and not the engine library's
+    own refusal of an element whose earlier problem already says what to do (those come
+    first: a diagram from another tool is checked before the engine parses it)."""
+    seen: set[tuple[str, str]] = set()
+    explained: set[str] = set()
+    kept = []
+    for problem in problems:
+        key = (problem.element_id, str(problem.message))
+        template = getattr(problem.message, "template", "")
+        if key in seen or (problem.element_id in explained and template in SAID_BEFORE):
+            continue
+        seen.add(key)
+        if problem.element_id:
+            explained.add(problem.element_id)
+        kept.append(problem)
+    return kept

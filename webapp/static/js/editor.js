@@ -92,17 +92,33 @@
     statusBox.className = "editor-status" + (tone ? " editor-status-" + tone : "");
   }
 
+  // The editors' own texts (palette, menus, tooltips, properties, decision table) in the
+  // reader's language: a translate module replacing the libraries' English.
+  var dictionary = (window.SimpulEditorTexts || {})[root.dataset.locale] || {};
+  function translate(template, replacements) {
+    var text = Object.prototype.hasOwnProperty.call(dictionary, template) ?
+      dictionary[template] : template;
+    return text.replace(/{([^}]+)}/g, function (whole, key) {
+      return replacements && replacements[key] !== undefined ? replacements[key] : whole;
+    });
+  }
+  var translateModule = { translate: ["value", translate] };
+
   if (kind === "bpmn") {
     var panel = window.BpmnJSPropertiesPanel;
     modeler = new window.BpmnJS({
       container: "#editor-canvas",
       propertiesPanel: { parent: "#properties-panel" },
-      additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule],
+      additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule,
+                          translateModule],
       moddleExtensions: { spiffworkflow: SPIFF, simpul: SIMPUL }
     });
     modeler.on("commandStack.changed", function () { dirty = true; status(texts.unsaved); });
   } else {
-    modeler = new window.DmnJS({ container: "#editor-canvas" });
+    var translated = { additionalModules: [translateModule] };
+    modeler = new window.DmnJS({ container: "#editor-canvas", drd: translated,
+                                 decisionTable: translated, literalExpression: translated,
+                                 boxedExpression: translated });
     modeler.on("views.changed", function () {
       var viewer = modeler.getActiveViewer();
       if (viewer && !viewer.__simpulWatched) {
@@ -113,6 +129,23 @@
   }
 
   window.simpulModeler = modeler;  // for the browser console (and the browser tests)
+
+  // Fit the diagram with room for the palette on the left, so it covers no element.
+  function fitWithRoom(canvas) {
+    canvas.zoom("fit-viewport", "auto");
+    var box = canvas.viewbox();
+    if (!box.inner || !box.inner.width) { return; }
+    // screen pixels: right of the palette (one or two columns, by the window's height)
+    var palette = root.querySelector(".djs-palette");
+    var container = root.querySelector("#editor-canvas").getBoundingClientRect();
+    var left = palette ? palette.getBoundingClientRect().right - container.left + 24 : 90;
+    var other = 30;
+    var outer = box.outer;
+    var scale = Math.min(1, (outer.width - left - other) / box.inner.width,
+                         (outer.height - 2 * other) / box.inner.height);
+    canvas.viewbox({ x: box.inner.x - left / scale, y: box.inner.y - other / scale,
+                     width: outer.width / scale, height: outer.height / scale });
+  }
 
   window.addEventListener("beforeunload", function (event) {
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
@@ -128,7 +161,7 @@
       var loading = root.querySelector(".diagram-loading");
       if (loading) { loading.remove(); }
       if (kind === "bpmn") {
-        modeler.get("canvas").zoom("fit-viewport");
+        fitWithRoom(modeler.get("canvas"));
         setupSimpulPanel();
       } else {
         var table = modeler.getViews().filter(function (v) { return v.type === "decisionTable"; })[0];
@@ -151,7 +184,7 @@
       root.dataset.filename = file.name;
       dirty = true;
       clearProblems();
-      if (kind === "bpmn") { modeler.get("canvas").zoom("fit-viewport"); }
+      if (kind === "bpmn") { fitWithRoom(modeler.get("canvas")); }
       status(texts["file-opened"], "ok");
     }).catch(function () { status(texts["load-failed"], "error"); });
     fileInput.value = "";
