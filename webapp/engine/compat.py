@@ -206,9 +206,9 @@ def _user_task_problems(element: Any, filename: str) -> Iterator[Problem]:
         if zeebe_people is not None else None)
     if groups:
         yield _problem(element, Message(
-            "“%(who)s” does not decide who does the step here: draw the step in a lane named "
-            "after a Simpul group (for example Koordinator)", who=groups), filename)
-    elif not _in_a_lane(element):
+            "“%(who)s” (Camunda's candidate groups or assignee) does not decide who does the "
+            "step here; the lane it is drawn in does", who=groups), filename)
+    if not _in_a_lane(element):  # the same words as the engine's own check, said once
         yield _problem(element, Message(
             "the step is in no lane, so it belongs to no group: draw it in a lane named after a "
             "Simpul group (for example Koordinator)"), filename)

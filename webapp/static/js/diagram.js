@@ -17,7 +17,14 @@
         if (!response.ok) { throw new Error(response.status); }
         return response.text();
       })
-      .then(function (xml) { return viewer.importXML(xml); })
+      .then(function (xml) {  // a diagram deployed without drawing information is laid out
+        if (!/<([\w.-]+:)?BPMNDiagram[\s>\/]/.test(xml) && window.SimpulAutoLayout) {
+          return window.SimpulAutoLayout(xml).then(function (laidOut) {
+            return viewer.importXML(laidOut);
+          });
+        }
+        return viewer.importXML(xml);
+      })
       .then(function () {
         var canvas = viewer.get("canvas");
         var registry = viewer.get("elementRegistry");

@@ -151,12 +151,24 @@
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
   });
 
+  // A process file without drawing information (some tools export only the process) is laid
+  // out first, so that it can be shown and edited.
+  function importDiagram(xml) {
+    var drawn = /<([\w.-]+:)?BPMNDiagram[\s>\/]/.test(xml);
+    if (kind !== "bpmn" || drawn || !window.SimpulAutoLayout) {
+      return modeler.importXML(xml);
+    }
+    return window.SimpulAutoLayout(xml).then(function (laidOut) {
+      return modeler.importXML(laidOut);
+    });
+  }
+
   fetch(root.dataset.source, { credentials: "same-origin" })
     .then(function (response) {
       if (!response.ok) { throw new Error(String(response.status)); }
       return response.text();
     })
-    .then(function (xml) { return modeler.importXML(xml); })
+    .then(importDiagram)
     .then(function () {
       var loading = root.querySelector(".diagram-loading");
       if (loading) { loading.remove(); }
@@ -180,7 +192,7 @@
   fileInput.addEventListener("change", function () {
     var file = fileInput.files && fileInput.files[0];
     if (!file) { return; }
-    file.text().then(function (xml) { return modeler.importXML(xml); }).then(function () {
+    file.text().then(importDiagram).then(function () {
       root.dataset.filename = file.name;
       dirty = true;
       clearProblems();
