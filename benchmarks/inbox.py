@@ -19,7 +19,7 @@ from webapp import engine as wf_engine
 from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import HumanTask, Instance, User
-from webapp.services import definitions, users
+from webapp.services import definitions, deployment, users
 from webapp.services.tasks import InboxFilter, list_tasks
 
 KABUPATEN = [f"35.{n:02d}" for n in range(1, 11)]
@@ -51,7 +51,7 @@ def _seed(session: Session, tasks_wanted: int) -> User:
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent / "workflows"
-    definitions.deploy_definitions(session, [workflows(p.name, p.read_bytes())
+    deployment.deploy_definitions(session, [workflows(p.name, p.read_bytes())
                                              for p in sorted(root.iterdir())], admin,
                                    origin="shipped")
     version = definitions.current_version(session, "program_cycle")

@@ -23,7 +23,7 @@ from webapp import engine
 from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import User
-from webapp.services import definitions, instances, tasks, users
+from webapp.services import deployment, instances, tasks, users
 
 HERE = Path(__file__).resolve().parent
 LINEAR = HERE / "linear5.bpmn"
@@ -55,7 +55,7 @@ def _database(folder: Path) -> tuple[Session, User]:
     users.ensure_groups(session, [("Koordinator", "")])
     user = users.create_user(session, "bench", "bench-password-1", ["Koordinator"])
     for path in (LINEAR, LOOP):
-        definitions.deploy_definitions(session, [engine.SourceFile(path.name, path.read_bytes())],
+        deployment.deploy_definitions(session, [engine.SourceFile(path.name, path.read_bytes())],
                                        user, origin="shipped")
     return session, user
 

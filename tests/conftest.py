@@ -21,7 +21,7 @@ from webapp import create_app
 from webapp.db import Base, make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import User
-from webapp.services import definitions, regions, users
+from webapp.services import definitions, deployment, regions, users
 from webapp.services.runtime import HANDLES
 
 pytest_plugins = ["tests.browser"]
@@ -113,7 +113,7 @@ def app(database_url: str) -> Iterator[Flask]:
     for username, role, groups, region in TEST_USERS:
         users.create_user(session, username, PASSWORD, groups, role=role,
                           full_name=username.title(), region_code=region)
-    definitions.deploy_shipped(session, ROOT / "workflows")
+    deployment.deploy_shipped(session, ROOT / "workflows")
     session.close()
     yield application
     application.extensions["simpul_engine"].dispose()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import csrf_token
 from webapp import engine
 from webapp.models import DefinitionVersion, User
-from webapp.services import definitions, instances
+from webapp.services import definitions, deployment, instances
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
@@ -162,7 +162,7 @@ def test_an_oversized_request_gets_a_clear_answer(login_as: Any, session: Sessio
 
 def test_make_current_rolls_back_for_new_programs(login_as: Any, session: Session,
                                                   people: dict[str, User]) -> None:
-    definitions.deploy_definitions(
+    deployment.deploy_definitions(
         session, [engine.SourceFile("program_cycle.bpmn", CYCLE.replace(
             "Perencanaan Program", "Rencana", 1).encode())], people["admin"], comment="v2",
         origin="editor")
@@ -180,7 +180,7 @@ def test_the_comparison_page_lists_the_added_step(login_as: Any, session: Sessio
                                                   people: dict[str, User]) -> None:
     from tests.fieldlist_data import with_partner_step
 
-    definitions.deploy_definitions(
+    deployment.deploy_definitions(
         session, [engine.SourceFile("program_cycle.bpmn", with_partner_step().encode())],
         people["admin"], comment="Konfirmasi mitra", origin="editor")
     client = login_as("admin")

@@ -14,7 +14,7 @@ from tests.conftest import csrf_token
 from tests.program_data import data_for, fresh, program_at
 from webapp import engine
 from webapp.models import Event, HumanTask, Incident, Instance, User
-from webapp.services import administration, definitions, instances, migration, tasks
+from webapp.services import administration, deployment, instances, migration, tasks
 from webapp.services.errors import Conflict, Forbidden, InvalidInput, StepFailed
 from webapp.services.personal_data import mask_nik
 
@@ -74,7 +74,7 @@ def test_a_failing_script_becomes_an_incident_that_retries_after_a_fix(
     admin = people["admin"]
     broken = CYCLE.replace("rounds_done = 0", "rounds_done = belum_ada + 1", 1)
     for text in (broken,):
-        definitions.deploy_definitions(session, [engine.SourceFile("c.bpmn", text.encode())],
+        deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", text.encode())],
                                        admin, comment="rusak", origin="editor")
     program = program_at(session, people, "approve_plan")
     (approval,) = instances.open_tasks(session, program)
@@ -91,7 +91,7 @@ def test_a_failing_script_becomes_an_incident_that_retries_after_a_fix(
     assert administration.retry_incident(session, admin, incident.id) is False  # still broken
     fresh(session)
     assert session.get(Incident, incident.id).attempts == 2  # type: ignore[union-attr]
-    definitions.deploy_definitions(session, [engine.SourceFile("c.bpmn", CYCLE.encode())],
+    deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", CYCLE.encode())],
                                    admin, comment="diperbaiki", origin="editor")
     migration.move(session, admin, "program_cycle", 2, 3)
     assert administration.retry_incident(session, admin, incident.id) is True

@@ -12,7 +12,7 @@ from tests.browser import screenshot
 from tests.program_data import data_for
 from tests.test_browser import sign_in, submit
 from webapp.models import User
-from webapp.services import instances, tasks
+from webapp.services import deployment, instances, tasks
 
 pytestmark = pytest.mark.browser
 
@@ -157,10 +157,9 @@ def test_the_comparison_shows_both_diagrams_with_the_changes_coloured(
         browser: Any, live_server: str, session: Session, people: dict[str, User]) -> None:
     from tests.fieldlist_data import with_partner_step
     from webapp import engine
-    from webapp.services import definitions
 
     newer = with_partner_step().replace('name="Perencanaan Program"', 'name="Rencana Kerja"', 1)
-    definitions.deploy_definitions(
+    deployment.deploy_definitions(
         session, [engine.SourceFile("program_cycle.bpmn", newer.encode())],
         people["admin"], comment="Konfirmasi mitra", origin="editor")
     admin = sign_in(browser, live_server, "admin")

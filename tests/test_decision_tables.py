@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import csrf_token
 from webapp import engine
 from webapp.models import DefinitionVersion, Instance, User
-from webapp.services import definitions, instances
+from webapp.services import definitions, deployment, instances
 from webapp.services.errors import InvalidInput, StepFailed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def head(session: Session, key: str) -> int:
 def refused_alone(session: Session, admin: User, text: str) -> str:
     cycle, table = head(session, "program_cycle"), head(session, "program_priority")
     with pytest.raises(InvalidInput) as caught:
-        definitions.deploy_definitions(session, [dmn(text)], admin, comment="uji",
+        deployment.deploy_definitions(session, [dmn(text)], admin, comment="uji",
                                        origin="upload")
     assert (head(session, "program_cycle"), head(session, "program_priority")) == (cycle, table)
     return "; ".join(str(p) for p in caught.value.details["problems"])
@@ -76,7 +76,7 @@ def test_collect_with_an_aggregation_is_refused_but_first_is_accepted(
     summed = PRIORITY.replace('hitPolicy="UNIQUE"', 'hitPolicy="COLLECT" aggregation="SUM"')
     assert "SUM" in refused_alone(session, people["admin"], summed)
     first = PRIORITY.replace('hitPolicy="UNIQUE"', 'hitPolicy="FIRST"')
-    done = definitions.deploy_definitions(session, [dmn(first)], people["admin"],
+    done = deployment.deploy_definitions(session, [dmn(first)], people["admin"],
                                           comment="FIRST", origin="upload")
     assert done.labels == ["program_priority v2", "program_cycle v2"]  # the process re-pinned
 
@@ -86,7 +86,7 @@ def old_bad_table(session: Session) -> DefinitionVersion:
     bad = PRIORITY.replace(FIRST_OUTPUT, "<text>__import__('os')</text>", 1)
     version = DefinitionVersion(key="program_priority", kind="dmn", version=9, name="lama",
                                 filename="program_priority.dmn", xml=bad,
-                                sha256=definitions.sha256(bad.encode()), dependencies=[],
+                                sha256=deployment.sha256(bad.encode()), dependencies=[],
                                 origin="upload")
     session.add(version)
     session.commit()
@@ -97,7 +97,7 @@ def test_a_rollback_to_a_table_the_process_cannot_run_is_refused(
         session: Session, people: dict[str, User]) -> None:
     old_bad_table(session)
     with pytest.raises(InvalidInput) as caught:
-        definitions.make_current(session, people["admin"], "program_priority", 9)
+        deployment.make_current(session, people["admin"], "program_priority", 9)
     assert "Siklus Program" in str(caught.value.message)
     assert head(session, "program_priority") == 1 and head(session, "program_cycle") == 1
 

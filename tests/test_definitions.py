@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.program_data import data_for
 from webapp import engine
 from webapp.models import DefinitionHead, DefinitionVersion, Event, User
-from webapp.services import definitions, instances, tasks
+from webapp.services import definitions, deployment, instances, tasks
 from webapp.services.context import task_context
 from webapp.services.errors import Forbidden, InvalidInput
 
@@ -37,8 +37,8 @@ def version_count(session: Session) -> int:
 
 
 def deploy(session: Session, admin: User, text: str, comment: str = "edit",
-           key: str | None = "program_cycle") -> definitions.Deployment:
-    return definitions.deploy_definitions(session, [bpmn(text)], admin, comment=comment,
+           key: str | None = "program_cycle") -> deployment.Deployment:
+    return deployment.deploy_definitions(session, [bpmn(text)], admin, comment=comment,
                                           origin="editor", expected_key=key)
 
 
@@ -69,7 +69,7 @@ def test_rollback_makes_an_older_version_current_again(
         session: Session, people: dict[str, User]) -> None:
     admin = people["admin"]
     deploy(session, admin, renamed(CYCLE, 'name="Perencanaan Program"', 'name="Rencana"'))
-    definitions.make_current(session, admin, "program_cycle", 1)
+    deployment.make_current(session, admin, "program_cycle", 1)
     program = instances.start_instance(session, people["koordinator"], "program_cycle", "Pagak",
                                        "35.07.02")
     assert program.definition_version.version == 1
@@ -80,7 +80,7 @@ def test_rollback_makes_an_older_version_current_again(
         Event.action == "definition.made_current")).one()
     assert event.data["version"] == 1 and event.data["previous"] == 2
     with pytest.raises(Forbidden):
-        definitions.make_current(session, people["supervisor"], "program_cycle", 2)
+        deployment.make_current(session, people["supervisor"], "program_cycle", 2)
 
 
 def test_shipped_updates_never_replace_an_admins_edit(
@@ -91,13 +91,13 @@ def test_shipped_updates_never_replace_an_admins_edit(
     shutil.copytree(ROOT / "workflows", shipped)
     (shipped / "program_cycle.bpmn").write_text(
         renamed(CYCLE, 'name="Perencanaan Program"', 'name="Versi rilis baru"'))
-    assert definitions.deploy_shipped(session, shipped) == []  # stored, not made current
+    assert deployment.deploy_shipped(session, shipped) == []  # stored, not made current
     current = definitions.current_version(session, "program_cycle")
     assert current is not None and current.version == 2 and "Versi admin" in current.xml
     stored = definitions.get_version(session, "program_cycle", 3)
     assert stored.origin == "shipped" and "Versi rilis baru" in stored.xml
     # the same files again: nothing new at all
-    assert definitions.deploy_shipped(session, shipped) == []
+    assert deployment.deploy_shipped(session, shipped) == []
     numbers = session.scalars(sa.select(DefinitionVersion.version).where(
         DefinitionVersion.key == "program_cycle")).all()
     assert sorted(numbers) == [1, 2, 3]
@@ -108,7 +108,7 @@ def test_a_new_decision_table_is_used_by_new_programs_only(
     coordinator, admin = people["koordinator"], people["admin"]
     old = instances.start_instance(session, coordinator, "program_cycle", "Lama", "35.07.01")
     table = PRIORITY.replace('"tinggi"', '"darurat"')
-    done = definitions.deploy_definitions(
+    done = deployment.deploy_definitions(
         session, [engine.SourceFile("program_priority.dmn", table.encode())], admin,
         comment="Prioritas darurat", origin="editor", expected_key="program_priority")
     assert done.labels == ["program_priority v2", "program_cycle v2"]
@@ -132,12 +132,12 @@ def test_check_lists_every_problem_and_stores_nothing(
     broken = renamed(CYCLE, '<spiffworkflow:property name="formKey" value="program_plan" />',
                      '<spiffworkflow:property name="formKey" value="no_such_form" />')
     broken = renamed(broken, 'decision == "return"', "__import__('os')")
-    problems = definitions.check_definitions(session, [bpmn(broken)], "program_cycle")
+    problems = deployment.check_definitions(session, [bpmn(broken)], "program_cycle")
     by_element = {p.element_id: p.text() for p in problems}
     assert "no_such_form" in by_element["program_plan"]
     assert any("__import__" in text for text in by_element.values())
     assert version_count(session) == before
-    assert definitions.check_definitions(session, [bpmn(CYCLE)], "program_cycle") == []
+    assert deployment.check_definitions(session, [bpmn(CYCLE)], "program_cycle") == []
 
 
 def test_an_editor_save_that_changed_the_process_id_is_refused(
@@ -161,14 +161,14 @@ def test_references_lanes_operations_and_flows_are_checked(
                    "<spiffworkflow:calledDecisionId>tabel_hilang<")
     text = renamed(text, 'name="Supervisor"', 'name="Tim Tanpa Kelompok"')
     text = renamed(text, 'targetRef="program_plan"', 'targetRef="langkah_hilang"')
-    problems = definitions.check_definitions(session, [bpmn(text)], "program_cycle")
+    problems = deployment.check_definitions(session, [bpmn(text)], "program_cycle")
     texts = " | ".join(str(p) for p in problems)
     assert "tabel_hilang" in texts and "is not deployed" in texts
     # a dangling flow is reported (by bpmn-js or by us) before anything is stored
     text = renamed(CYCLE, 'targetRef="program_plan"', 'targetRef="langkah_hilang"')
-    assert definitions.check_definitions(session, [bpmn(text)], "program_cycle")
+    assert deployment.check_definitions(session, [bpmn(text)], "program_cycle")
     text = renamed(CYCLE, 'name="Supervisor"', 'name="Tim Tanpa Kelompok"')
-    lanes = definitions.check_definitions(session, [bpmn(text)], "program_cycle")
+    lanes = deployment.check_definitions(session, [bpmn(text)], "program_cycle")
     assert any("Tim Tanpa Kelompok" in p.text() for p in lanes)
 
 
@@ -199,11 +199,11 @@ SERVICE_TASK = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_unknown_operations_and_undeployed_called_processes_are_refused(
         session: Session, people: dict[str, User]) -> None:
-    problems = definitions.check_definitions(session, [bpmn(SERVICE_TASK, "svc.bpmn")])
+    problems = deployment.check_definitions(session, [bpmn(SERVICE_TASK, "svc.bpmn")])
     texts = [str(p) for p in problems]
     assert any("proses_tidak_ada" in t for t in texts), texts
     # the unknown operation is reported once the called process exists
-    problems = definitions.check_definitions(
+    problems = deployment.check_definitions(
         session, [bpmn(SERVICE_TASK.replace(' calledElement="proses_tidak_ada"',
                                             ' calledElement="program_cycle"'), "svc.bpmn")])
     assert any(p.element_id == "call_out" and "http_post" in p.text() for p in problems), [
@@ -252,7 +252,7 @@ def test_hostile_diagrams_are_refused_with_a_reason_and_change_nothing(
     before = version_count(session)
     heads = session.scalars(sa.select(DefinitionHead.current_version_id)).all()
     with pytest.raises(InvalidInput) as refused:
-        definitions.deploy_definitions(session, [bpmn(text)], people["admin"], comment="x",
+        deployment.deploy_definitions(session, [bpmn(text)], people["admin"], comment="x",
                                        origin="upload")
     assert word in str(refused.value)
     assert "root:" not in str(refused.value)  # no file content leaked
@@ -264,7 +264,7 @@ def test_problems_read_in_indonesian(app: Flask, session: Session, people: dict[
                                      ) -> None:
     broken = renamed(CYCLE, 'decision == "return"', "__import__('os')")
     with app.test_request_context(headers={"Accept-Language": "id"}):
-        problems = definitions.check_definitions(session, [bpmn(broken)], "program_cycle")
+        problems = deployment.check_definitions(session, [bpmn(broken)], "program_cycle")
         texts = [definitions.problem_text(p) for p in problems]
         message = str(definitions.refused(problems).message)
     assert any("ditolak" in t for t in texts), texts
@@ -312,11 +312,11 @@ def test_a_step_outside_every_lane_or_a_file_not_in_utf8_is_refused(
     <bpmn:sequenceFlow id="f2" sourceRef="catat" targetRef="e" />
   </bpmn:process>
 </bpmn:definitions>"""
-    problems = definitions.check_definitions(session, [bpmn(no_lanes, "x.bpmn")])
+    problems = deployment.check_definitions(session, [bpmn(no_lanes, "x.bpmn")])
     assert [(p.element_id, p.text()) for p in problems] == [
         ("catat", "the step is in no lane, so it belongs to no group: draw it i"
                   "n a lane named after a Simpul group (for example Koordinator)")]
     utf16 = engine.SourceFile("c.bpmn", CYCLE.replace('encoding="UTF-8"', 'encoding="UTF-16"')
                               .encode("utf-16"))
-    problems = definitions.check_definitions(session, [utf16])
+    problems = deployment.check_definitions(session, [utf16])
     assert problems and "UTF-8" in problems[0].text()

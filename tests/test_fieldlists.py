@@ -16,12 +16,12 @@ from tests.fieldlist_data import PARTNER_FIELDS, with_partner_step
 from tests.program_data import data_for
 from webapp import engine
 from webapp.models import Attachment, Event, HumanTask, Instance, User
-from webapp.services import definitions, instances, tasks
+from webapp.services import deployment, instances, tasks
 
 
 def deploy_partner_step(session: Session, admin: User, fields: str | None = None) -> None:
     text = with_partner_step() if fields is None else with_partner_step(fields)
-    definitions.deploy_definitions(
+    deployment.deploy_definitions(
         session, [engine.SourceFile("program_cycle.bpmn", text.encode())], admin,
         comment="Konfirmasi mitra", origin="editor", expected_key="program_cycle")
 
@@ -78,7 +78,7 @@ def definitions_root() -> Any:
 ])
 def test_a_broken_field_list_is_refused(session: Session, people: dict[str, User],
                                         fields: str, word: str) -> None:
-    problems = definitions.check_definitions(
+    problems = deployment.check_definitions(
         session, [engine.SourceFile("c.bpmn", with_partner_step(fields).encode())],
         "program_cycle")
     texts = [str(p) for p in problems]
@@ -88,13 +88,13 @@ def test_a_broken_field_list_is_refused(session: Session, people: dict[str, User
 def test_a_step_needs_exactly_one_kind_of_form(session: Session, people: dict[str, User]
                                                ) -> None:
     none = with_partner_step("")
-    problems = definitions.check_definitions(
+    problems = deployment.check_definitions(
         session, [engine.SourceFile("c.bpmn", none.encode())], "program_cycle")
     assert any(p.element_id == "confirm_partner" and "no form" in p.text() for p in problems), [
         str(p) for p in problems]
     both = with_partner_step(PARTNER_FIELDS + '<spiffworkflow:properties><spiffworkflow:property'
                              ' name="formKey" value="note" /></spiffworkflow:properties>')
-    problems = definitions.check_definitions(
+    problems = deployment.check_definitions(
         session, [engine.SourceFile("c.bpmn", both.encode())], "program_cycle")
     assert any(p.element_id == "confirm_partner" and "both" in p.text() for p in problems)
 

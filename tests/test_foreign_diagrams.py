@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tests.test_browser import sign_in
 from webapp import engine
 from webapp.models import User
-from webapp.services import definitions
+from webapp.services import definitions, deployment
 
 FOREIGN = Path(__file__).resolve().parent / "data/foreign"
 FILES = sorted(p.name for p in FOREIGN.glob("*.bpmn"))
@@ -31,7 +31,7 @@ def checked(app: Flask, session: Session, name: str, xml: bytes | None = None,
 
         web_session["lang"] = locale
         return [(p, definitions.problem_text(p))
-                for p in definitions.check_definitions(session, [source])]
+                for p in deployment.check_definitions(session, [source])]
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -115,7 +115,7 @@ def test_a_bpmn_io_diagram_changed_as_the_check_says_deploys(
                       '<bpmn:process id="kunjungan" name="Kunjungan" isExecutable="true">' + LANE)
              .replace('bpmnElement="Process_1"', 'bpmnElement="kunjungan"'))
     assert checked(app, session, "kunjungan.bpmn", fixed.encode()) == []
-    done = definitions.deploy_definitions(session, [engine.SourceFile(
+    done = deployment.deploy_definitions(session, [engine.SourceFile(
         "kunjungan.bpmn", fixed.encode())], people["admin"], comment="dari bpmn.io",
         origin="upload")
     assert done.labels == ["kunjungan v1"]

@@ -16,7 +16,14 @@ from tests.program_data import fresh
 from webapp import clock, engine
 from webapp.db import make_session_factory
 from webapp.models import Event, Incident, Instance, Job, User
-from webapp.services import administration, definitions, instances, jobs, migration, tasks
+from webapp.services import (
+    administration,
+    deployment,
+    instances,
+    jobs,
+    migration,
+    tasks,
+)
 
 ROOT = Path(__file__).resolve().parent
 DEADLINE = (ROOT / "data/deadline.bpmn").read_text()
@@ -36,7 +43,7 @@ FAILING = DEADLINE.replace(
 
 
 def deploy(session: Session, admin: User, text: str = DEADLINE) -> None:
-    definitions.deploy_definitions(session, [engine.SourceFile("deadline.bpmn", text.encode())],
+    deployment.deploy_definitions(session, [engine.SourceFile("deadline.bpmn", text.encode())],
                                    admin, comment="tenggat", origin="upload")
 
 

@@ -14,7 +14,7 @@ from tests.fieldlist_data import with_partner_step
 from tests.program_data import data_for, fresh, program_at
 from webapp import engine
 from webapp.models import Event, Instance, User
-from webapp.services import definitions, instances, migration, tasks
+from webapp.services import deployment, instances, migration, tasks
 from webapp.services.errors import Conflict, Forbidden
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,7 @@ CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
 
 
 def deploy(session: Session, admin: User, text: str) -> None:
-    definitions.deploy_definitions(session, [engine.SourceFile("c.bpmn", text.encode())], admin,
+    deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", text.encode())], admin,
                                    comment="baru", origin="editor", expected_key="program_cycle")
 
 

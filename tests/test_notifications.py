@@ -19,7 +19,7 @@ from tests.conftest import csrf_token
 from tests.program_data import data_for, fresh, program_at
 from webapp import clock, engine
 from webapp.models import Notification, User
-from webapp.services import definitions, instances, jobs, notifications, tasks
+from webapp.services import deployment, instances, jobs, notifications, tasks
 
 DEADLINE = (Path(__file__).resolve().parent / "data/deadline.bpmn").read_text()
 
@@ -108,7 +108,7 @@ def test_each_person_chooses_their_mails(smtp: Inbox, session: Session,
 
 def test_an_escalation_is_mailed(smtp: Inbox, session: Session, people: dict[str, User]) -> None:
     clock.set_time(dt.datetime(2027, 1, 4, 8, tzinfo=dt.UTC))
-    definitions.deploy_definitions(session, [engine.SourceFile("d.bpmn", DEADLINE.encode())],
+    deployment.deploy_definitions(session, [engine.SourceFile("d.bpmn", DEADLINE.encode())],
                                    people["admin"], comment="tenggat", origin="upload")
     instances.start_instance(session, people["supervisor"], "deadline", "Tenggat", "35.07.01")
     jobs.run_due(session, "w1")

@@ -18,7 +18,7 @@ from tests.diagrams import flows, process, script, source, user
 from webapp import clock, engine
 from webapp.db import make_session_factory
 from webapp.models import DefinitionVersion, Event, HumanTask, Incident, Instance, Job, User
-from webapp.services import administration, definitions, instances, jobs, tasks
+from webapp.services import administration, deployment, instances, jobs, tasks
 from webapp.services.errors import InvalidInput, StepFailed
 
 START = '<bpmn:startEvent id="start"/>'
@@ -27,8 +27,8 @@ JOIN = '<bpmn:exclusiveGateway id="join"/>'
 T0 = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)  # after the real now: nothing fires by itself
 
 
-def deploy(session: Session, admin: User, *texts: str) -> definitions.Deployment:
-    return definitions.deploy_definitions(session, [source(t) for t in texts], admin,
+def deploy(session: Session, admin: User, *texts: str) -> deployment.Deployment:
+    return deployment.deploy_definitions(session, [source(t) for t in texts], admin,
                                           comment="uji", origin="upload")
 
 

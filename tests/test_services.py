@@ -15,7 +15,7 @@ from tests.program_data import data_for
 from webapp import engine
 from webapp.db import make_session_factory
 from webapp.models import DefinitionVersion, Event, HumanTask, Instance, User
-from webapp.services import definitions, instances, tasks
+from webapp.services import definitions, deployment, instances, tasks
 from webapp.services.errors import (
     AlreadyCompleted,
     Forbidden,
@@ -52,7 +52,7 @@ def advance(session: Session, people: dict[str, User], instance: Instance,
 
 
 def test_shipped_definitions_deploy_once_by_hash(session: Session) -> None:
-    again = definitions.deploy_shipped(session, ROOT / "workflows")
+    again = deployment.deploy_shipped(session, ROOT / "workflows")
     assert again == []
     versions = session.scalars(sa.select(DefinitionVersion)).all()
     assert {v.key for v in versions} >= {"program_cycle", "program_priority"}
@@ -168,7 +168,7 @@ def test_unsafe_diagram_is_refused_at_deploy_and_changes_nothing(
     dmn = (ROOT / "workflows/program_priority.dmn").read_bytes()
     before = session.scalar(sa.select(sa.func.count()).select_from(DefinitionVersion))
     with pytest.raises(InvalidInput) as refused:
-        definitions.deploy_definitions(session, [
+        deployment.deploy_definitions(session, [
             engine.SourceFile("program_priority.dmn", dmn),
             engine.SourceFile("program_cycle.bpmn", evil.encode())], actor=people["admin"])
     message = str(refused.value)

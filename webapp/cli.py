@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from .extensions import session_factory
 from .migrate import upgrade_database
-from .services import definitions, demo, jobs, regions, users
+from .services import demo, deployment, jobs, regions, users
 from .services.errors import ServiceError
 
 BASE_GROUPS = [
@@ -59,7 +59,7 @@ def init_db(with_regions: bool) -> None:
         if with_regions:
             added = load_regions(session)
             click.echo(f"regions: {added} added, {regions.region_count(session)} in all")
-        deployed = definitions.deploy_shipped(session, Path(current_app.config["WORKFLOWS_DIR"]))
+        deployed = deployment.deploy_shipped(session, Path(current_app.config["WORKFLOWS_DIR"]))
         click.echo("deployed: " + (", ".join(deployed) or "nothing new"))
     except ServiceError as err:
         raise click.ClickException(str(err.message)) from None

@@ -163,6 +163,16 @@ def incidents(session: Session, user: User, instance: Instance) -> list[Incident
         .order_by(Incident.id)))
 
 
+def get_incident(session: Session, user: User, incident_id: int) -> Incident:
+    """An open or closed failed step of a program in the admin's scope, else NotFound."""
+    _admin(user)
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound()
+    _load(session, user, incident.instance_id)
+    return incident
+
+
 def retry_incident(session: Session, user: User, incident_id: int) -> bool:
     """Run the failed step again with the data it was submitted with; True when it ran."""
     _admin(user)

@@ -79,6 +79,10 @@ def complete_task(session: Session, user: User, task_id: int, data: dict[str, An
             if record_failures:  # an incident an administrator can retry once fixed
                 record_incident(session, user, task_id, str(failed.message), data)
             raise
+        except duties.DutyRefused as refused:
+            session.rollback()
+            duties.log_refusal(session, refused)
+            raise
         except _InstanceMoved:
             session.rollback()
     raise Conflict(_l("The program is being changed by someone else; please try again."))

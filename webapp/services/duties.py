@@ -32,26 +32,36 @@ def conflict(session: Session, version_id: int, sha: str, bpmn_id: str,
     return None
 
 
-def refuse(session: Session, instance_id: int, task_id: int, actor_id: int, person_id: int,
-           step: str, action: str) -> Forbidden:
-    """Log the refusal in its own transaction and return the error to raise."""
-    session.rollback()
-    begin_write(session)
-    journal = Journal(instance_id, actor_id)
-    journal.add("duty.refused", task_id, {"step": step, "action": action, "person": person_id})
-    journal.write(session)
-    session.commit()
-    if actor_id == person_id:
-        return Forbidden(_l("You submitted “%(step)s”, so someone else must review it.",
-                            step=step))
-    return Forbidden(_l("This person submitted “%(step)s”, so they cannot review it.",
-                        step=step))
+class DutyRefused(Forbidden):
+    """The person may not do this step; what to append to the history comes with it."""
+
+    def __init__(self, message: Any, instance_id: int, task_id: int, actor_id: int,
+                 entry: dict[str, Any]):
+        super().__init__(message)
+        self.instance_id, self.task_id, self.actor_id, self.entry = \
+            instance_id, task_id, actor_id, entry
 
 
 def check(session: Session, row: Any, actor_id: int, person_id: int, action: str) -> None:
-    """Raise (and log) when ``person_id`` may not do task ``row`` (a HumanTask-like row with
-    instance version id, sha, bpmn id and the instance's authors)."""
+    """Raise DutyRefused when ``person_id`` may not do task ``row`` (a HumanTask-like row with
+    instance version id, sha, bpmn id and the instance's authors). Writes nothing: the use case
+    rolls its work back and logs the refusal (``log_refusal``)."""
     step = conflict(session, row.definition_version_id, row.sha256, row.bpmn_id, row.authors,
                     person_id)
-    if step is not None:
-        raise refuse(session, row.instance_id, row.id, actor_id, person_id, step, action)
+    if step is None:
+        return
+    message = _l("You submitted “%(step)s”, so someone else must review it.", step=step) \
+        if actor_id == person_id else \
+        _l("This person submitted “%(step)s”, so they cannot review it.", step=step)
+    raise DutyRefused(message, row.instance_id, row.id, actor_id,
+                      {"step": step, "action": action, "person": person_id})
+
+
+def log_refusal(session: Session, refused: DutyRefused) -> None:
+    """Append a refusal to the program's history, in a transaction of its own (the refused
+    work was rolled back by the use case that called ``check``)."""
+    begin_write(session)
+    journal = Journal(refused.instance_id, refused.actor_id)
+    journal.add("duty.refused", refused.task_id, refused.entry)
+    journal.write(session)
+    session.commit()

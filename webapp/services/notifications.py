@@ -10,8 +10,9 @@ delays them and never loses them.
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from flask import current_app, has_app_context
 from sqlalchemy import Table, func, insert, select, update
@@ -20,8 +21,20 @@ from sqlalchemy.orm import Session
 from ..db import begin_write, utcnow
 from ..models import Group, Job, Notification, User, user_group
 
-if TYPE_CHECKING:
-    from .runtime import OpenedTask
+
+class Opened(Protocol):
+    """A step that opened (the runtime's OpenedTask): who it went to, or its group."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def returned(self) -> bool: ...
 
 KINDS = ("assigned", "returned", "escalated", "reminder")
 NOTIFICATION_TABLE = cast(Table, Notification.__table__)
@@ -36,7 +49,7 @@ def wants_mail(prefs: dict[str, bool] | None, kind: str) -> bool:
     return bool((prefs or {}).get(kind, True))
 
 
-def notify_opened(connection: Any, ref: Any, opened: list[OpenedTask], kind: str,
+def notify_opened(connection: Any, ref: Any, opened: Sequence[Opened], kind: str,
                   actor_id: int | None) -> None:
     """A notification (and a mail job, by preference) for everyone a new step concerns."""
     # the person who moved the program on knows about the steps that came back to them

@@ -191,7 +191,12 @@ def claim_task(session: Session, user: User, task_id: int) -> HumanTask:
     """Take an open group task into one's own list."""
     begin_write(session)
     task = get_task(session, user, task_id)
-    duties.check(session, _duty_row(task), user.id, user.id, "claim")
+    try:
+        duties.check(session, _duty_row(task), user.id, user.id, "claim")
+    except duties.DutyRefused as refused:
+        session.rollback()
+        duties.log_refusal(session, refused)
+        raise
     done = session.execute(
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open",
                                 HumanTask.assignee_id.is_(None))
