@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .. import engine
 from ..db import begin_write, utcnow
-from ..models import DefinitionVersion, Event, HumanTask, Incident, Instance, Region, User
+from ..models import Event, HumanTask, Incident, Instance, Region, User
 from .definitions import current_version, parsed_definition, problem_text
 from .errors import Forbidden, InvalidInput, NotFound, StepFailed
 from .runtime import (
@@ -21,6 +21,7 @@ from .runtime import (
     Step,
     close_step,
     failure_text,
+    load_ref,
     open_step,
     read_workflow,
 )
@@ -93,17 +94,9 @@ class StartFailed(StepFailed):
 def advance_instance(session: Session, instance_id: int) -> None:
     """Run a program's engine steps again from its saved state (retrying a failed start)."""
     begin_write(session)
-    row = session.execute(
-        select(Instance, DefinitionVersion.sha256, DefinitionVersion.key)
-        .join(DefinitionVersion, DefinitionVersion.id == Instance.definition_version_id)
-        .where(Instance.id == instance_id)).first()
-    if row is None or row[0].status != "running":
+    ref = load_ref(session, instance_id)
+    if ref is None or ref.status != "running":
         raise NotFound()
-    instance = row[0]
-    ref = InstanceRef(instance.id, instance.version, instance.business_key, instance.status,
-                      instance.definition_version_id, row.sha256, row.key,
-                      instance.region_code, instance.started_by_id, dict(instance.authors or {}),
-                      instance.title)
     step = open_step(session, ref)
     try:
         result = step.handle.advance()

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from .. import engine
 from ..db import begin_write, utcnow
-from ..models import DefinitionVersion, HumanTask, Incident, Instance, Job
+from ..models import HumanTask, Incident, Job
 from . import notifications
-from .runtime import HANDLES, InstanceRef, Journal, OpenedTask, close_step, failure_text, open_step
+from .runtime import HANDLES, Journal, OpenedTask, close_step, failure_text, load_ref, open_step
 
 LEASE = dt.timedelta(minutes=5)
 BACKOFF = dt.timedelta(seconds=30)
@@ -123,26 +123,18 @@ def _run(session: Session, job_id: int, worker: str) -> Outcome:
 
 
 def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
-    row = session.execute(
-        select(Instance.id, Instance.version, Instance.business_key, Instance.status,
-               Instance.definition_version_id, Instance.region_code, Instance.started_by_id,
-               Instance.authors, Instance.title, DefinitionVersion.sha256, DefinitionVersion.key)
-        .join(DefinitionVersion, DefinitionVersion.id == Instance.definition_version_id)
-        .where(Instance.id == job.instance_id)).first()
-    if row is None or row.status in ("completed", "terminated"):
+    ref = load_ref(session, job.instance_id)
+    if ref is None or ref.status in ("completed", "terminated"):
         _finish(session, job, worker, "cancelled")
         session.commit()
         return Outcome(job.id, "gone")
-    if row.status == "suspended":  # the program waits; so does its timer
+    if ref.status == "suspended":  # the program waits; so does its timer
         session.execute(update(Job).where(Job.id == job.id, Job.locked_by == worker)
                         .values(due_at=utcnow() + SUSPENDED_RECHECK, locked_by=None,
                                 locked_until=None, attempts=Job.attempts - 1)
                         .execution_options(synchronize_session=False))
         session.commit()
         return Outcome(job.id, "postponed")
-    ref = InstanceRef(row.id, row.version, row.business_key, row.status,
-                      row.definition_version_id, row.sha256, row.key, row.region_code,
-                      row.started_by_id, dict(row.authors or {}), row.title)
     _check_firing_rate(session, ref.id, job.id)
     step = open_step(session, ref)
     try:

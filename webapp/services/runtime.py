@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from .. import engine
 from ..db import utcnow
-from ..models import Event, Group, HumanTask, Instance, Job, User, user_group
+from ..models import DefinitionVersion, Event, Group, HumanTask, Instance, Job, User, user_group
 from .definitions import parsed_version
 from .notifications import notify_opened
 
@@ -83,6 +83,26 @@ class InstanceRef:
     started_by_id: int | None
     authors: dict[str, int] = field(default_factory=dict)
     title: str = ""
+
+
+_REF = (
+    select(INSTANCE_TABLE.c.id, INSTANCE_TABLE.c.version, INSTANCE_TABLE.c.business_key,
+           INSTANCE_TABLE.c.status, INSTANCE_TABLE.c.definition_version_id,
+           DefinitionVersion.sha256, DefinitionVersion.key, INSTANCE_TABLE.c.region_code,
+           INSTANCE_TABLE.c.started_by_id, INSTANCE_TABLE.c.authors, INSTANCE_TABLE.c.title)
+    .join(DefinitionVersion, DefinitionVersion.id == INSTANCE_TABLE.c.definition_version_id)
+    .where(INSTANCE_TABLE.c.id == bindparam("instance_id"))
+)
+
+
+def load_ref(session: Session, instance_id: int | None) -> InstanceRef | None:
+    """What a step needs to know about a program, read in the step's transaction."""
+    row = session.connection().execute(_REF, {"instance_id": instance_id}).first()
+    if row is None:
+        return None
+    return InstanceRef(row.id, row.version, row.business_key, row.status,
+                       row.definition_version_id, row.sha256, row.key, row.region_code,
+                       row.started_by_id, dict(row.authors or {}), row.title)
 
 
 class HandleCache:
