@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app webapp
 VENDOR := webapp/static/vendor
 DEV := SIMPUL_ENV=development
 
-.PHONY: setup run test lint bench translations-update clean
+.PHONY: setup run serve test lint bench translations-update clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,13 @@ run: setup
 	@# the job worker (timers) runs beside the web server and stops with it
 	$(DEV) $(FLASK) worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 		$(DEV) $(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production: gunicorn (gunicorn.conf.py) and one job worker, on the database and secret key of
+# the environment (SIMPUL_DATABASE_URL, SIMPUL_SECRET_KEY; see docs/deploy.md).
+serve: setup
+	$(FLASK) init-db
+	$(FLASK) worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn -c gunicorn.conf.py 'webapp:create_app()'
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as default_config
 from .db import make_engine, make_session_factory
@@ -40,6 +41,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     mask_logs("werkzeug", "gunicorn.access", "gunicorn.error")  # a NIK search is in the URL
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops:  # behind a reverse proxy: the client's address, scheme and host from its headers
+        app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
+                                x_for=hops, x_proto=hops, x_host=hops)
     from .views import register_views
 
     register_views(app)

@@ -40,3 +40,7 @@ MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_FROM = "Simpul <simpul@localhost>"
 BASE_URL = "http://127.0.0.1:5000"  # for links in mails
+
+# Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (0: none;
+# 1 behind nginx on the same host). Sign-in limits per address need the client's address.
+PROXY_FIX = 0

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, render_template, send_from_directory
+from flask import Flask, Response, g, jsonify, render_template, send_from_directory
 from flask_babel import format_date, format_decimal, format_timedelta, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import clock
 from ..extensions import close_db, db, login_manager
+from ..services import health
 from ..services.personal_data import mask_nik
 from ..services.users import load_user
 from .rendering import wants_fragment
@@ -71,6 +73,8 @@ def register_views(app: Flask) -> None:
     app.add_template_filter(number, "number")
     app.add_template_filter(mask_nik, "masked")
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
+    app.add_url_rule("/health", "health", _health)
+    app.before_request(_started)
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -136,6 +140,20 @@ def _globals() -> dict[str, Any]:
             "unread_count": _unread}
 
 
+def _health() -> Response:
+    """For load balancers: 200 when this process answers and reaches the database, else 503.
+    No sign-in, no session cookie, no page."""
+    ok = health.database_ok(db())
+    response = jsonify(status="ok" if ok else "unavailable", database="ok" if ok else "down")
+    response.status_code = 200 if ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _started() -> None:
+    g.started = time.perf_counter()
+
+
 def _favicon() -> Response:
     """Browsers ask for /favicon.ico on every page; they get the icon, not a 404."""
     return send_from_directory(Path(__file__).resolve().parent.parent / "static", "favicon.svg",
@@ -149,6 +167,9 @@ def _unread() -> int:
 
 
 def _headers(response: Response) -> Response:
+    started = g.get("started")
+    if started is not None:  # the server's time for this request, shown in the browser's tools
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     response.headers.setdefault("Vary", "HX-Request")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

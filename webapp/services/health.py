@@ -1,0 +1,18 @@
+"""Health for load balancers and monitoring: the process answers and the database is reachable."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+
+def database_ok(session: Session) -> bool:
+    """Whether one trivial query succeeds (within the pool's connect timeout)."""
+    try:
+        session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        session.rollback()
+        return False
+    session.rollback()
+    return True
