@@ -22,7 +22,8 @@ from webapp.db import Base, make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import User
 from webapp.services import definitions, deployment, regions, users
-from webapp.services.runtime import HANDLES
+from webapp.services.runtime import HANDLES, READY_DATA
+from webapp.services.users import SIGNED_IN
 
 pytest_plugins = ["tests.browser"]
 
@@ -106,6 +107,8 @@ def app(database_url: str) -> Iterator[Flask]:
     # Ids start again on a wiped database: caches keyed by version id must start empty too.
     definitions.SPEC_CACHE.clear()
     HANDLES.clear()
+    READY_DATA.clear()
+    SIGNED_IN.clear()
     application = make_test_app(database_url)
     session = application.extensions["simpul_sessions"]()
     users.ensure_groups(session, GROUPS)

@@ -14,8 +14,8 @@ from tests.program_data import data_for
 from webapp import engine
 from webapp.models import DefinitionHead, DefinitionVersion, Event, User
 from webapp.services import definitions, deployment, instances, tasks
-from webapp.services.context import task_context
 from webapp.services.errors import Forbidden, InvalidInput
+from webapp.services.task_page import task_context, task_head
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
@@ -122,7 +122,8 @@ def test_a_new_decision_table_is_used_by_new_programs_only(
         (assessment,) = instances.open_tasks(session, program)
         tasks.complete_task(session, coordinator, assessment.id, data_for("needs_assessment"))
         (plan,) = instances.open_tasks(session, program)
-        priorities.append(task_context(session, plan).data["priority"])
+        head = task_head(session, coordinator, plan.id)
+        priorities.append(task_context(session, head).data["priority"])
     assert priorities == ["tinggi", "darurat"]
 
 

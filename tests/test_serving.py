@@ -97,7 +97,8 @@ def test_gunicorn_serves_the_app_with_health_and_timed_logs(database_url: str, a
                SIMPUL_BIND=f"127.0.0.1:{port}", SIMPUL_WORKERS="2", SIMPUL_THREADS="2")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "webapp:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
     try:
         body = ""
         for _ in range(100):

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from . import clock
+from . import changes, clock
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -88,7 +88,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    """Sessions on the engine; a change to a person's record is announced to every process."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    changes.watch(factory, engine)
+    return factory
 
 
 def begin_write(session: Session) -> None:

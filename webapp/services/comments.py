@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from forms.base import CONTROL, CONTROL_CHARACTERS
 
 from ..db import begin_write, utcnow
-from ..models import Event, HumanTask, User
+from ..models import Event, User
 from .attachments import Upload, store_upload
 from .errors import InvalidInput
 from .personal_data import mask_nik
@@ -55,6 +57,25 @@ def add_comment(session: Session, user: User, task_id: int, text: str,
     session.commit()
 
 
-def task_comments(session: Session, task: HumanTask) -> list[Event]:
-    return list(session.scalars(select(Event).where(
-        Event.human_task_id == task.id, Event.action == "task.commented").order_by(Event.id)))
+@dataclass(frozen=True)
+class Comment:
+    """A comment as the task page shows it."""
+
+    at: dt.datetime
+    author: str | None
+    data: dict[str, Any]
+
+
+_COMMENTS = (
+    select(Event.at, func.coalesce(func.nullif(User.full_name, ""), User.username)
+           .label("author"), Event.data)
+    .outerjoin(User, User.id == Event.actor_id)
+    .where(Event.human_task_id == bindparam("task_id"), Event.action == "task.commented")
+    .order_by(Event.id)
+)
+
+
+def task_comments(session: Session, task_id: int) -> list[Comment]:
+    """The comments on a task, oldest first (one statement, built once)."""
+    return [Comment(row.at, row.author, row.data) for row in
+            session.connection().execute(_COMMENTS, {"task_id": task_id})]

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol, cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db import begin_write, utcnow
@@ -49,6 +49,17 @@ def wants_mail(prefs: dict[str, bool] | None, kind: str) -> bool:
     return bool((prefs or {}).get(kind, True))
 
 
+# Built once: this runs on every step.
+_GROUP_MEMBERS = (
+    select(User.id, Group.name, User.email, User.mail_prefs, User.region_code)
+    .join(user_group, user_group.c.user_id == User.id)
+    .join(Group, Group.id == user_group.c.group_id)
+    .where(Group.name.in_(bindparam("groups", expanding=True)), User.is_active.is_(True))
+)
+_PEOPLE = select(User.id, User.email, User.mail_prefs).where(
+    User.id.in_(bindparam("people", expanding=True)))
+
+
 def notify_opened(connection: Any, ref: Any, opened: Sequence[Opened], kind: str,
                   actor_id: int | None) -> None:
     """A notification (and a mail job, by preference) for everyone a new step concerns."""
@@ -64,17 +75,13 @@ def notify_opened(connection: Any, ref: Any, opened: Sequence[Opened], kind: str
     members: dict[str, list[tuple[int, str, dict[str, bool] | None]]] = {}
     if groups:
         for user_id, group, email, prefs, region in connection.execute(
-                select(User.id, Group.name, User.email, User.mail_prefs, User.region_code)
-                .join(user_group, user_group.c.user_id == User.id)
-                .join(Group, Group.id == user_group.c.group_id)
-                .where(Group.name.in_(sorted(groups)), User.is_active.is_(True))):
+                _GROUP_MEMBERS, {"groups": sorted(groups)}):
             code = ref.region_code or ""
             if region is None or code == region or code.startswith(region + "."):
                 members.setdefault(group, []).append((user_id, email, prefs))
     assignees = {t.assignee_id for t in opened if t.assignee_id is not None}
     people = {row[0]: (row[1], row[2]) for row in connection.execute(
-        select(User.id, User.email, User.mail_prefs).where(User.id.in_(sorted(assignees))))} \
-        if assignees else {}
+        _PEOPLE, {"people": sorted(assignees)})} if assignees else {}
     for task in opened:
         this_kind = "returned" if task.returned and kind == "assigned" else kind
         if task.assignee_id is not None:
@@ -140,9 +147,14 @@ def send_mail(payload: dict[str, Any]) -> None:
         smtp.send_message(message)
 
 
+_UNREAD = (select(func.count()).select_from(NOTIFICATION_TABLE)
+           .where(NOTIFICATION_TABLE.c.user_id == bindparam("user_id"),
+                  NOTIFICATION_TABLE.c.read_at.is_(None)))
+
+
 def unread_count(session: Session, user: User) -> int:
-    return int(session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0)
+    """How many notifications the person has not read (the bell, on every page)."""
+    return int(session.connection().execute(_UNREAD, {"user_id": user.id}).scalar() or 0)
 
 
 def latest(session: Session, user: User, limit: int = 50) -> list[Notification]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections import OrderedDict
@@ -145,6 +146,40 @@ class HandleCache:
 HANDLES = HandleCache()
 
 
+class ReadyData:
+    """The data of each program's waiting steps after its last step (a copy), so that a task
+    page needs no engine state restored; valid only at the program version it was taken at."""
+
+    def __init__(self, size: int = 2048):
+        self._size = size
+        self._items: OrderedDict[int, tuple[tuple[int, str], dict[str, dict[str, Any]]]] = \
+            OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, ref: InstanceRef, handle: engine.WorkflowHandle) -> None:
+        data = {t.task_id: copy.deepcopy(t.data) for t in handle.ready_user_tasks()}
+        with self._lock:
+            self._items[ref.id] = ((ref.version, ref.business_key), data)
+            self._items.move_to_end(ref.id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def get(self, instance_id: int, version: int, business_key: str,
+            task_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._items.get(instance_id)
+        if found is None or found[0] != (version, business_key) or task_id not in found[1]:
+            return None
+        return copy.deepcopy(found[1][task_id])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+READY_DATA = ReadyData()
+
+
 def save_step(connection: Any, ref: InstanceRef, handle: engine.WorkflowHandle,
               now: Any) -> bool:
     """Store the instance's state after a step (compare-and-set on its version).
@@ -205,6 +240,7 @@ def close_step(session: Session, step: Step, journal: Journal, result: engine.St
                         actor, step.timers_before - {fired_timer}, notify_kind=notify_kind,
                         revised=revised)
     journal.write(session)
+    READY_DATA.keep(step.ref, step.handle)  # for the task pages (version-checked when read)
     return opened
 
 

@@ -20,10 +20,11 @@ from limits.strategies import MovingWindowRateLimiter
 class SignInGuard:
     """Failure counters for sign-in: per account name and per network address."""
 
-    def __init__(self, storage: Any, per_account: str, per_address: str):
+    def __init__(self, storage: Any, per_account: str, per_address: str, prefix: str = ""):
         self._limiter = MovingWindowRateLimiter(storage)
         self._account = parse(per_account)
         self._address = parse(per_address)
+        self._scope = f"signin{prefix}"  # several deployments may share one Redis
 
     @staticmethod
     def _name(username: str) -> str:
@@ -34,8 +35,8 @@ class SignInGuard:
         longest = 0.0
         for limit, key in ((self._account, "account:" + self._name(username)),
                            (self._address, "address:" + address)):
-            if not self._limiter.test(limit, "signin", key):
-                stats = self._limiter.get_window_stats(limit, "signin", key)
+            if not self._limiter.test(limit, self._scope, key):
+                stats = self._limiter.get_window_stats(limit, self._scope, key)
                 longest = max(longest, stats.reset_time - time.time())
         if longest <= 0:
             return None
@@ -43,9 +44,9 @@ class SignInGuard:
 
     def failed(self, username: str, address: str) -> None:
         """Count a wrong password (or an unknown account: the same, seen from outside)."""
-        self._limiter.hit(self._account, "signin", "account:" + self._name(username))
-        self._limiter.hit(self._address, "signin", "address:" + address)
+        self._limiter.hit(self._account, self._scope, "account:" + self._name(username))
+        self._limiter.hit(self._address, self._scope, "address:" + address)
 
     def succeeded(self, username: str) -> None:
         """The account signed in: its earlier failures no longer count."""
-        self._limiter.clear(self._account, "signin", "account:" + self._name(username))
+        self._limiter.clear(self._account, self._scope, "account:" + self._name(username))

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import begin_write, utcnow
@@ -181,7 +181,11 @@ def task_counts(session: Session, user: User, process: str | None = None,
 
 def get_task(session: Session, user: User, task_id: int) -> HumanTask:
     """A task the user may see (their group and region), else NotFound."""
-    task = session.get(HumanTask, task_id, populate_existing=True)
+    task = session.scalar(
+        select(HumanTask).where(HumanTask.id == task_id)
+        .options(joinedload(HumanTask.assignee).lazyload(User.groups),
+                 joinedload(HumanTask.completed_by).lazyload(User.groups))
+        .execution_options(populate_existing=True))
     if task is None or not can_see_task(user, task):
         raise NotFound()
     return task

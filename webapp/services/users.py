@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from zxcvbn import zxcvbn
 
+from .. import changes
 from ..db import begin_write
 from ..models import ROLES, Group, Region, User
 from .errors import Conflict, InvalidInput
@@ -151,9 +153,52 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+class SignedInUsers:
+    """The signed-in users this process keeps between requests, trusted while the people epoch
+    (``webapp.changes``) stays where it was when they were read: any change to any person, in
+    any process, moves it, and the next request reads the person again."""
+
+    def __init__(self, size: int = 2000):
+        self._size = size
+        self._items: dict[tuple[str, int], tuple[int, User]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, database: str, user_id: int, epoch: int | None) -> User | None:
+        if epoch is None:
+            return None
+        with self._lock:
+            found = self._items.get((database, user_id))
+        return found[1] if found is not None and found[0] == epoch else None
+
+    def keep(self, database: str, user: User, epoch: int | None) -> None:
+        if epoch is None:
+            return
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.clear()
+            self._items[(database, user.id)] = (epoch, user)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+SIGNED_IN = SignedInUsers()
+
+
 def load_user(session: Session, user_id: int, session_version: int) -> User | None:
-    """The signed-in user, if still active and their sessions were not revoked."""
-    user = session.get(User, user_id)
-    if user is None or not user.is_active or user.session_version != session_version:
+    """The signed-in user, if still active and their sessions were not revoked (read from the
+    database only when some person changed since this process last read this one)."""
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    epoch = changes.epoch_of(url).current()
+    user = SIGNED_IN.get(url, user_id, epoch)
+    if user is None:
+        user = session.scalar(select(User).where(User.id == user_id)
+                              .options(selectinload(User.groups)))
+        if user is None:
+            return None
+        session.expunge(user)  # kept apart from this request's session, read-only from here
+        SIGNED_IN.keep(url, user, epoch)
+    if not user.is_active or user.session_version != session_version:
         return None
     return user

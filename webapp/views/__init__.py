@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, render_template, send_from_directory
-from flask_babel import format_date, format_decimal, format_timedelta, get_locale, gettext
+from flask import (
+    Flask,
+    Response,
+    g,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import (
+    format_date,
+    format_decimal,
+    format_timedelta,
+    get_locale,
+    get_translations,
+    gettext,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -72,6 +89,10 @@ def register_views(app: Flask) -> None:
     app.add_template_filter(show_value, "shown")
     app.add_template_filter(number, "number")
     app.add_template_filter(mask_nik, "masked")
+    # Templates translate dozens of texts a page: look the request's catalogue up once.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda text: _translations().ugettext(text),
+        ngettext=lambda one, many, n: _translations().ungettext(one, many, n), newstyle=True)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.add_url_rule("/health", "health", _health)
     app.before_request(_started)
@@ -132,11 +153,29 @@ def number(value: Any) -> Any:
     return value
 
 
+def _translations() -> Any:
+    found = g.get("simpul_translations")
+    if found is None:
+        found = g.simpul_translations = get_translations()
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _static_url(filename: str, script_root: str) -> str:
+    return url_for("static", filename=filename)
+
+
+def static_url(filename: str) -> str:
+    """A static file's address (built once: it never changes while the app runs)."""
+    return _static_url(filename, request.script_root)
+
+
 def _globals() -> dict[str, Any]:
     return {"csrf_token_value": generate_csrf, "PHASES": PHASES, "STATUS": STATUS,
             "REGION_LEVELS": REGION_LEVELS,
             "ACTIONS": ACTIONS, "fragment": wants_fragment(), "locale": str(get_locale()),
-            "me": current_user, "due_state": due_state, "due_text": due_text,
+            "me": current_user._get_current_object(),  # not the proxy: read a dozen times
+            "static_url": static_url, "due_state": due_state, "due_text": due_text,
             "unread_count": _unread}
 
 

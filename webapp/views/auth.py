@@ -40,7 +40,8 @@ class LoginForm(SimpulForm):
 def sign_in_guard() -> SignInGuard:
     config = current_app.config
     return SignInGuard(limiter.storage, config["LOGIN_FAILURES_PER_ACCOUNT"],
-                       config["LOGIN_FAILURES_PER_ADDRESS"])
+                       config["LOGIN_FAILURES_PER_ADDRESS"],
+                       str(config.get("RATELIMIT_KEY_PREFIX") or ""))
 
 
 def too_many(wait: dt.timedelta) -> str:

@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..services import comments, tasks
 from ..services.attachments import Upload
-from ..services.context import form_class_for, task_context
 from ..services.errors import ServiceError
+from ..services.task_page import form_class_for, task_context, task_data, task_head
 from .inbox import inbox_context, inbox_url
 from .rendering import attempt, flash, htmx_location, render, wants_fragment
 
@@ -31,7 +31,7 @@ def _form_for(task: Any, data: dict[str, Any] | None = None) -> Any:
     else:
         form = form_class()
     if getattr(form_class, "checks_task_data", False):
-        form.task_data = data if data is not None else task_context(db(), task).data
+        form.task_data = data if data is not None else task_data(db(), task)
     return form
 
 
@@ -41,13 +41,13 @@ def _uploads(form: Any) -> dict[str, Upload]:
 
 
 def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None) -> Any:
-    task = tasks.get_task(db(), current_user, task_id)
+    task = task_head(db(), current_user, task_id)
     context = task_context(db(), task) if task.status == "open" else None
     if form is None and task.status == "open":
         form = _form_for(task, context.data if context else None)
     return render("tasks/show.html", "task_form", status, task=task, form=form,
                   context=context, error=error,
-                  comments=comments.task_comments(db(), task))
+                  comments=comments.task_comments(db(), task.id))
 
 
 @bp.get("/<int:task_id>")
@@ -65,7 +65,7 @@ def show(task_id: int) -> Any:
 def submit(task_id: int) -> Any:
     """Validate the form and complete the task; errors come back inline (422)."""
     try:
-        task = tasks.get_task(db(), current_user, task_id)
+        task = task_head(db(), current_user, task_id)
     except ServiceError as err:
         abort(err.status)
     form = _form_for(task)
