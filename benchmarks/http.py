@@ -19,9 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -89,12 +87,6 @@ class Browser:
         assert status == 303, f"sign-in of {username} answered {status}"
 
 
-def timed(action: Callable[[], Any]) -> float:
-    began = time.perf_counter()
-    action()
-    return (time.perf_counter() - began) * 1000
-
-
 def prepare(url: str, programs: int) -> list[list[tuple[str, int]]]:
     """Users, the handoff diagram and ``programs`` programs; their steps as (who, task id)."""
     sys.path.insert(0, str(ROOT))
@@ -123,20 +115,25 @@ def prepare(url: str, programs: int) -> list[list[tuple[str, int]]]:
     return [[] for _ in started]
 
 
-def measure(url: str, env: dict[str, str], programs: int = 30) -> dict[str, float]:
-    """Median server time of a task page and of a submit, and of a bare route, in ms."""
+def measure(url: str, env: dict[str, str], programs: int = 20) -> dict[str, float]:
+    """Median time of a task page and of a submit, and of a bare route asked right after each
+    (so a noisy neighbour slows both alike), in ms."""
     prepare(url, programs)
-    port = free_port()
+    port, hello_port = free_port(), free_port()
     server = gunicorn("webapp:create_app()", port, dict(env, SIMPUL_DATABASE_URL=url))
+    hello = gunicorn("benchmarks.hello:app", hello_port, {})
     page_ms: list[float] = []
     submit_ms: list[float] = []
+    hello_ms: list[float] = []
     try:
+        bare = Browser(hello_port)
         people = {name: Browser(port) for name in ("koordinator", "supervisor")}
         for name, browser in people.items():
             browser.sign_in(name)
         for round_ in range(6):  # the six steps of every program, in turns of the two lanes
-            who = people["koordinator" if round_ % 2 == 0 else "supervisor"]
-            tab = "mine" if round_ == 0 else "group"
+            name = "koordinator" if round_ % 2 == 0 else "supervisor"
+            who = people[name]
+            tab = "mine" if name == "koordinator" else "group"
             _, inbox = who.request("GET", f"/?tab={tab}&process=handoff")
             ids = [int(i) for i in re.findall(r'href="/tasks/(\d+)" class="task-name"', inbox)]
             for task_id in sorted(set(ids))[:programs]:
@@ -151,15 +148,12 @@ def measure(url: str, env: dict[str, str], programs: int = 30) -> dict[str, floa
                                         {"csrf_token": token.group(1), "note": "baik"})
                 submit_ms.append((time.perf_counter() - began) * 1000)
                 assert status == 303, status
+                for _ in range(2):
+                    began = time.perf_counter()
+                    bare.request("GET", "/")
+                    hello_ms.append((time.perf_counter() - began) * 1000)
     finally:
         stop(server)
-    hello_port = free_port()
-    hello = gunicorn("benchmarks.hello:app", hello_port, {})
-    try:
-        bare = Browser(hello_port)
-        bare.request("GET", "/")
-        hello_ms = [timed(lambda: bare.request("GET", "/")) for _ in range(300)]
-    finally:
         stop(hello)
     return {"http_hello_ms": statistics.median(hello_ms),
             "http_task_page_ms": statistics.median(page_ms),

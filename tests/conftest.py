@@ -22,6 +22,7 @@ from webapp.db import Base, make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import User
 from webapp.services import definitions, deployment, regions, users
+from webapp.services.notifications import forget_counts
 from webapp.services.runtime import HANDLES, READY_DATA
 from webapp.services.users import SIGNED_IN
 
@@ -109,6 +110,7 @@ def app(database_url: str) -> Iterator[Flask]:
     HANDLES.clear()
     READY_DATA.clear()
     SIGNED_IN.clear()
+    forget_counts()
     application = make_test_app(database_url)
     session = application.extensions["simpul_sessions"]()
     users.ensure_groups(session, GROUPS)

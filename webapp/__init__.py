@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, session
+from limits.storage import storage_from_string
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as default_config
 from .db import make_engine, make_session_factory
-from .extensions import babel, close_db, csrf, htmx, limiter, login_manager
+from .extensions import babel, close_db, csrf, htmx, login_manager
 from .services.personal_data import mask_logs
 from .services.users import configure_hashing
 
@@ -37,7 +38,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     csrf.init_app(app)
     htmx.init_app(app)
-    limiter.init_app(app)
+    # counters of wrong passwords: per process, or shared (redis://...) by several hosts
+    app.extensions["simpul_counters"] = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
     login_manager.init_app(app)
 
     mask_logs("werkzeug", "gunicorn.access", "gunicorn.error")  # a NIK search is in the URL

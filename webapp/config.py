@@ -24,8 +24,9 @@ BABEL_DEFAULT_LOCALE = "id"
 BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
 LANGUAGES = ["id", "en"]
 
+# Where wrong-password counters live: memory:// (one process) or redis://host:6379/0 (shared)
 RATELIMIT_STORAGE_URI = "memory://"
-RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_KEY_PREFIX = ""
 # Wrong passwords: per account (one person's) and per address (an office shares one).
 LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
 LOGIN_FAILURES_PER_ADDRESS = "30 per 15 minutes"

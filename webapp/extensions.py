@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app, g
 from flask_babel import Babel
 from flask_htmx import HTMX
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +15,6 @@ babel = Babel()
 csrf = CSRFProtect()
 htmx = HTMX()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -35,3 +32,8 @@ def close_db(_error: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def counters() -> Any:
+    """The sign-in failure counters' storage (memory, or Redis shared by several hosts)."""
+    return current_app.extensions["simpul_counters"]

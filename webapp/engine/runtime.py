@@ -65,6 +65,9 @@ class WorkflowHandle:
         self.definition = definition
         self._workflow = workflow
         workflow.script_engine = SCRIPT_ENGINE
+        # What waits, read once per state (a step asks several times; each asks walks the tree)
+        self._ready: list[ReadyTask] | None = None
+        self._timers: list[timers.WaitingTimer] | None = None
 
     @classmethod
     def create(cls, definition: ParsedDefinition, data: dict[str, Any] | None = None
@@ -115,13 +118,15 @@ class WorkflowHandle:
 
     def ready_user_tasks(self) -> list[ReadyTask]:
         """Every user task now waiting for a person, with its spec info."""
-        result = []
-        for task in self._workflow.get_tasks(state=TaskState.READY, manual=True):
-            if isinstance(task.task_spec, UserTask):
-                info = self.definition.user_tasks.get(task.task_spec.bpmn_id)
-                if info is not None:
-                    result.append(ReadyTask(str(task.id), info, dict(task.data)))
-        return result
+        if self._ready is None:
+            result = []
+            for task in self._workflow.get_tasks(state=TaskState.READY, manual=True):
+                if isinstance(task.task_spec, UserTask):
+                    info = self.definition.user_tasks.get(task.task_spec.bpmn_id)
+                    if info is not None:
+                        result.append(ReadyTask(str(task.id), info, dict(task.data)))
+            self._ready = result
+        return list(self._ready)
 
     def finished_elements(self) -> set[str]:
         """BPMN ids of elements finished in the live state (the rest lives in the archive)."""
@@ -167,7 +172,9 @@ class WorkflowHandle:
 
     def waiting_timers(self) -> list[timers.WaitingTimer]:
         """The timer events the instance waits on, with their due times."""
-        return timers.waiting(self._workflow)
+        if self._timers is None:
+            self._timers = timers.waiting(self._workflow)
+        return list(self._timers)
 
     def fire_timer(self, task_id: str) -> StepResult:
         """Fire a due timer (the job worker decided it is due) and run on to the next wait."""
@@ -178,6 +185,7 @@ class WorkflowHandle:
         return self.advance()
 
     def _guard(self, action: Any) -> None:
+        self._ready = self._timers = None  # the engine is about to change the state
         try:
             action()
         except SpiffWorkflowException as err:

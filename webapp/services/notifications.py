@@ -10,6 +10,7 @@ delays them and never loses them.
 from __future__ import annotations
 
 import smtplib
+import time
 from collections.abc import Sequence
 from email.message import EmailMessage
 from typing import Any, Protocol, cast
@@ -152,9 +153,29 @@ _UNREAD = (select(func.count()).select_from(NOTIFICATION_TABLE)
                   NOTIFICATION_TABLE.c.read_at.is_(None)))
 
 
-def unread_count(session: Session, user: User) -> int:
-    """How many notifications the person has not read (the bell, on every page)."""
-    return int(session.connection().execute(_UNREAD, {"user_id": user.id}).scalar() or 0)
+_COUNTS: dict[tuple[str, int], tuple[float, int]] = {}
+COUNT_SECONDS = 10.0  # the bell on every page may be this old; it polls every 30 s anyway
+
+
+def unread_count(session: Session, user: User, fresh: bool = False) -> int:
+    """How many notifications the person has not read (the bell, on every page: kept for a
+    few seconds per process; ``fresh`` asks the database)."""
+    key = (str(session.get_bind().engine.url), user.id)
+    now = time.monotonic()
+    kept = _COUNTS.get(key)
+    if not fresh and kept is not None and now - kept[0] < COUNT_SECONDS:
+        return kept[1]
+    count = int(session.connection().execute(_UNREAD, {"user_id": user.id}).scalar() or 0)
+    if len(_COUNTS) > 10_000:
+        _COUNTS.clear()
+    _COUNTS[key] = (now, count)
+    return count
+
+
+def forget_counts(user_id: int | None = None) -> None:
+    """Read the bell from the database next time (after marking read, in tests)."""
+    for key in [k for k in _COUNTS if user_id is None or k[1] == user_id]:
+        _COUNTS.pop(key, None)
 
 
 def latest(session: Session, user: User, limit: int = 50) -> list[Notification]:
@@ -178,6 +199,7 @@ def mark_read(session: Session, user: User, notification_id: int | None = None
         query = query.where(Notification.id == notification_id)
     session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
     session.commit()
+    forget_counts(user.id)
     return found
 
 

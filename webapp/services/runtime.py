@@ -157,7 +157,7 @@ class ReadyData:
         self._lock = threading.Lock()
 
     def keep(self, ref: InstanceRef, handle: engine.WorkflowHandle) -> None:
-        data = {t.task_id: copy.deepcopy(t.data) for t in handle.ready_user_tasks()}
+        data = {t.task_id: t.data for t in handle.ready_user_tasks()}  # copied when read
         with self._lock:
             self._items[ref.id] = ((ref.version, ref.business_key), data)
             self._items.move_to_end(ref.id)

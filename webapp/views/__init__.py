@@ -85,6 +85,9 @@ def register_views(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in first.")
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
+    # Revocation is by session version (sign-out, password, scope changes end sessions); the
+    # extra hash of address and browser flask-login would keep in every cookie adds nothing.
+    login_manager.session_protection = None
     app.context_processor(_globals)
     app.add_template_filter(show_value, "shown")
     app.add_template_filter(number, "number")

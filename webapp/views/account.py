@@ -32,7 +32,7 @@ KIND_LABELS = {"assigned": _l("A new step for me"),
 def bell() -> Any:
     """The bell's unread count (htmx polls it)."""
     return render("account/bell.html", "bell", unread=notifications.unread_count(
-        db(), current_user))
+        db(), current_user, fresh=True))
 
 
 @bp.get("/notifications")

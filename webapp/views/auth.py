@@ -24,7 +24,7 @@ from wtforms import PasswordField, StringField
 from forms.base import SimpulForm
 from forms.fields import at_most, required
 
-from ..extensions import db, limiter
+from ..extensions import counters, db
 from ..services.signin import SignInGuard
 from ..services.users import authenticate, end_sessions
 from .rendering import flash
@@ -39,7 +39,7 @@ class LoginForm(SimpulForm):
 
 def sign_in_guard() -> SignInGuard:
     config = current_app.config
-    return SignInGuard(limiter.storage, config["LOGIN_FAILURES_PER_ACCOUNT"],
+    return SignInGuard(counters(), config["LOGIN_FAILURES_PER_ACCOUNT"],
                        config["LOGIN_FAILURES_PER_ADDRESS"],
                        str(config.get("RATELIMIT_KEY_PREFIX") or ""))
 
