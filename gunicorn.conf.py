@@ -33,3 +33,7 @@ errorlog = os.environ.get("SIMPUL_ERROR_LOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 loglevel = os.environ.get("SIMPUL_LOG_LEVEL", "info")
 proc_name = "simpul"
+# gunicorn's control socket has one path per user by default, which several servers on one
+# host (blue/green upgrades, the benchmarks) would share: off unless a path is given.
+control_socket = os.environ.get("SIMPUL_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket

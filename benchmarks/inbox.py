@@ -130,18 +130,18 @@ def measure(url: str, tasks_wanted: int, runs: int = 60) -> tuple[float, float]:
         engine.dispose()
 
 
-def postgres_database(url: str) -> str | None:
-    """A fresh benchmark database on the server of ``url``, or None when unreachable."""
+def postgres_database(url: str, name: str = "simpul_bench") -> str | None:
+    """A fresh database ``name`` on the server of ``url``, or None when unreachable."""
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text("DROP DATABASE IF EXISTS simpul_bench"))
-            conn.execute(text("CREATE DATABASE simpul_bench"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
     except Exception:  # noqa: BLE001 - no server: the figure is reported as skipped
         return None
-    return url.rsplit("/", 1)[0] + "/simpul_bench"
+    return url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def main(sqlite_url: str, postgres_url: str | None, small: bool = False) -> dict[str, Any]:

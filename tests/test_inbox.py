@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD, csrf_token
 from tests.program_data import data_for, fresh, program_at
 from webapp import clock
-from webapp.models import Event, HumanTask, User
+from webapp.models import Event, HumanTask, Instance, User
 from webapp.services import instances, tasks, users, workload
 from webapp.services.tasks import InboxFilter
 
@@ -39,7 +39,8 @@ def test_search_filters_order_and_the_done_tab(session: Session,
     supervisor = people["supervisor"]
     listed = tasks.list_tasks(session, supervisor, wanted=InboxFilter(tab="group", q="program 01"))
     assert [t.id for t in listed.items] == [ids[1]]
-    by_number = instances.open_tasks(session, listed.items[0].instance)[0].instance.business_key
+    program = session.get(Instance, listed.items[0].instance_id)
+    by_number = instances.open_tasks(session, program)[0].instance.business_key
     found = tasks.list_tasks(session, supervisor,
                              wanted=InboxFilter(tab="group", q=by_number.lower()))
     assert [t.id for t in found.items] == [ids[1]]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import csrf_token
 from tests.program_data import data_for, fresh, program_at
 from webapp import clock, engine
-from webapp.models import Notification, User
+from webapp.models import Job, Notification, User
 from webapp.services import deployment, instances, jobs, notifications, tasks
 
 DEADLINE = (Path(__file__).resolve().parent / "data/deadline.bpmn").read_text()
@@ -77,6 +77,22 @@ def test_new_and_returned_steps_are_mailed_by_the_worker(
     kinds = [n.kind for n in session.scalars(sa.select(Notification).where(
         Notification.user_id == people["koordinator"].id))]
     assert kinds == ["returned"]  # the coordinator's own earlier steps were theirs already
+
+
+def test_a_mail_sent_again_after_a_crash_is_the_same_message(
+        smtp: Inbox, session: Session, people: dict[str, User]) -> None:
+    program_at(session, people, "approve_plan")
+    jobs.run_due(session, "w1")
+    first = {m["To"]: m["Message-ID"] for m in smtp.messages}
+    assert len(set(first.values())) == 2 and all(first.values())
+    # the worker died after sending, before marking the jobs done: its lease runs out
+    fresh(session)
+    with session.begin():
+        session.execute(sa.update(Job).where(Job.kind == "mail").values(
+            status="pending", locked_by="dead", locked_until=clock.now() - dt.timedelta(1)))
+    smtp.messages.clear()
+    jobs.run_due(session, "w2")
+    assert {m["To"]: m["Message-ID"] for m in smtp.messages} == first
 
 
 def test_a_second_distribution_round_is_not_a_return(

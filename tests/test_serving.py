@@ -38,6 +38,16 @@ def test_health_says_when_the_database_is_down(tmp_path: Path) -> None:
     assert response.status_code == 503 and response.get_json()["database"] == "down"
 
 
+def test_a_page_says_when_the_database_cannot_be_reached(tmp_path: Path) -> None:
+    """Not a 500: a translated 503 that says what happened and to send again later."""
+    app = make_test_app(f"sqlite:///{tmp_path}/missing/folder/simpul.sqlite3")
+    client = app.test_client()
+    response = client.post("/login", data={"username": "koordinator", "password": "x" * 12,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "Basis data tidak dapat dijangkau" in response.get_data(as_text=True)
+
+
 def sign_in(client: Any, username: str, password: str, address: str) -> int:
     headers = {"X-Forwarded-For": address}
     token = csrf_token(client)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
+
+# What the database driver raises when the server is down, restarting or unreachable (the pool
+# reconnects by itself once it is back): pages answer 503 for it, not 500.
+DatabaseUnreachable = OperationalError
 
 
 def database_ok(session: Session) -> bool:

@@ -113,8 +113,9 @@ def _run(session: Session, job_id: int, worker: str) -> Outcome:
         # Never hold the write lock while talking to the mail server: check the lease, let
         # go, send, then mark done (a crash between the two sends the mail again, at most).
         payload = dict(job.payload)
+        key = f"{job.id}.{job.created_at:%Y%m%d%H%M%S}"
         session.commit()
-        notifications.send_mail(payload)
+        notifications.send_mail(payload, key)
         begin_write(session)
         _finish(session, _mine(session, job_id, worker), worker)
         session.commit()

@@ -13,6 +13,7 @@ import smtplib
 import time
 from collections.abc import Sequence
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any, Protocol, cast
 
 from flask import current_app, has_app_context
@@ -127,8 +128,13 @@ INTROS = {
 }
 
 
-def send_mail(payload: dict[str, Any]) -> None:
-    """Send one notification mail (the worker runs this for a ``mail`` job)."""
+def send_mail(payload: dict[str, Any], job_key: str | None = None) -> None:
+    """Send one notification mail (the worker runs this for a ``mail`` job).
+
+    ``job_key``: the same for every attempt of one job, whichever host sends it; it makes the
+    Message-ID, so a mail sent again after a crash (between sending and marking the job done)
+    is one message to the reader's mail program.
+    """
     config = current_app.config
     kind = payload.get("kind", "assigned")
     link = f"{config.get('BASE_URL', '').rstrip('/')}/tasks/{payload.get('task')}"
@@ -137,6 +143,9 @@ def send_mail(payload: dict[str, Any]) -> None:
     message["To"] = payload["to"]
     message["Subject"] = SUBJECTS.get(kind, SUBJECTS["assigned"]).format(
         step=payload.get("step", ""))
+    if job_key:
+        domain = parseaddr(str(message["From"]))[1].rpartition("@")[2] or "simpul.local"
+        message["Message-ID"] = f"<simpul.job.{job_key}@{domain}>"
     message.set_content(BODY.format(intro=INTROS.get(kind, ""), step=payload.get("step", ""),
                                     program=payload.get("program", ""), link=link))
     server = str(config.get("MAIL_SERVER") or "localhost")

@@ -11,6 +11,7 @@ from typing import Any
 from flask import (
     Flask,
     Response,
+    current_app,
     g,
     jsonify,
     render_template,
@@ -36,6 +37,7 @@ from ..extensions import close_db, db, login_manager
 from ..services import health
 from ..services.personal_data import mask_nik
 from ..services.users import load_user
+from .dates import datetimeformat
 from .rendering import wants_fragment
 
 PHASES = {
@@ -92,6 +94,7 @@ def register_views(app: Flask) -> None:
     app.add_template_filter(show_value, "shown")
     app.add_template_filter(number, "number")
     app.add_template_filter(mask_nik, "masked")
+    app.add_template_filter(datetimeformat, "datetimeformat")  # flask-babel's, faster
     # Templates translate dozens of texts a page: look the request's catalogue up once.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda text: _translations().ugettext(text),
@@ -102,6 +105,7 @@ def register_views(app: Flask) -> None:
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(health.DatabaseUnreachable, _database_unreachable)
     app.teardown_request(close_db)
 
 
@@ -227,6 +231,17 @@ def _headers(response: Response) -> Response:
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
     message = _l("The form expired or came from elsewhere. Reload the page and try again.")
     return render_template("errors/error.html", code=400, message=message), 400
+
+
+def _database_unreachable(error: Exception) -> Any:
+    """The database is down or restarting: nothing was saved; say so, and when to try again."""
+    current_app.logger.warning("database unreachable: %s", str(error).splitlines()[0][:300])
+    close_db()
+    message = _l("The database cannot be reached just now. If you saw no confirmation, your "
+                 "last change was not saved: wait a moment and send it again.")
+    response = Response(render_template("errors/error.html", code=503, message=message), 503)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _http_error(error: HTTPException) -> Any:

@@ -35,7 +35,8 @@ def inbox_url() -> str:
 def inbox_context() -> dict[str, Any]:
     wanted = inbox_filters()
     page = tasks.list_tasks(db(), current_user, wanted=wanted)
-    counts = tasks.task_counts(db(), current_user, wanted=wanted)
+    counts = tasks.task_counts(db(), current_user, wanted=wanted,
+                               known={wanted.tab: page.total})
     session["inbox_args"] = wanted.as_args(page=page.page)
     oversees = current_user.role in ("supervisor", "admin")
     return {"filters": wanted, "page": page, "counts": counts, "oversees": oversees,
