@@ -257,3 +257,24 @@ def test_a_stopped_program_takes_no_more_steps(session: Session, people: dict[st
     session.rollback()
     session.refresh(task)
     assert task.status == "open"
+
+
+def test_a_region_holds_its_own_codes_and_those_inside_it_only(
+        session: Session, people: dict[str, User]) -> None:
+    """The inbox's region range (an index scan) keeps exactly the region and what lies inside
+    it, byte by byte whatever the database's collation: not 35.071, not 35.0."""
+    from webapp.services.scope import region_clause
+
+    program = start(session, people["koordinator"])
+    codes = ["35.07", "35.07.01", "35.07.01.2001", "35.071", "35.0", "35.08", "35.06.99",
+             "35.07/", "35", None]
+    session.execute(sa.insert(HumanTask), [
+        {"instance_id": program.id, "task_id": f"code-{n}", "bpmn_id": "x", "name": "x",
+         "group_name": "Koordinator", "process_key": "program_cycle", "region_code": code,
+         "status": "open"} for n, code in enumerate(codes)])
+    session.flush()
+    inside = set(session.scalars(sa.select(HumanTask.region_code).where(
+        HumanTask.instance_id == program.id, HumanTask.task_id.like("code-%"),
+        region_clause(people["koordinator"], HumanTask.region_code, ranged=True))))
+    assert inside == {"35.07", "35.07.01", "35.07.01.2001"}
+    session.rollback()

@@ -166,6 +166,10 @@ class HumanTask(Base):
         # the inbox's first page walks open tasks oldest first and stops at 20 matches
         Index("ix_human_task_open_created", "status", "created_at", "id"),
         Index("ix_human_task_done", "completed_by_id", "completed_at"),
+        # the tab counts: a group's open tasks inside a region (a range of codes), counted
+        # from the index alone
+        Index("ix_human_task_open_scope", "status", "group_name", "region_code",
+              "process_key", "assignee_id", postgresql_include=["id", "created_at"]),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
@@ -177,7 +181,10 @@ class HumanTask(Base):
     form_key: Mapped[str | None] = mapped_column(String(80))
     phase: Mapped[str | None] = mapped_column(String(40))
     process_key: Mapped[str] = mapped_column(String(120))
-    region_code: Mapped[str | None] = mapped_column(String(13))
+    # byte order on PostgreSQL too, so "a region and everything inside it" is one index range
+    # (scope.region_clause) whatever the database's own collation
+    region_code: Mapped[str | None] = mapped_column(
+        String(13).with_variant(String(13, collation="C"), "postgresql"))
     status: Mapped[str] = mapped_column(String(20), default="open")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
