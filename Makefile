@@ -67,7 +67,7 @@ test: setup lint
 	$(VENV)/bin/pytest
 
 bench: setup
-	$(PY) -m benchmarks.run
+	$(PY) -u -m benchmarks.run
 
 translations-update: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k _n:1,2 -k Message -k MessageError -k UnsafeExpression -k UnsafeXml -o webapp/translations/messages.pot .

@@ -70,10 +70,11 @@ def form_for(page: str) -> dict[str, str]:
 class HttpPerson:
     """One person's browser over a kept-alive connection (http.client), for plain threads."""
 
-    def __init__(self, name: str, port: int, timeout: float = 30):
+    def __init__(self, name: str, port: int, timeout: float = 30, keep_alive: bool = True):
         self.name = name
         self.port = port
         self.timeout = timeout
+        self.keep_alive = keep_alive  # False: a new connection (maybe another process) each time
         self.cookie = ""
         self.connection: http.client.HTTPConnection | None = None
 
@@ -83,6 +84,8 @@ class HttpPerson:
             self.connection = http.client.HTTPConnection("127.0.0.1", self.port,
                                                          timeout=self.timeout)
         headers = {"Cookie": self.cookie} if self.cookie else {}
+        if not self.keep_alive:
+            headers["Connection"] = "close"
         body = urllib.parse.urlencode(form) if form is not None else None
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -97,6 +100,9 @@ class HttpPerson:
         for header, value in response.getheaders():
             if header.lower() == "set-cookie" and value.startswith("session="):
                 self.cookie = value.split(";", 1)[0]
+        if not self.keep_alive:
+            self.connection.close()
+            self.connection = None
         return Reply(response.status, response.getheader("Location") or "", text)
 
 

@@ -1,171 +1,118 @@
 """What a person's request costs on the production server: a form submit and a task page over
 HTTP, each against a bare Flask route served the same way in the same run.
 
-gunicorn serves Simpul with one process and one thread (so each figure is one request's own
-time, with no queueing), on an SQLite file; the handoff process (benchmarks/handoff.bpmn) passes
-work between a coordinator and a supervisor, so membership, duties and notifications run on
-every step. The client keeps its connection open, as a browser does.
+The handoff process (benchmarks/handoff.bpmn) passes work between a coordinator and a
+supervisor, so membership, duties and notifications run on every step. Two ways of serving:
+
+* ``warm``: gunicorn with one process and one thread (each figure is one request's own time,
+  nothing queued behind another) and a kept-alive connection per person, as a browser keeps;
+* ``cold``: three processes, and a new connection for every request, so a request lands on
+  whichever process accepts it, usually not the one that served that program's last step:
+  the per-process caches (the engine's live workflow, the step's data, the signed-in person)
+  miss as often as they would behind a load balancer.
 """
 
 from __future__ import annotations
 
-import http.client
-import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.parse
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-PASSWORD = "kopi-tubruk-pagi-hari"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+from benchmarks.desk import CSRF, HttpPerson, sign_in
+from benchmarks.stack import HERE, PASSWORD, Stack, desk_region, seed
+
+TASK_LINK = re.compile(r'href="/tasks/(\d+)" class="task-name"')
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def prepare(url: str, programs: int) -> None:
+    """Users, the handoff diagram and ``programs`` programs of desk 0 waiting at their first
+    step."""
+    seed(url, 1, extra=[HERE / "handoff.bpmn"])
+    from sqlalchemy import select
 
-
-def gunicorn(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """One process, one thread: a request's own time, nothing queued behind another."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), target],
-        cwd=ROOT, env=dict(os.environ, **env, SIMPUL_BIND=f"127.0.0.1:{port}",
-                           SIMPUL_WORKERS="1", SIMPUL_THREADS="1", SIMPUL_ACCESS_LOG="/dev/null"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
-        except OSError:
-            time.sleep(0.05)
-    os.killpg(server.pid, signal.SIGKILL)  # the master and its workers
-    raise RuntimeError(f"{target} did not start")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
-
-
-class Browser:
-    """One person's connection: keep-alive, the session cookie, CSRF tokens from pages."""
-
-    def __init__(self, port: int):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.cookie = ""
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(form) if form is not None else None
-        sent = dict(headers or {})
-        if self.cookie:
-            sent["Cookie"] = self.cookie
-        if body is not None:
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=sent)
-        response = self.connection.getresponse()
-        text = response.read().decode()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie" and value.startswith("session="):
-                self.cookie = value.split(";", 1)[0]
-        return response.status, text
-
-    def sign_in(self, username: str) -> None:
-        _, page = self.request("GET", "/login")
-        token = CSRF.search(page)
-        assert token, "no CSRF token on /login"
-        status, _ = self.request("POST", "/login", {"username": username, "password": PASSWORD,
-                                                    "csrf_token": token.group(1)})
-        assert status == 303, f"sign-in of {username} answered {status}"
-
-
-def prepare(url: str, programs: int) -> list[list[tuple[str, int]]]:
-    """Users, the handoff diagram and ``programs`` programs; their steps as (who, task id)."""
-    sys.path.insert(0, str(ROOT))
-    from webapp import engine
     from webapp.db import make_engine, make_session_factory
-    from webapp.migrate import upgrade_database
-    from webapp.services import deployment, instances, regions, users
+    from webapp.models import User
+    from webapp.services import instances
 
-    upgrade_database(url)
-    session = make_session_factory(make_engine(url))()
-    users.configure_hashing("CHEAPEST")
-    users.ensure_groups(session, [("Koordinator", ""), ("Supervisor", "")])
-    regions.load_regions(session, [{"kode": "35", "nama": "Jawa Timur", "tingkat": "provinsi",
-                                    "induk": ""}])
-    coordinator = users.create_user(session, "koordinator", PASSWORD, ["Koordinator"],
-                                    region_code="35")
-    users.create_user(session, "supervisor", PASSWORD, ["Supervisor"], region_code="35")
-    source = HERE / "handoff.bpmn"
-    admin = users.create_user(session, "admin", PASSWORD, ["Koordinator"], role="admin")
-    deployment.deploy_definitions(session, [engine.SourceFile(source.name,
-                                                              source.read_bytes())],
-                                  admin, comment="bench", origin="upload")
-    started = [instances.start_instance(session, coordinator, "handoff", f"Program {n}", "35")
-               for n in range(programs)]
+    database = make_engine(url)
+    session = make_session_factory(database)()
+    coordinator = session.scalars(select(User).where(User.username == "koordinator0")).one()
+    for n in range(programs):
+        instances.start_instance(session, coordinator, "handoff", f"Program {n}",
+                                 desk_region(0) + ".01")
     session.close()
-    return [[] for _ in started]
+    database.dispose()
 
 
-def measure(url: str, env: dict[str, str], programs: int = 20) -> dict[str, float]:
+def measure(url: str, folder: Path, mode: str, programs: int = 20) -> dict[str, float]:
     """Median time of a task page and of a submit, and of a bare route asked right after each
     (so a noisy neighbour slows both alike), in ms."""
     prepare(url, programs)
-    port, hello_port = free_port(), free_port()
-    server = gunicorn("webapp:create_app()", port, dict(env, SIMPUL_DATABASE_URL=url))
-    hello = gunicorn("benchmarks.hello:app", hello_port, {})
+    warm = mode == "warm"
+    workers = 1 if warm else 3
+    app = Stack(url, folder, workers=workers, threads=1)
+    hello = Stack("", folder, target="benchmarks.hello:app", health="/", workers=workers,
+                  threads=1)
     page_ms: list[float] = []
     submit_ms: list[float] = []
     hello_ms: list[float] = []
     try:
-        bare = Browser(hello_port)
-        people = {name: Browser(port) for name in ("koordinator", "supervisor")}
-        for name, browser in people.items():
-            browser.sign_in(name)
+        app.start_server()
+        hello.start_server()
+        bare = HttpPerson("", hello.port, keep_alive=warm)
+        people = {name: HttpPerson(name, app.port, keep_alive=warm)
+                  for name in ("koordinator0", "supervisor0")}
+        for person in people.values():
+            sign_in(person, PASSWORD)
         for round_ in range(6):  # the six steps of every program, in turns of the two lanes
-            name = "koordinator" if round_ % 2 == 0 else "supervisor"
+            name = "koordinator0" if round_ % 2 == 0 else "supervisor0"
             who = people[name]
-            tab = "mine" if name == "koordinator" else "group"
-            _, inbox = who.request("GET", f"/?tab={tab}&process=handoff")
-            ids = [int(i) for i in re.findall(r'href="/tasks/(\d+)" class="task-name"', inbox)]
-            for task_id in sorted(set(ids))[:programs]:
+            tab = "mine" if round_ % 2 == 0 else "group"
+            inbox = who.request("GET", f"/?tab={tab}&process=handoff")
+            ids = sorted({int(i) for i in TASK_LINK.findall(inbox.text)})
+            assert len(ids) >= min(programs, 20), f"{name} sees {len(ids)} tasks"
+            for task_id in ids[:programs]:
                 began = time.perf_counter()
-                status, body = who.request("GET", f"/tasks/{task_id}")
+                page = who.request("GET", f"/tasks/{task_id}")
                 page_ms.append((time.perf_counter() - began) * 1000)
-                assert status == 200, status
-                token = CSRF.search(body)
+                assert page.status == 200, page.status
+                token = CSRF.search(page.text)
                 assert token, "no CSRF token on the task page"
                 began = time.perf_counter()
-                status, _ = who.request("POST", f"/tasks/{task_id}",
-                                        {"csrf_token": token.group(1), "note": "baik"})
+                done = who.request("POST", f"/tasks/{task_id}",
+                                   {"csrf_token": token.group(1), "note": "baik"})
                 submit_ms.append((time.perf_counter() - began) * 1000)
-                assert status == 303, status
+                assert done.status == 303, done.status
                 for _ in range(2):
                     began = time.perf_counter()
                     bare.request("GET", "/")
                     hello_ms.append((time.perf_counter() - began) * 1000)
     finally:
-        stop(server)
-        stop(hello)
-    return {"http_hello_ms": statistics.median(hello_ms),
-            "http_task_page_ms": statistics.median(page_ms),
-            "http_submit_ms": statistics.median(submit_ms),
-            "http_requests": float(len(page_ms) + len(submit_ms))}
+        app.stop()
+        hello.stop()
+    suffix = "" if warm else "_cold"
+    return {f"http_hello_ms{suffix}": statistics.median(hello_ms),
+            f"http_task_page_ms{suffix}": statistics.median(page_ms),
+            f"http_submit_ms{suffix}": statistics.median(submit_ms),
+            f"http_requests{suffix}": float(len(page_ms) + len(submit_ms))}
 
 
 def main(folder: Path) -> dict[str, float]:
-    env = {"SIMPUL_ENV": "production", "SIMPUL_SECRET_KEY": "b" * 48,
-           "SIMPUL_PASSWORD_HASH_PROFILE": "CHEAPEST",
-           "SIMPUL_SESSION_COOKIE_SECURE": "false"}
-    figures = measure(f"sqlite:///{folder / 'http.sqlite3'}", env)
-    figures["http_submit_over_hello"] = figures["http_submit_ms"] / figures["http_hello_ms"]
-    figures["http_task_page_over_hello"] = figures["http_task_page_ms"] / figures["http_hello_ms"]
+    figures: dict[str, float] = {}
+    for mode in ("warm", "cold"):
+        found = measure(f"sqlite:///{folder / f'http-{mode}.sqlite3'}", folder, mode)
+        suffix = "" if mode == "warm" else "_cold"
+        hello = found[f"http_hello_ms{suffix}"]
+        found[f"http_submit_over_hello{suffix}"] = found[f"http_submit_ms{suffix}"] / hello
+        found[f"http_task_page_over_hello{suffix}"] = found[f"http_task_page_ms{suffix}"] / hello
+        figures.update(found)
     return figures
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as where:
+        for key, value in main(Path(where)).items():
+            print(f"{key}: {value:.2f}")

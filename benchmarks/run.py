@@ -18,7 +18,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from benchmarks import inbox  # noqa: E402
+from benchmarks import http, inbox, load  # noqa: E402
 from webapp import engine
 from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
@@ -101,6 +101,9 @@ def main() -> None:
         "SIMPUL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="server for the 1M-task inbox figure (a database simpul_bench is made there)")
     parser.add_argument("--inbox", choices=("full", "small", "skip"), default="full")
+    parser.add_argument("--http", choices=("run", "skip"), default="run")
+    parser.add_argument("--load-seconds", type=float, default=30,
+                        help="length of each load run (0 skips the load runs)")
     args = parser.parse_args()
     print(f"machine: {platform.machine()} {platform.processor() or ''} python "
           f"{platform.python_version()}".strip())
@@ -120,6 +123,13 @@ def main() -> None:
     print(f"step_ms_loop_{args.loops}: {last:.2f}")
     print(f"step_cost_{args.loops}_over_10: {last / first:.2f}")
     print(f"state_bytes_loop_{args.loops}: {size}")
+    if args.http == "run":
+        with tempfile.TemporaryDirectory() as folder:
+            for name, value in http.main(Path(folder)).items():
+                print(f"{name}: {value:.2f}")
+    if args.load_seconds > 0:
+        for name, value in load.main(args.postgres, args.load_seconds).items():
+            print(f"{name}: {value:.1f}")
     if args.inbox == "skip":
         return
     with tempfile.TemporaryDirectory() as folder:

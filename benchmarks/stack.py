@@ -31,7 +31,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until_healthy(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+def wait_until_healthy(port: int, process: subprocess.Popen[bytes], seconds: float = 60,
+                       path: str = "/health") -> None:
     """Until ``GET /health`` answers 200: the master listens at once, but a request waits for a
     worker process to finish loading the app."""
     end = time.monotonic() + seconds
@@ -40,7 +41,7 @@ def wait_until_healthy(port: int, process: subprocess.Popen[bytes], seconds: flo
             raise RuntimeError(f"the server exited with {process.returncode}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/health")
+            connection.request("GET", path)
             if connection.getresponse().status == 200:
                 connection.close()
                 return
@@ -101,6 +102,8 @@ class Stack:
 
     url: str
     folder: Path
+    target: str = "webapp:create_app()"
+    health: str = "/health"
     workers: int = 2
     threads: int = 4
     env: dict[str, str] = field(default_factory=dict)
@@ -120,10 +123,10 @@ class Stack:
         with open(self.folder / "server.log", "ab") as log:
             self.server = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                 "webapp:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log,
+                 self.target], cwd=ROOT, env=env, stdout=log, stderr=log,
                 start_new_session=True)
         try:
-            wait_until_healthy(self.port, self.server)
+            wait_until_healthy(self.port, self.server, path=self.health)
         except RuntimeError:
             self.kill_server()
             raise
