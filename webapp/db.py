@@ -91,6 +91,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions on the engine; a change to a person's record is announced to every process."""
     factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
     changes.watch(factory, engine)
+
+    @event.listens_for(factory, "after_transaction_end")
+    def _ended(session: Session, transaction: Any) -> None:
+        if transaction.parent is None:  # the whole transaction, not a savepoint
+            session.info.pop("simpul_writing", None)
+
     return factory
 
 
@@ -101,7 +107,10 @@ def begin_write(session: Session) -> None:
     on SQLite, upgrading a stale read snapshot to a write fails at once instead of waiting.
     """
     if session.in_transaction():
+        if session.info.get("simpul_writing"):
+            return  # a write transaction already (the caller began it to read and write)
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write with unsaved changes: commit them in their own service")
         session.commit()
     session.connection(execution_options={"simpul_write": True})
+    session.info["simpul_writing"] = True

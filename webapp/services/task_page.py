@@ -16,6 +16,7 @@ from forms.dynamic import build_form
 from forms.fields import RupiahField
 
 from .. import engine
+from ..db import begin_write
 from ..models import DefinitionVersion, Event, HumanTask, Instance, Region, User
 from .definitions import parsed_version
 from .errors import NotFound
@@ -86,8 +87,14 @@ _LAST_COMPLETED = (
 )
 
 
-def task_head(session: Session, user: User, task_id: int) -> TaskHead:
-    """A task the user may see (their group and region), else NotFound."""
+def task_head(session: Session, user: User, task_id: int, to_submit: bool = False) -> TaskHead:
+    """A task the user may see (their group and region), else NotFound.
+
+    ``to_submit``: read it in the write transaction the submit goes on in (one transaction,
+    not a read and then a write; the caller rolls back if the form is refused).
+    """
+    if to_submit:
+        begin_write(session)
     row = session.connection().execute(_HEAD, {"task_id": task_id}).first()
     if row is None or not can_see_task(user, row):
         raise NotFound()

@@ -65,11 +65,12 @@ def show(task_id: int) -> Any:
 def submit(task_id: int) -> Any:
     """Validate the form and complete the task; errors come back inline (422)."""
     try:
-        task = task_head(db(), current_user, task_id)
+        task = task_head(db(), current_user, task_id, to_submit=True)
     except ServiceError as err:
         abort(err.status)
     form = _form_for(task)
     if not form.validate_on_submit():
+        db().rollback()  # nothing to write: let go of the write transaction
         return _page(task_id, form, 422)
     try:
         opened = tasks.complete_task(db(), current_user, task_id, form.to_task_data(),
