@@ -278,3 +278,14 @@ def test_a_region_holds_its_own_codes_and_those_inside_it_only(
         region_clause(people["koordinator"], HumanTask.region_code, ranged=True))))
     assert inside == {"35.07", "35.07.01", "35.07.01.2001"}
     session.rollback()
+
+
+def test_known_area_codes_come_from_the_region_table(session: Session) -> None:
+    from webapp.services.regions import known_codes
+    from webapp.services.registry.identity import check_nik
+
+    codes = known_codes(session)
+    assert "35.07.01" in codes and "35.07" not in codes  # kecamatan only
+    import datetime as dt
+
+    assert check_nik("3507011708450001", dt.date(2026, 11, 30), codes.__contains__).ok

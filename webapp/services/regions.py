@@ -59,3 +59,8 @@ def kecamatan_choices(session: Session, within: str | None, limit: int = 1000) -
     else:
         query = select(Region).where(Region.level == "kabupaten_kota")
     return list(session.scalars(query.order_by(Region.code).limit(limit)))
+
+
+def known_codes(session: Session, level: str = "kecamatan") -> frozenset[str]:
+    """Every code of one level (for checking many numbers at once, as an import does)."""
+    return frozenset(session.scalars(select(Region.code).where(Region.level == level)))
