@@ -39,6 +39,14 @@ TEST_REGIONS = [
     {"kode": "35.07.02", "nama": "Pagak", "tingkat": "kecamatan", "induk": "35.07"},
     {"kode": "35.73", "nama": "Kota Malang", "tingkat": "kabupaten_kota", "induk": "35"},
     {"kode": "35.73.01", "nama": "Blimbing", "tingkat": "kecamatan", "induk": "35.73"},
+    {"kode": "35.07.01.2001", "nama": "Tulungrejo", "tingkat": "desa_kelurahan",
+     "induk": "35.07.01"},
+    {"kode": "35.07.01.2002", "nama": "Donomulyo", "tingkat": "desa_kelurahan",
+     "induk": "35.07.01"},
+    {"kode": "35.07.02.2001", "nama": "Sumberejo", "tingkat": "desa_kelurahan",
+     "induk": "35.07.02"},
+    {"kode": "35.73.01.1001", "nama": "Blimbing", "tingkat": "desa_kelurahan",
+     "induk": "35.73.01"},
 ]
 # (username, role, groups, region)
 TEST_USERS = [

@@ -63,3 +63,23 @@ def test_a_search_for_a_nik_is_masked_in_the_request_log(
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert sum("/?q=3507********0001" in line for line in lines) == 3, lines
     assert not any("0385" in line for line in lines)
+
+
+def test_step_data_keeps_no_full_nik_in_the_history_or_the_program_state(
+        session: Session, people: dict[str, User]) -> None:
+    from tests.program_data import STEP_DATA
+    from webapp.models import Instance
+    from webapp.services import tasks
+
+    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+                                       "BPNT Donomulyo", "35.07.01")
+    (task,) = instances.open_tasks(session, program)
+    data = dict(STEP_DATA["needs_assessment"],
+                notes=f"Pelapor NIK {NIK_SPACED}, KK 3507011506200003", households_total=400)
+    tasks.complete_task(session, people["koordinator"], task.id, data)
+    fresh(session)
+    stored = session.scalars(sa.select(Event).where(Event.action == "task.completed")).one()
+    assert stored.data["data"]["notes"] == "Pelapor NIK 3507********0001, KK 3507********0003"
+    assert stored.data["data"]["households_total"] == 400
+    state = session.scalars(sa.select(Instance.state).where(Instance.id == program.id)).one()
+    assert "0112" not in state and "3507011506200003" not in state

@@ -69,9 +69,16 @@ class PeopleEpoch:
             connection.exec_driver_sql(f"NOTIFY {CHANNEL}")
 
     def announce_committed(self) -> None:
-        """After the commit (SQLite: rewrite the file every process reads)."""
+        """After the commit (SQLite: rewrite the file every process reads).
+
+        With PostgreSQL the NOTIFY reaches this process's own listener a moment later, on its
+        thread; the committing process moves its epoch at once, so its next request (often the
+        page the change redirects to) never serves what it kept before the change.
+        """
         if self._sqlite_file is not None:
             self._touch()
+        elif self.url.startswith("postgresql"):
+            self._counter += 1  # only ever grows, so a lost race still moves it
 
     def _touch(self) -> None:
         assert self._sqlite_file is not None

@@ -23,6 +23,7 @@ from . import duties
 from .attachments import Upload, store_upload
 from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
 from .incidents import record_incident
+from .personal_data import mask_nik
 from .runtime import (
     HANDLES,
     TASK_TABLE,
@@ -127,6 +128,9 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
                       row.definition_version_id, row.sha256, row.process_key,
                       row.instance_region, row.started_by_id, dict(row.authors or {}),
                       row.title)
+    # A step's data never holds a full NIK or KK (the registry does): it is kept in the
+    # program's state and history, and shown to everyone who follows the program.
+    data = mask_nik(data, numbers=False)
     step = open_step(session, ref)
     try:
         result = step.handle.complete(row.task_id, data)

@@ -1,4 +1,5 @@
-"""Demo data for `make run`: three users and one program waiting at planning."""
+"""Demo data for `make run`: three users, one program waiting at planning, and a registry of
+synthetic families in two desa of Donomulyo."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..models import User
 from . import instances, tasks, users
+from .registry import synthetic
 
 DEMO_REGION = "35.07"  # Kabupaten Malang
 DEMO_USERS = [
@@ -46,4 +48,7 @@ def seed(session: Session, new_password: Callable[[], str]) -> list[tuple[str, s
             "BPNT Sembako Kecamatan Donomulyo 2026", DEMO_REGION + ".01")
         (first,) = instances.open_tasks(session, program)
         tasks.complete_task(session, coordinator, first.id, DEMO_ASSESSMENT)
+    coordinator = session.scalar(select(User).where(User.username == "koordinator"))
+    if coordinator is not None:
+        synthetic.seed_demo(session, coordinator)
     return created

@@ -23,16 +23,19 @@ def _mask_match(match: re.Match[str]) -> str:
     return f"{digits[:4]}{'*' * 8}{digits[12:]}"
 
 
-def mask_nik(value: Any) -> Any:
-    """NIK and KK numbers in a value (text, number, list or mapping) masked: 3507********0001."""
-    if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 16:
+def mask_nik(value: Any, numbers: bool = True) -> Any:
+    """NIK and KK numbers in a value (text, number, list or mapping) masked: 3507********0001.
+
+    ``numbers=False`` leaves whole numbers alone (task data: 16 digits there is an amount)."""
+    if numbers and isinstance(value, int) and not isinstance(value, bool) \
+            and len(str(value)) == 16:
         value = str(value)
     if isinstance(value, str):
-        return NIK_PATTERN.sub(_mask_match, value)
+        return NIK_PATTERN.sub(_mask_match, value) if len(value) >= 16 else value
     if isinstance(value, list | tuple):
-        return [mask_nik(v) for v in value]
+        return [mask_nik(v, numbers) for v in value]
     if isinstance(value, dict):
-        return {k: mask_nik(v) for k, v in value.items()}
+        return {k: mask_nik(v, numbers) for k, v in value.items()}
     return value
 
 

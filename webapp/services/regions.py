@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..db import begin_write
@@ -64,3 +64,19 @@ def kecamatan_choices(session: Session, within: str | None, limit: int = 1000) -
 def known_codes(session: Session, level: str = "kecamatan") -> frozenset[str]:
     """Every code of one level (for checking many numbers at once, as an import does)."""
     return frozenset(session.scalars(select(Region.code).where(Region.level == level)))
+
+
+def desa_choices(session: Session, within: str | None,
+                 limit: int = 3000) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The desa/kelurahan inside a region, grouped by kecamatan: [(kecamatan name, [(code,
+    name)])] for a grouped drop-down."""
+    query = select(Region).where(Region.level.in_(("kecamatan", "desa_kelurahan")))
+    if within:
+        query = query.where(or_(Region.code == within, Region.code.like(within + ".%")))
+    groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for region in session.scalars(query.order_by(Region.code).limit(limit)):
+        if region.level == "kecamatan":
+            groups[region.code] = (region.name, [])
+        elif region.parent_code in groups:
+            groups[region.parent_code][1].append((region.code, region.name))
+    return [group for group in groups.values() if group[1]]

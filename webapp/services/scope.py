@@ -18,7 +18,11 @@ def region_clause(user: User, column: Any, ranged: bool = False) -> ColumnElemen
     """
     if not user.region_code:
         return true()
-    prefix = user.region_code
+    return within_code(user.region_code, column, ranged)
+
+
+def within_code(prefix: str, column: Any, ranged: bool = False) -> ColumnElement[bool]:
+    """Rows whose region is ``prefix`` or lies inside it (see ``region_clause``)."""
     inside = or_(column == prefix, column.like(prefix + ".%"))
     return and_(inside, column >= prefix, column < prefix + "/") if ranged else inside
 

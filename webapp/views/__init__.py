@@ -79,9 +79,9 @@ ACTIONS = {
 
 
 def register_views(app: Flask) -> None:
-    from . import account, admin, auth, inbox, instances, tasks
+    from . import account, admin, auth, inbox, instances, registry, tasks
 
-    for module in (auth, inbox, tasks, instances, admin, account):
+    for module in (auth, inbox, tasks, instances, registry, admin, account):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in first.")
@@ -95,6 +95,7 @@ def register_views(app: Flask) -> None:
     app.add_template_filter(number, "number")
     app.add_template_filter(mask_nik, "masked")
     app.add_template_filter(datetimeformat, "datetimeformat")  # flask-babel's, faster
+    app.add_template_filter(long_date, "longdate")
     # Templates translate dozens of texts a page: look the request's catalogue up once.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda text: _translations().ugettext(text),
@@ -151,6 +152,11 @@ def show_value(shown: Any) -> Any:
     if kind == "date":
         return format_date(value, "d MMMM yyyy")
     return value
+
+
+def long_date(value: Any) -> Any:
+    """A calendar date the reader's way (12 Maret 1985)."""
+    return format_date(value, "d MMMM yyyy") if isinstance(value, dt.date) else value
 
 
 def number(value: Any) -> Any:

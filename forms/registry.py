@@ -1,0 +1,138 @@
+"""Registry forms: a household (with its head of family when new) and a member.
+
+The forms take the values and say what is missing; the NIK and KK rules and the duplicate checks
+live in the registry service (the import applies the same ones), which names the field each
+problem belongs to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .base import SimpulForm
+from .fields import CHOOSE, as_choices, at_most, required
+
+# Labels of the registry's codes (the service keeps the codes; pages and exports use these).
+HOUSEHOLD_STATUS = {"active": _l("Active"), "moved": _l("Moved away"),
+                    "closed": _l("Closed (no longer a family)")}
+RELATIONS = {
+    "head": _l("Head of family"), "husband": _l("Husband"), "wife": _l("Wife"),
+    "child": _l("Child"), "child_in_law": _l("Son- or daughter-in-law"),
+    "grandchild": _l("Grandchild"), "parent": _l("Parent"),
+    "parent_in_law": _l("Parent-in-law"), "relative": _l("Other relative"),
+    "helper": _l("Household helper"), "other": _l("Other"),
+}
+DISABILITY = {
+    "physical": _l("Physical"), "intellectual": _l("Intellectual"), "mental": _l("Mental"),
+    "sensory_sight": _l("Sensory: sight"), "sensory_hearing": _l("Sensory: hearing"),
+    "sensory_speech": _l("Sensory: speech"),
+}
+SCHOOL = {"": _l("Unknown / not asked"), "attending": _l("Attending school"),
+          "not_attending": _l("School age, not attending"),
+          "finished": _l("Finished or left school"), "not_school_age": _l("Not of school age")}
+SEX = {"L": _l("Male"), "P": _l("Female")}
+ENROLMENT_STATUS = {"draft": _l("Draft"), "enrolled": _l("Enrolled"), "paused": _l("Paused"),
+                    "exited": _l("Exited"), "not_eligible": _l("Not eligible")}
+NOT_RECEIVED = {"moved": _l("Moved"), "died": _l("Died"), "absent": _l("Absent"),
+                "refused": _l("Refused"), "other": _l("Other")}
+DESIL_CHOICES = [("", _l("Unknown"))] + [(str(n), str(n)) for n in range(1, 11)]
+
+NUMBER_INPUT = {"inputmode": "numeric", "autocomplete": "off", "maxlength": "24",
+                "spellcheck": "false"}
+
+
+class HouseholdForm(SimpulForm):
+    kk_number = StringField(_l("KK number"), validators=[at_most(40)],
+                            render_kw=NUMBER_INPUT,
+                            description=_l("16 digits, as on the Kartu Keluarga."))
+    region_code = SelectField(_l("Desa / kelurahan"), validators=[InputRequired(CHOOSE)],
+                              invalid_choice_message=CHOOSE, validate_choice=False)
+    address = StringField(_l("Address"), validators=[at_most(300)],
+                          description=_l("Street, dusun, house number."))
+    rt = StringField(_l("RT"), validators=[at_most(4)],
+                     render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    rw = StringField(_l("RW"), validators=[at_most(4)],
+                     render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    desil = SelectField(_l("Welfare decile (desil)"), choices=as_choices(DESIL_CHOICES),
+                        invalid_choice_message=CHOOSE, default="",
+                        description=_l("1 is the poorest tenth of households."))
+    desil_source = StringField(_l("Source of the desil"), validators=[at_most(40)],
+                               render_kw={"list": "desil-sources"},
+                               description=_l("For example DTSEN 2025 or musyawarah desa."))
+    desil_date = StringField(_l("Date of the desil"), validators=[at_most(10)],
+                             render_kw={"type": "date"})
+    status = SelectField(_l("Status"), choices=as_choices(HOUSEHOLD_STATUS.items()),
+                         invalid_choice_message=CHOOSE, default="active")
+    confirmed = HiddenField()
+
+
+class PersonForm(SimpulForm):
+    nik = StringField(_l("NIK"), validators=[at_most(40)], render_kw=NUMBER_INPUT,
+                      description=_l("16 digits, as on the KTP or KK. Empty for a baby "
+                                     "without one yet."))
+    full_name = StringField(_l("Full name"), validators=[required(), at_most(120)],
+                            render_kw={"autocomplete": "off"})
+    sex = RadioField(_l("Sex"), choices=as_choices(SEX.items()),
+                     validators=[InputRequired(CHOOSE)], invalid_choice_message=CHOOSE)
+    birth_place = StringField(_l("Place of birth"), validators=[at_most(80)])
+    birth_date = StringField(_l("Date of birth"), validators=[at_most(10)],
+                             render_kw={"type": "date"})
+    relation = SelectField(_l("Relationship to the head of family"),
+                           choices=as_choices([("", _l("— choose —")), *RELATIONS.items()]),
+                           validators=[InputRequired(CHOOSE)], invalid_choice_message=CHOOSE)
+    disability = SelectMultipleField(
+        _l("Disability (UU 8/2016)"), choices=as_choices(DISABILITY.items()),
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        invalid_choice_message=CHOOSE, validators=[Optional()])
+    pregnant = BooleanField(_l("Pregnant"))
+    school = SelectField(_l("School"), choices=as_choices(SCHOOL.items()),
+                         invalid_choice_message=CHOOSE, default="")
+    occupation = StringField(_l("Occupation"), validators=[at_most(80)])
+    confirmed = HiddenField()
+
+    def values(self) -> dict[str, Any]:
+        return {name: self[name].data for name in (
+            "nik", "full_name", "sex", "birth_place", "birth_date", "relation", "disability",
+            "pregnant", "school", "occupation")}
+
+
+class HeadForm(PersonForm):
+    """The head of family, entered with a new household (one CSRF token for both)."""
+
+    class Meta(PersonForm.Meta):  # type: ignore[misc]
+        csrf = False
+
+    relation = None  # always the head
+    confirmed = None  # the household form carries the confirmation
+
+    def values(self) -> dict[str, Any]:
+        return {name: self[name].data for name in (
+            "nik", "full_name", "sex", "birth_place", "birth_date", "disability", "pregnant",
+            "school", "occupation")} | {"relation": "head"}
+
+
+class MoveForm(SimpulForm):
+    to_kk = StringField(_l("KK number of the new household"), validators=[required(),
+                                                                         at_most(40)],
+                        render_kw=NUMBER_INPUT)
+    reason = StringField(_l("Reason"), validators=[required(), at_most(300)],
+                         description=_l("For example: married, moved to a relative."))
+
+
+class RevealForm(SimpulForm):
+    reason = StringField(_l("Why do you need the full number?"),
+                         validators=[required(), at_most(300)],
+                         description=_l("Written to the household's history with your name."))
+

@@ -1,0 +1,52 @@
+"""Persistent domain objects, one module per area (a table is found in one guess):
+
+* ``people``: regions, work groups, users, partners, inbox filters, notifications;
+* ``workflow``: diagrams and their versions, programs (instances), tasks, history events,
+  attachments, incidents, background jobs;
+* ``registry``: households, people, enrolments in programs, distribution lines, registry
+  history.
+
+Everything is importable from ``webapp.models`` as before.
+"""
+
+from .people import (
+    PARTNER_KINDS,
+    ROLES,
+    Group,
+    Notification,
+    Partner,
+    Region,
+    SavedFilter,
+    User,
+    user_group,
+)
+from .registry import (
+    DISABILITIES,
+    ENROLMENT_STATUSES,
+    HOUSEHOLD_STATUSES,
+    NOT_RECEIVED_REASONS,
+    RELATIONSHIPS,
+    SCHOOL,
+    DistributionLine,
+    Enrolment,
+    EnrolmentChange,
+    Household,
+    Person,
+    RegistryEvent,
+)
+from .workflow import (
+    Attachment,
+    DefinitionHead,
+    DefinitionVersion,
+    Event,
+    HumanTask,
+    Incident,
+    Instance,
+    Job,
+)
+
+__all__ = ["DISABILITIES", "ENROLMENT_STATUSES", "HOUSEHOLD_STATUSES", "NOT_RECEIVED_REASONS",
+           "PARTNER_KINDS", "RELATIONSHIPS", "ROLES", "SCHOOL", "Attachment", "DefinitionHead",
+           "DefinitionVersion", "DistributionLine", "Enrolment", "EnrolmentChange", "Event",
+           "Group", "Household", "HumanTask", "Incident", "Instance", "Job", "Notification",
+           "Partner", "Person", "Region", "RegistryEvent", "SavedFilter", "User", "user_group"]

@@ -1,0 +1,432 @@
+"""Adding and changing households and their members, with the NIK and KK rules and the
+duplicate checks.
+
+The rules live here, not in the forms, so the entry pages and the import apply the same ones.
+A problem with one field is an error for that field; what may be right after all (an area code
+the region table does not know, a birth date differing from the NIK's, a probable duplicate)
+is a warning the person confirms before it is saved. An existing NIK or KK is never saved
+twice: the error links the record that has it (when the user may see it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ...db import begin_write, utcnow
+from ...models import (
+    DISABILITIES,
+    HOUSEHOLD_STATUSES,
+    RELATIONSHIPS,
+    SCHOOL,
+    Household,
+    Person,
+    Region,
+)
+from ...models import User as UserModel
+from ..errors import Conflict, InvalidInput
+from ..personal_data import mask_nik
+from ..scope import in_region
+from . import access
+from .identity import check_kk, check_nik
+from .keys import clean_name, name_key, reversed_digits, today
+
+DESA_LEVEL = "desa_kelurahan"
+_RT_RW = re.compile(r"^[0-9]{1,3}$")
+
+
+@dataclass
+class Duplicate:
+    """A record that already has this number, or probably is this person."""
+
+    kind: str  # nik | kk | probable
+    message: Any
+    household_id: int | None  # None when outside the user's region (no link)
+    person_id: int | None = None
+
+
+@dataclass
+class Checked:
+    """Values after the rules: clean values, errors by field, warnings, duplicates."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, Any] = field(default_factory=dict)
+    warnings: list[Any] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+
+    def merge(self, other: Checked, prefix: str = "") -> None:
+        self.errors.update({prefix + k: v for k, v in other.errors.items()})
+        self.warnings.extend(other.warnings)
+        self.duplicates.extend(other.duplicates)
+
+    @property
+    def blocking(self) -> bool:
+        return bool(self.errors) or any(d.kind != "probable" for d in self.duplicates)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.warnings) or bool(self.duplicates)
+
+
+class RegistryProblems(InvalidInput):
+    """The values break a rule, or need a confirmation: ``checked`` says which and where."""
+
+    def __init__(self, checked: Checked):
+        message = (_l("Some values need correcting.") if checked.blocking else
+                   _l("Check the warnings, then save again to confirm."))
+        super().__init__(message, checked=checked)
+        self.checked = checked
+
+
+# -- single values ---------------------------------------------------------------------------
+def _text(raw: Mapping[str, Any], name: str, longest: int) -> str:
+    return " ".join(str(raw.get(name) or "").split())[:longest]
+
+
+def _date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(value) from None
+
+
+def known_area_checker(session: Session) -> Callable[[str], bool]:
+    """Whether an area code (``35.07.01``) is a kecamatan of the region table (asked once per
+    code, kept for the checker's life: an import asks the same few codes many times)."""
+    seen: dict[str, bool] = {}
+
+    def known(code: str) -> bool:
+        if code not in seen:
+            seen[code] = session.get(Region, code) is not None
+        return seen[code]
+
+    return known
+
+
+def check_household(session: Session, user: UserModel, raw: Mapping[str, Any],
+                    household_id: int | None = None,
+                    known_area: Callable[[str], bool] | None = None) -> Checked:
+    """A household's values after the rules (No. KK, desa in the user's region, RT/RW, desil)."""
+    out = Checked()
+    values = out.values
+    kk = check_kk(raw.get("kk_number"), today(), known_area or known_area_checker(session))
+    if kk.errors:
+        out.errors["kk_number"] = kk.errors[0]
+    out.warnings.extend(kk.warnings)
+    values["kk_number"] = kk.number
+    region_code = _text(raw, "region_code", 13)
+    region = session.get(Region, region_code) if region_code else None
+    if region is None or region.level != DESA_LEVEL:
+        out.errors["region_code"] = _l("Choose the desa or kelurahan.")
+    elif not in_region(user, region_code):
+        out.errors["region_code"] = _l("The desa lies outside your region.")
+    values["region_code"] = region_code
+    values["address"] = _text(raw, "address", 300)
+    for part in ("rt", "rw"):
+        text = _text(raw, part, 4).removesuffix(".0")  # a spreadsheet's number cell: 3.0
+        if text and not _RT_RW.match(text):
+            out.errors[part] = _l("Write the number only, for example 3.")
+        values[part] = text.zfill(3) if text and _RT_RW.match(text) else ""
+    desil = raw.get("desil")
+    if desil in (None, ""):
+        values["desil"] = None
+    else:
+        try:
+            values["desil"] = int(str(desil).strip())
+        except ValueError:
+            values["desil"] = None
+            out.errors["desil"] = _l("The desil is a whole number from 1 to 10.")
+        else:
+            if not 1 <= values["desil"] <= 10:
+                out.errors["desil"] = _l("The desil is a whole number from 1 to 10.")
+    values["desil_source"] = _text(raw, "desil_source", 40)
+    try:
+        values["desil_date"] = _date(raw.get("desil_date"))
+    except ValueError:
+        out.errors["desil_date"] = _l("Enter a date, for example 2026-03-01.")
+    else:
+        if values["desil_date"] is not None and values["desil_date"] > today():
+            out.errors["desil_date"] = _l("The date cannot be in the future.")
+    if values["desil"] is not None and not values["desil_source"]:
+        out.errors["desil_source"] = _l("Say where the desil comes from (for example DTSEN).")
+    status = str(raw.get("status") or "active")
+    if status not in HOUSEHOLD_STATUSES:
+        out.errors["status"] = _l("Not a valid choice.")
+    values["status"] = status
+    if not kk.errors:
+        out.duplicates.extend(_kk_taken(session, user, kk.number, household_id))
+    return out
+
+
+def check_person(session: Session, user: UserModel, raw: Mapping[str, Any], *,
+                 person_id: int | None = None, region_code: str = "",
+                 nik_required: bool = False,
+                 known_area: Callable[[str], bool] | None = None) -> Checked:
+    """A person's values after the rules (NIK with sex and birth date, name, relation...)."""
+    out = Checked()
+    values = out.values
+    values["full_name"] = clean_name(raw.get("full_name"))
+    if len(name_key(values["full_name"])) < 2:
+        out.errors["full_name"] = _l("Write the name as on the KK.")
+    sex = str(raw.get("sex") or "")
+    if sex not in ("L", "P"):
+        out.errors["sex"] = _l("Choose male or female.")
+    values["sex"] = sex
+    values["birth_place"] = _text(raw, "birth_place", 80)
+    try:
+        birth_date = _date(raw.get("birth_date"))
+    except ValueError:
+        birth_date = None
+        out.errors["birth_date"] = _l("Enter a date, for example 1985-03-12.")
+    else:
+        if birth_date is not None and birth_date > today():
+            out.errors["birth_date"] = _l("The date cannot be in the future.")
+            birth_date = None
+    values["birth_date"] = birth_date
+    nik_raw = raw.get("nik")
+    values["nik"] = None
+    if nik_raw not in (None, "") or nik_required:
+        nik = check_nik(nik_raw, today(), known_area or known_area_checker(session),
+                        sex=sex if sex in ("L", "P") else None, birth_date=birth_date)
+        if nik.errors:
+            out.errors["nik"] = nik.errors[0]
+        else:
+            values["nik"] = nik.number
+            if values["birth_date"] is None and "birth_date" not in out.errors:
+                values["birth_date"] = nik.date  # the NIK says it
+        out.warnings.extend(nik.warnings)
+    relation = str(raw.get("relation") or "other")
+    if relation not in RELATIONSHIPS:
+        out.errors["relation"] = _l("Not a valid choice.")
+    values["relation"] = relation
+    disability = raw.get("disability") or []
+    if isinstance(disability, str):
+        disability = [d for d in re.split(r"[,;\s]+", disability) if d]
+    unknown = [d for d in disability if d not in DISABILITIES]
+    if unknown:
+        out.errors["disability"] = _l("Not a valid choice.")
+    values["disability"] = ",".join(d for d in DISABILITIES if d in disability)
+    values["pregnant"] = bool(raw.get("pregnant"))
+    if values["pregnant"] and sex == "L":
+        out.errors["pregnant"] = _l("Only a woman can be recorded as pregnant.")
+    school = str(raw.get("school") or "")
+    if school and school not in SCHOOL:
+        out.errors["school"] = _l("Not a valid choice.")
+    values["school"] = school
+    values["occupation"] = _text(raw, "occupation", 80)
+    if values["nik"]:
+        out.duplicates.extend(_nik_taken(session, user, values["nik"], person_id))
+    if (not out.duplicates and values["birth_date"] is not None and region_code
+            and "full_name" not in out.errors):
+        out.duplicates.extend(_probable(session, user, values["full_name"],
+                                        values["birth_date"], region_code, person_id))
+    return out
+
+
+# -- duplicates ------------------------------------------------------------------------------
+def _link(user: UserModel, household: Household | None) -> int | None:
+    return household.id if household is not None and in_region(user, household.region_code) \
+        else None
+
+
+def _kk_taken(session: Session, user: UserModel, kk: str,
+              household_id: int | None) -> list[Duplicate]:
+    found = session.scalar(select(Household).where(Household.kk_number == kk))
+    if found is None or found.id == household_id:
+        return []
+    link = _link(user, found)
+    return [Duplicate("kk", _l("A household with KK %(kk)s is already in the registry.",
+                               kk=mask_nik(kk)) if link else
+                      _l("A household with KK %(kk)s is already in the registry, in another "
+                         "region.", kk=mask_nik(kk)), link)]
+
+
+def _nik_taken(session: Session, user: UserModel, nik: str,
+               person_id: int | None) -> list[Duplicate]:
+    found = session.scalar(select(Person).where(Person.nik == nik))
+    if found is None or found.id == person_id:
+        return []
+    link = _link(user, found.household)
+    return [Duplicate("nik", _l("NIK %(nik)s belongs to %(name)s, already in the registry: "
+                                "open their family, or move them from there.",
+                                nik=mask_nik(nik), name=found.full_name) if link else
+                      _l("NIK %(nik)s is already in the registry, in another region.",
+                         nik=mask_nik(nik)), link, found.id if link else None)]
+
+
+def _probable(session: Session, user: UserModel, full_name: str, birth_date: dt.date,
+              region_code: str, person_id: int | None) -> list[Duplicate]:
+    """Same name (as searched) and birth date, in a household of the same kabupaten/kota."""
+    kabupaten = region_code[:5]
+    query = (select(Person).join(Household, Person.household_id == Household.id)
+             .where(Person.name_key == name_key(full_name), Person.birth_date == birth_date,
+                    Household.region_code >= kabupaten + ".",
+                    Household.region_code < kabupaten + "/"))
+    if person_id is not None:
+        query = query.where(Person.id != person_id)
+    found = []
+    for person in session.scalars(query.limit(3)):
+        link = _link(user, person.household)
+        found.append(Duplicate(
+            "probable", _l("Probably the same person: %(name)s, born %(date)s, is already "
+                           "in a household of this kabupaten/kota.", name=person.full_name,
+                           date=birth_date.isoformat()), link, person.id if link else None))
+    return found
+
+
+# -- saving ----------------------------------------------------------------------------------
+def _apply_person(person: Person, values: Mapping[str, Any]) -> None:
+    for name in ("full_name", "sex", "birth_place", "birth_date", "relation", "disability",
+                 "pregnant", "school", "occupation"):
+        setattr(person, name, values[name])
+    person.nik = values["nik"]
+    person.nik_reversed = reversed_digits(values["nik"])
+    person.name_key = name_key(values["full_name"])
+    person.updated_at = utcnow()
+
+
+def _apply_household(household: Household, values: Mapping[str, Any]) -> None:
+    for name in ("kk_number", "region_code", "address", "rt", "rw", "desil", "desil_source",
+                 "desil_date", "status"):
+        setattr(household, name, values[name])
+    household.kk_reversed = reversed_digits(values["kk_number"]) or ""
+    household.updated_at = utcnow()
+
+
+def _settle(checked: Checked, confirmed: bool) -> None:
+    if checked.blocking or (checked.needs_confirmation and not confirmed):
+        raise RegistryProblems(checked)
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    return sorted(k for k in after if before.get(k) != after[k])
+
+
+def check_new_household(session: Session, user: UserModel, household: Mapping[str, Any],
+                        head: Mapping[str, Any]) -> Checked:
+    """A new household and its head after the rules (the head's problems as ``head_<field>``,
+    its values under ``values["head"]``)."""
+    checked = check_household(session, user, household)
+    head_checked = check_person(session, user, {**head, "relation": "head"},
+                                region_code=checked.values.get("region_code", ""),
+                                nik_required=True)
+    checked.merge(head_checked, "head_")
+    checked.values["head"] = head_checked.values
+    return checked
+
+
+def create_household(session: Session, user: UserModel, household: Mapping[str, Any],
+                     head: Mapping[str, Any], confirmed: bool = False) -> Household:
+    """A new household with its head of family (the head's NIK is required)."""
+    access.require_editor(user)
+    begin_write(session)
+    checked = check_new_household(session, user, household, head)
+    _settle(checked, confirmed)
+    made = Household(created_by_id=user.id)
+    _apply_household(made, checked.values)
+    person = Person(position=1)
+    _apply_person(person, checked.values["head"])
+    made.members.append(person)
+    session.add(made)
+    session.flush()
+    access.record(session, user, "created", made.id, person.id,
+                  warnings=[str(w) for w in checked.warnings])
+    session.commit()
+    return made
+
+
+def update_household(session: Session, user: UserModel, household_id: int,
+                     raw: Mapping[str, Any], confirmed: bool = False) -> Household:
+    access.require_editor(user)
+    begin_write(session)
+    household = access.get_household(session, user, household_id)
+    checked = check_household(session, user, raw, household_id)
+    _settle(checked, confirmed)
+    before = {k: getattr(household, k) for k in checked.values}
+    _apply_household(household, checked.values)
+    changed = _changes(before, checked.values)
+    if changed:
+        access.record(session, user, "edited", household.id, fields=changed)
+    session.commit()
+    return household
+
+
+def save_member(session: Session, user: UserModel, household_id: int, person_id: int | None,
+                raw: Mapping[str, Any], confirmed: bool = False) -> Person:
+    """Add a member to a household, or change one of its members."""
+    access.require_editor(user)
+    begin_write(session)
+    household = access.get_household(session, user, household_id)
+    person = None
+    if person_id is not None:
+        person = access.get_person(session, user, person_id)
+        if person.household_id != household.id:
+            raise InvalidInput(_l("This person is not a member of this household."))
+    checked = check_person(session, user, raw, person_id=person_id,
+                           region_code=household.region_code,
+                           nik_required=person is not None and person.relation == "head"
+                           or raw.get("relation") == "head")
+    if checked.values.get("relation") == "head" and any(
+            m.relation == "head" and m.id != person_id and m.died_on is None
+            for m in household.members):
+        checked.errors["relation"] = _l("The household has a head of family already: change "
+                                        "that member first.")
+    _settle(checked, confirmed)
+    if person is None:
+        person = Person(position=max((m.position for m in household.members), default=0) + 1)
+        _apply_person(person, checked.values)
+        household.members.append(person)
+        session.flush()
+        access.record(session, user, "member_added", household.id, person.id)
+    else:
+        before = {k: getattr(person, k) for k in checked.values}
+        _apply_person(person, checked.values)
+        changed = _changes(before, checked.values)
+        if changed:
+            access.record(session, user, "member_edited", household.id, person.id,
+                          fields=changed)
+    session.commit()
+    return person
+
+
+def move_member(session: Session, user: UserModel, person_id: int, to_kk: str,
+                reason: str) -> Person:
+    """Move a person to another household (found by its No. KK), recorded in both histories."""
+    access.require_editor(user)
+    reason = " ".join(reason.split())[:300]
+    if len(reason) < 5:
+        raise InvalidInput(_l("Say why the person moves (at least 5 characters)."))
+    begin_write(session)
+    person = access.get_person(session, user, person_id)
+    kk = check_kk(to_kk, today())
+    target = session.scalar(select(Household).where(Household.kk_number == kk.number)) \
+        if kk.ok else None
+    if target is None or not in_region(user, target.region_code):
+        raise InvalidInput(_l("No household with this KK number in your region."))
+    if target.id == person.household_id:
+        raise Conflict(_l("The person is already in this household."))
+    source = person.household_id
+    if person.relation == "head":
+        person.relation = "other"
+    person.household_id = target.id
+    person.position = (session.scalar(select(func.max(Person.position))
+                                      .where(Person.household_id == target.id)) or 0) + 1
+    person.updated_at = utcnow()
+    access.record(session, user, "moved_out", source, person.id, to=target.id, reason=reason)
+    access.record(session, user, "moved_in", target.id, person.id, source=source,
+                  reason=reason)
+    session.commit()
+    return person

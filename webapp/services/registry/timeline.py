@@ -1,0 +1,103 @@
+"""A household's page: its members, its programs and a timeline of what happened to it, newest
+first (registry changes, enrolments, distribution rounds, and the steps of its programs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ...models import (
+    DistributionLine,
+    Enrolment,
+    EnrolmentChange,
+    Event,
+    Household,
+    Instance,
+    RegistryEvent,
+    User,
+)
+from ..scope import instance_visible
+from .access import get_household
+
+LIMIT = 200
+# Steps of a program shown in an enrolled household's timeline.
+PROGRAM_ACTIONS = ("instance.started", "task.completed", "instance.completed",
+                   "instance.terminated", "instance.suspended")
+
+
+@dataclass
+class Entry:
+    at: dt.datetime
+    kind: str  # registry event kind, enrolment, distribution, step
+    by: User | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    instance_id: int | None = None
+    instance_title: str = ""
+    person_name: str = ""
+
+
+@dataclass
+class HouseholdPage:
+    household: Household
+    enrolments: list[Enrolment]
+    timeline: list[Entry]
+
+
+def household_page(session: Session, user: User, household_id: int) -> HouseholdPage:
+    household = get_household(session, user, household_id)
+    enrolments = list(session.scalars(
+        select(Enrolment).where(Enrolment.household_id == household.id)
+        .options(selectinload(Enrolment.instance)).order_by(Enrolment.created_at.desc())))
+    names = {m.id: m.full_name for m in household.members}
+    entries: list[Entry] = []
+    for event in session.scalars(select(RegistryEvent).where(
+            RegistryEvent.household_id == household.id)
+            .order_by(RegistryEvent.at.desc()).limit(LIMIT)):
+        entries.append(Entry(event.at, event.kind, event.by, dict(event.detail),
+                             person_name=names.get(event.person_id or 0, "")))
+    titles = {e.instance_id: e.instance.title for e in enrolments}
+    enrolment_ids = [e.id for e in enrolments]
+    by_enrolment = {e.id: e for e in enrolments}
+    if enrolment_ids:
+        for change in session.scalars(select(EnrolmentChange).where(
+                EnrolmentChange.enrolment_id.in_(enrolment_ids))
+                .order_by(EnrolmentChange.at.desc()).limit(LIMIT)):
+            enrolment = by_enrolment[change.enrolment_id]
+            entries.append(Entry(change.at, "enrolment", change.by,
+                                 {"from": change.from_status, "to": change.to_status,
+                                  "reason": change.reason},
+                                 enrolment.instance_id, titles[enrolment.instance_id]))
+        for line in session.scalars(select(DistributionLine).where(
+                DistributionLine.enrolment_id.in_(enrolment_ids),
+                DistributionLine.ticked_at.is_not(None))
+                .order_by(DistributionLine.ticked_at.desc()).limit(LIMIT)):
+            enrolment = by_enrolment[line.enrolment_id]
+            assert line.ticked_at is not None
+            entries.append(Entry(line.ticked_at, "distribution", line.ticked_by,
+                                 {"round": line.round, "received": line.received,
+                                  "amount": line.amount, "goods": line.goods,
+                                  "reason": line.reason},
+                                 enrolment.instance_id, titles[enrolment.instance_id]))
+        entries.extend(_program_steps(session, user, list(titles), titles))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return HouseholdPage(household, enrolments, entries[:LIMIT])
+
+
+def _program_steps(session: Session, user: User, instance_ids: list[int],
+                   titles: dict[int, str]) -> list[Entry]:
+    """The steps of the household's programs that the user may see."""
+    allowed = list(session.scalars(select(Instance.id).where(
+        Instance.id.in_(instance_ids), instance_visible(user))))
+    if not allowed:
+        return []
+    return [Entry(event.at, "step", event.actor,
+                  {"action": event.action, "step": event.data.get("name", "")},
+                  event.instance_id, titles.get(event.instance_id or 0, ""))
+            for event in session.scalars(
+                select(Event).where(Event.instance_id.in_(allowed),
+                                    Event.action.in_(PROGRAM_ACTIONS))
+                .order_by(Event.at.desc()).limit(LIMIT))]

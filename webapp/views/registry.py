@@ -1,0 +1,249 @@
+"""The registry pages: find a family, open its page (members, programs, timeline), add and
+change households and members, move a member, and show a full NIK or KK on purpose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from forms.base import SimpulForm
+from forms.registry import (
+    DESIL_CHOICES,
+    DISABILITY,
+    ENROLMENT_STATUS,
+    HOUSEHOLD_STATUS,
+    NOT_RECEIVED,
+    RELATIONS,
+    SCHOOL,
+    SEX,
+    HeadForm,
+    HouseholdForm,
+    MoveForm,
+    PersonForm,
+    RevealForm,
+)
+
+from ..extensions import db
+from ..services import regions
+from ..services.errors import ServiceError
+from ..services.registry import access, entry, search, timeline
+from .rendering import attempt, flash, render
+
+bp = Blueprint("registry", __name__, url_prefix="/registry")
+
+LABELS: dict[str, Any] = {
+    "RELATIONS": RELATIONS, "DISABILITY": DISABILITY, "SCHOOL": SCHOOL, "SEX": SEX,
+    "HOUSEHOLD_STATUS": HOUSEHOLD_STATUS, "ENROLMENT_STATUS": ENROLMENT_STATUS,
+    "NOT_RECEIVED": NOT_RECEIVED}
+EVENTS = {
+    "created": _l("Household registered"),
+    "edited": _l("Household details changed"),
+    "member_added": _l("Member added"),
+    "member_edited": _l("Member details changed"),
+    "moved_in": _l("Member moved in"),
+    "moved_out": _l("Member moved out"),
+    "revealed": _l("Full number shown"),
+    "imported": _l("Updated by an import"),
+    "enrolment": _l("Recipient list"),
+    "distribution": _l("Distribution"),
+    "step": _l("Program step"),
+}
+
+
+def _services(action: Any, *args: Any) -> Any:
+    try:
+        return action(*args)
+    except ServiceError as err:
+        abort(err.status)
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    args = request.args
+    program = args.get("program", type=int)
+    filters = search.Filters(text=args.get("q", "")[:80], region=args.get("desa", "")[:13],
+                             desil=args.get("desil", "")[:5], program=program,
+                             status=args.get("status", "")[:14])
+    found = search.search(db(), current_user, filters, args.get("page", 1, type=int) or 1)
+    return render("registry/index.html", "results", found=found, args=args,
+                  desa=search.desa_in_use(db(), current_user),
+                  programs=search.programs_with_lists(db(), current_user),
+                  DESIL=DESIL_CHOICES, may_edit=access.may_edit(current_user), **LABELS)
+
+
+def _desa_choices() -> list[Any]:
+    groups = regions.desa_choices(db(), current_user.region_code)
+    return [("", str(_l("— choose —")))] + [(name, desas) for name, desas in groups]
+
+
+def _show_problems(problems: entry.Checked, form: SimpulForm,
+                   head: SimpulForm | None = None) -> None:
+    """Put each of the service's problems on its field (``head_nik`` on the head form's
+    ``nik``); one without a field of the form stays in ``problems`` for the top of the page."""
+    for name, message in list(problems.errors.items()):
+        target, field = (head, name[5:]) if head is not None and name.startswith("head_") \
+            else (form, name)
+        if field in target._fields:
+            if not target[field].errors:  # the form's own message first (it is more basic)
+                target[field].errors = [message]
+            del problems.errors[name]
+
+
+def _confirm(form: Any, problems: entry.Checked) -> None:
+    if not problems.blocking:
+        form.confirmed.data = "1"
+
+
+def _save(form: Any, action: Any, *args: Any) -> entry.Checked | None:
+    """Run a registry save with the form's confirmation; None when saved, else the problems
+    (already on their fields, the confirmation kept when only warnings are left)."""
+    try:
+        action(db(), current_user, *args, confirmed=form.confirmed.data == "1")
+    except entry.RegistryProblems as err:
+        db().rollback()
+        _confirm(form, err.checked)
+        _show_problems(err.checked, form)
+        return err.checked
+    flash(_l("Saved."), "success")
+    return None
+
+
+@bp.route("/households/new", methods=["GET", "POST"])
+@login_required
+def household_new() -> Any:
+    if not access.may_edit(current_user):
+        abort(403)
+    form, head = HouseholdForm(), HeadForm(prefix="head")
+    form.region_code.choices = _desa_choices()
+    del form.status
+    problems = None
+    if request.method == "POST" and not (form.validate() & head.validate()):
+        # say everything at once: the registry's rules too, on the fields still without errors
+        problems = entry.check_new_household(
+            db(), current_user, {name: f.data for name, f in form._fields.items()},
+            head.values())
+        problems.warnings, problems.duplicates = [], []  # after the fields are right
+        db().rollback()
+        _show_problems(problems, form, head)
+    elif request.method == "POST":
+        try:
+            made = entry.create_household(
+                db(), current_user, {name: f.data for name, f in form._fields.items()},
+                head.values() | {"relation": "head"}, confirmed=form.confirmed.data == "1")
+        except entry.RegistryProblems as err:
+            db().rollback()
+            problems = err.checked
+            _confirm(form, problems)
+            _show_problems(problems, form, head)
+        else:
+            flash(_l("Household registered."), "success")
+            return redirect(url_for("registry.household", household_id=made.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render("registry/household_form.html", "content", status, form=form, head=head,
+                  household=None, problems=problems, **LABELS)
+
+
+@bp.get("/households/<int:household_id>")
+@login_required
+def household(household_id: int) -> Any:
+    page = _services(timeline.household_page, db(), current_user, household_id)
+    return render("registry/household.html", "content", page=page, EVENTS=EVENTS,
+                  may_edit=access.may_edit(current_user),
+                  may_reveal=access.may_reveal(current_user),
+                  move=MoveForm(), reveal=RevealForm(), **LABELS)
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@login_required
+def household_edit(household_id: int) -> Any:
+    found = _services(access.get_household, db(), current_user, household_id)
+    if not access.may_edit(current_user):
+        abort(403)
+    form = HouseholdForm(obj=found) if request.method == "GET" else HouseholdForm()
+    form.region_code.choices = _desa_choices()
+    if request.method == "GET":
+        form.kk_number.data = ""  # the number is kept unless a new one is typed
+        form.desil.data = str(found.desil or "")
+        form.desil_date.data = found.desil_date.isoformat() if found.desil_date else ""
+    problems = None
+    if request.method == "POST" and form.validate():
+        values = {name: f.data for name, f in form._fields.items()}
+        values["kk_number"] = (values["kk_number"] or "").strip() or found.kk_number
+        problems = _save(form, entry.update_household, household_id, values)
+        if problems is None:
+            return redirect(url_for("registry.household", household_id=household_id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render("registry/household_form.html", "content", status, form=form, head=None,
+                  household=found, problems=problems, **LABELS)
+
+
+@bp.route("/households/<int:household_id>/members/new", methods=["GET", "POST"],
+          defaults={"person_id": None})
+@bp.route("/households/<int:household_id>/members/<int:person_id>", methods=["GET", "POST"])
+@login_required
+def member(household_id: int, person_id: int | None) -> Any:
+    found = _services(access.get_household, db(), current_user, household_id)
+    person = _services(access.get_person, db(), current_user, person_id) \
+        if person_id is not None else None
+    if not access.may_edit(current_user) or (person and person.household_id != found.id):
+        abort(403 if not access.may_edit(current_user) else 404)
+    form = PersonForm(obj=person) if request.method == "GET" and person else PersonForm()
+    if request.method == "GET" and person is not None:
+        form.disability.data = person.disabilities
+        form.birth_date.data = person.birth_date.isoformat() if person.birth_date else ""
+        form.nik.data = ""  # the number is kept unless a new one is typed
+    problems = None
+    if request.method == "POST" and form.validate():
+        values = form.values()
+        if person is not None and not (values["nik"] or "").strip():
+            values["nik"] = person.nik or ""
+        problems = _save(form, entry.save_member, household_id, person_id, values)
+        if problems is None:
+            return redirect(url_for("registry.household", household_id=household_id), 303)
+    status = 422 if request.method == "POST" else 200
+    return render("registry/member_form.html", "content", status, form=form, household=found,
+                  person=person, problems=problems, **LABELS)
+
+
+@bp.post("/people/<int:person_id>/move")
+@login_required
+def move(person_id: int) -> Any:
+    person = _services(access.get_person, db(), current_user, person_id)
+    source = person.household_id
+    form = MoveForm()
+    if form.validate():
+        moved = attempt(entry.move_member, db(), current_user, person_id, form.to_kk.data or "",
+                        form.reason.data or "")
+        if moved is not None:
+            flash(_l("%(name)s moved.", name=moved.full_name), "success")
+            return redirect(url_for("registry.household", household_id=moved.household_id), 303)
+    else:
+        flash(_l("Give the new household's KK number and the reason."), "error")
+    return redirect(url_for("registry.household", household_id=source), 303)
+
+
+@bp.post("/people/<int:person_id>/reveal", defaults={"household_id": None})
+@bp.post("/households/<int:household_id>/reveal", defaults={"person_id": None})
+@login_required
+def reveal(person_id: int | None, household_id: int | None) -> Any:
+    """The full number, for an htmx swap in place of the masked one (or a page without JS)."""
+    form = RevealForm()
+    number, problem = None, None
+    if form.validate():
+        try:
+            number = access.reveal(db(), current_user, person_id, household_id,
+                                   form.reason.data or "")
+        except ServiceError as err:
+            db().rollback()
+            if err.status == 404:
+                abort(404)
+            problem = err.message
+    else:
+        problem = form.reason.errors[0] if form.reason.errors else _l("Give a reason.")
+    return render("registry/revealed.html", "content", 200 if number else 422,
+                  number=number, problem=problem, person_id=person_id,
+                  household_id=household_id)
