@@ -84,6 +84,8 @@ class TaskForm(SimpulForm):
     # True: the form checks its values against the program's data so far (``task_data``),
     # so the page gives it that data on submit too.
     checks_task_data: ClassVar[bool] = False
+    # Fields a program with a recipient list computes from the list instead (shown, not typed).
+    from_list: ClassVar[tuple[str, ...]] = ()
     task_data: Mapping[str, Any] = {}
 
     def to_task_data(self) -> dict[str, Any]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import ValidationError
+from flask_wtf.file import FileSize
+from wtforms.validators import Optional, ValidationError
 
 from .base import TaskForm
+from .dynamic import FILE_MAX_BYTES, FILE_TOO_LARGE, AttachmentField
 from .fields import check_field, count_field, date_field, rupiah_field, text_field
 
 
@@ -33,6 +35,12 @@ class DistributionRecordForm(TaskForm):
         description=_l("In rupiah, including the value of goods; for example 12.500.000."))
     on_time = check_field(_l("On time, as scheduled"))
     distribution_issues = text_field(_l("Problems during distribution"))
+    handover_record = AttachmentField(
+        _l("Handover record (BAST)"),
+        validators=[Optional(), FileSize(FILE_MAX_BYTES, message=FILE_TOO_LARGE)],
+        description=_l("The signed berita acara serah terima of this round: a photo or PDF."))
+    # With a recipient list these two come from the list's lines (the page shows them).
+    from_list: ClassVar[tuple[str, ...]] = ("households_served", "amount_disbursed_rupiah")
 
     def validate_households_served(self, field: Any) -> None:
         target = _whole(self.task_data.get("target_households"))

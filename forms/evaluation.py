@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask_babel import lazy_gettext as _l
 
 from .base import TaskForm
@@ -32,3 +34,5 @@ class EvaluationForm(TaskForm):
     lessons = text_field(_l("Lessons learned"), required=True, rows=4)
     recommendation = select_field(_l("Recommendation"), RECOMMENDATIONS,
                                   placeholder=_l("Choose…"))
+    # With a recipient list these come from the distribution lines (the page shows them).
+    from_list: ClassVar[tuple[str, ...]] = ("coverage_pct", "budget_realisation_pct")

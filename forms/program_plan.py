@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
@@ -37,6 +37,8 @@ class ProgramPlanForm(TaskForm):
                           description=_l("Government offices, NGOs or community groups "
                                          "taking part."))
     plan_notes = text_field(_l("Plan notes"))
+    # With a recipient list the target is the list's size (the page shows it).
+    from_list: ClassVar[tuple[str, ...]] = ("target_households",)
 
     def validate_end_date(self, field: Any) -> None:
         start = self.start_date.data

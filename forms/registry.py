@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -22,7 +23,7 @@ from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .base import SimpulForm
-from .fields import CHOOSE, as_choices, at_most, required
+from .fields import CHOOSE, FILE_REQUIRED, as_choices, at_most, required
 
 # Labels of the registry's codes (the service keeps the codes; pages and exports use these).
 HOUSEHOLD_STATUS = {"active": _l("Active"), "moved": _l("Moved away"),
@@ -136,3 +137,15 @@ class RevealForm(SimpulForm):
                          validators=[required(), at_most(300)],
                          description=_l("Written to the household's history with your name."))
 
+
+
+class ImportForm(SimpulForm):
+    file = FileField(_l("Village list (CSV or XLSX)"), validators=[FileRequired(FILE_REQUIRED)],
+                     description=_l("One row per person, with the KK number, NIK, name and "
+                                    "desa. The first row names the columns."),
+                     render_kw={"accept": ".csv,.xlsx,.xls,.ods,.txt"})
+
+
+class RejectedForm(SimpulForm):
+    reason = StringField(_l("Why do you need the full numbers?"),
+                         validators=[required(), at_most(300)])

@@ -45,6 +45,8 @@ TEST_REGIONS = [
      "induk": "35.07.01"},
     {"kode": "35.07.02.2001", "nama": "Sumberejo", "tingkat": "desa_kelurahan",
      "induk": "35.07.02"},
+    {"kode": "35.07.02.2002", "nama": "Tulungrejo", "tingkat": "desa_kelurahan",
+     "induk": "35.07.02"},  # desa names repeat across kecamatan
     {"kode": "35.73.01.1001", "nama": "Blimbing", "tingkat": "desa_kelurahan",
      "induk": "35.73.01"},
 ]

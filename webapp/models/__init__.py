@@ -31,8 +31,10 @@ from .registry import (
     Enrolment,
     EnrolmentChange,
     Household,
+    ImportRow,
     Person,
     RegistryEvent,
+    RegistryImport,
 )
 from .workflow import (
     Attachment,
@@ -48,5 +50,6 @@ from .workflow import (
 __all__ = ["DISABILITIES", "ENROLMENT_STATUSES", "HOUSEHOLD_STATUSES", "NOT_RECEIVED_REASONS",
            "PARTNER_KINDS", "RELATIONSHIPS", "ROLES", "SCHOOL", "Attachment", "DefinitionHead",
            "DefinitionVersion", "DistributionLine", "Enrolment", "EnrolmentChange", "Event",
-           "Group", "Household", "HumanTask", "Incident", "Instance", "Job", "Notification",
-           "Partner", "Person", "Region", "RegistryEvent", "SavedFilter", "User", "user_group"]
+           "Group", "Household", "HumanTask", "ImportRow", "Incident", "Instance", "Job",
+           "Notification", "Partner", "Person", "Region", "RegistryEvent", "RegistryImport",
+           "SavedFilter", "User", "user_group"]

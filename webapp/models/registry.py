@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -166,3 +167,52 @@ class RegistryEvent(Base):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     by: Mapped[User | None] = relationship()
+
+
+class RegistryImport(Base):
+    """A village list uploaded to the registry: read and checked into rows (the preview), then
+    applied after the coordinator confirms. Both phases run in the job worker."""
+
+    __tablename__ = "registry_import"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # The uploader's region at upload: rows outside it are refused, and only users whose
+    # region covers it see the import.
+    region_code: Mapped[str | None] = mapped_column(String(13))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # reading | ready | applying | done | failed | cancelled
+    status: Mapped[str] = mapped_column(String(10), default="reading")
+    headers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # column -> field
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)  # the progress bar
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # The commonest reasons rows were rejected: [[reason, rows], ...]
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user: Mapped[User] = relationship()
+
+
+class ImportRow(Base):
+    """One row of an uploaded list after the checks: what it will do, or why not."""
+
+    __tablename__ = "registry_import_row"
+    __table_args__ = (Index("ix_registry_import_row_import_line", "import_id", "line"),
+                      Index("ix_registry_import_row_import_outcome", "import_id", "outcome"),
+                      Index("ix_registry_import_row_import_kk", "import_id", "kk_number"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("registry_import.id",
+                                                      ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)  # the file's line number
+    kk_number: Mapped[str] = mapped_column(String(40), default="")
+    cells: Mapped[list[Any]] = mapped_column(JSON, default=list)  # as in the file
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # after the rules
+    outcome: Mapped[str] = mapped_column(String(10))  # new | update | same | rejected
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    changes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    applied: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -24,6 +24,7 @@ from .attachments import Upload, store_upload
 from .errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
 from .incidents import record_incident
 from .personal_data import mask_nik
+from .registry import program_lists
 from .runtime import (
     HANDLES,
     TASK_TABLE,
@@ -130,8 +131,12 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
                       row.title)
     # A step's data never holds a full NIK or KK (the registry does): it is kept in the
     # program's state and history, and shown to everyone who follows the program.
-    data = mask_nik(data, numbers=False)
     step = open_step(session, ref)
+    current = next((t.data for t in step.handle.ready_user_tasks()
+                    if t.task_id == row.task_id), {})
+    # a program with a recipient list takes its figures from the list, whatever was typed
+    data = mask_nik(program_lists.step_data(session, ref.id, row.form_key, data, current,
+                                            completing=row.id), numbers=False)
     try:
         result = step.handle.complete(row.task_id, data)
     except engine.UnknownTask:
@@ -141,6 +146,8 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
         session.rollback()
         raise StepFailed(_l("The step could not be completed: %(reason)s",
                             reason=failure_text(err))) from None
+    program_lists.after_step(session, ref.id, [t.info.form_key for t in
+                                               step.handle.ready_user_tasks()], user)
     journal = Journal(ref.id, user.id)
     journal.add("task.completed", row.id, {"bpmn_id": row.bpmn_id, "name": row.name,
                                            "form": row.form_key, "data": data})

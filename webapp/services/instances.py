@@ -14,6 +14,7 @@ from ..db import begin_write, utcnow
 from ..models import Event, HumanTask, Incident, Instance, Region, User
 from .definitions import current_version, parsed_definition, problem_text
 from .errors import Forbidden, InvalidInput, NotFound, StepFailed
+from .personal_data import mask_nik
 from .runtime import (
     HANDLES,
     InstanceRef,
@@ -30,7 +31,9 @@ from .scope import in_region, instance_visible
 
 def start_instance(session: Session, user: User, process_key: str, title: str,
                    region_code: str | None) -> Instance:
-    """Start a program on the newest version of its process, in a region the user covers."""
+    """Start a program on the newest version of its process, in a region the user covers.
+    A NIK or KK typed in the title is kept masked (the title is shown everywhere)."""
+    title = mask_nik(title)
     begin_write(session)
     version = current_version(session, process_key)
     if version is None or version.kind != "bpmn":

@@ -22,6 +22,7 @@ from .. import engine
 from ..db import begin_write, utcnow
 from ..models import HumanTask, Incident, Job
 from . import notifications
+from .registry import importing
 from .runtime import HANDLES, Journal, OpenedTask, close_step, failure_text, load_ref, open_step
 
 LEASE = dt.timedelta(minutes=5)
@@ -116,6 +117,18 @@ def _run(session: Session, job_id: int, worker: str) -> Outcome:
         key = f"{job.id}.{job.created_at:%Y%m%d%H%M%S}"
         session.commit()
         notifications.send_mail(payload, key)
+        begin_write(session)
+        _finish(session, _mine(session, job_id, worker), worker)
+        session.commit()
+        return Outcome(job_id, "done")
+    if job.kind == importing.JOB_KIND:
+        # a long job that commits chunk by chunk (each resumable); it checks the lease at each
+        payload = dict(job.payload)
+        session.commit()
+        def still_mine() -> None:
+            _mine(session, job_id, worker)
+
+        importing.run_job(session, payload, still_mine)
         begin_write(session)
         _finish(session, _mine(session, job_id, worker), worker)
         session.commit()

@@ -79,9 +79,20 @@ ACTIONS = {
 
 
 def register_views(app: Flask) -> None:
-    from . import account, admin, auth, inbox, instances, registry, tasks
+    from . import (
+        account,
+        admin,
+        auth,
+        inbox,
+        instances,
+        recipients,
+        registry,
+        registry_imports,
+        tasks,
+    )
 
-    for module in (auth, inbox, tasks, instances, registry, admin, account):
+    for module in (auth, inbox, tasks, instances, registry, registry_imports, recipients,
+                   admin, account):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in first.")

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..services import comments, tasks
 from ..services.attachments import Upload
 from ..services.errors import ServiceError
+from ..services.registry import program_lists
 from ..services.task_page import form_class_for, task_context, task_data, task_head
 from .inbox import inbox_context, inbox_url
 from .rendering import attempt, flash, htmx_location, render, wants_fragment
@@ -19,9 +20,11 @@ from .rendering import attempt, flash, htmx_location, render, wants_fragment
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
-def _form_for(task: Any, data: dict[str, Any] | None = None) -> Any:
+def _form_for(task: Any, data: dict[str, Any] | None = None) -> tuple[Any, Any]:
     """The task's form, prefilled from ``data`` when the form wants it; a form that checks
-    its values against the program so far gets the program's data (read here on submit)."""
+    its values against the program so far gets the program's data (read here on submit).
+    With the program's recipient list, the figures the list gives are not asked for: the
+    page shows them (the list panel, returned too)."""
     try:
         form_class = form_class_for(db(), task)
     except KeyError:
@@ -30,9 +33,18 @@ def _form_for(task: Any, data: dict[str, Any] | None = None) -> Any:
         form = form_class(data=form_class.initial_from_task_data(data))
     else:
         form = form_class()
+    wants_data = getattr(form_class, "checks_task_data", False) or \
+        bool(getattr(form_class, "from_list", ())) or task.form_key == "approval"
+    current = (data if data is not None else task_data(db(), task)) if wants_data else {}
     if getattr(form_class, "checks_task_data", False):
-        form.task_data = data if data is not None else task_data(db(), task)
-    return form
+        form.task_data = current
+    listed = program_lists.panel(db(), task.instance_id, task.form_key, current) \
+        if wants_data else None
+    if listed is not None:
+        for name in getattr(form_class, "from_list", ()):
+            if name in listed.computed and name in form:
+                del form[name]
+    return form, listed
 
 
 def _uploads(form: Any) -> dict[str, Upload]:
@@ -40,13 +52,14 @@ def _uploads(form: Any) -> dict[str, Upload]:
             for name, storage in form.uploads().items()}
 
 
-def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None) -> Any:
+def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None,
+          listed: Any = None) -> Any:
     task = task_head(db(), current_user, task_id)
     context = task_context(db(), task) if task.status == "open" else None
     if form is None and task.status == "open":
-        form = _form_for(task, context.data if context else None)
+        form, listed = _form_for(task, context.data if context else None)
     return render("tasks/show.html", "task_form", status, task=task, form=form,
-                  context=context, error=error,
+                  context=context, error=error, listed=listed,
                   comments=comments.task_comments(db(), task.id))
 
 
@@ -68,10 +81,10 @@ def submit(task_id: int) -> Any:
         task = task_head(db(), current_user, task_id, to_submit=True)
     except ServiceError as err:
         abort(err.status)
-    form = _form_for(task)
+    form, listed = _form_for(task)
     if not form.validate_on_submit():
         db().rollback()  # nothing to write: let go of the write transaction
-        return _page(task_id, form, 422)
+        return _page(task_id, form, 422, listed=listed)
     try:
         opened = tasks.complete_task(db(), current_user, task_id, form.to_task_data(),
                                      _uploads(form))
@@ -79,7 +92,7 @@ def submit(task_id: int) -> Any:
         db().rollback()
         if err.status == 404:
             abort(404)
-        return _page(task_id, form, err.status, err.message)
+        return _page(task_id, form, err.status, err.message, listed=listed)
     flash(_l("“%(name)s” is done.", name=task.name), "success")
     # The next step of the same program is this user's own: go straight on to it.
     mine = [t.id for t in opened if t.assignee_id == current_user.id]

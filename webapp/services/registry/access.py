@@ -70,15 +70,31 @@ def record(session: Session, user: User | None, kind: str, household_id: int | N
                               detail=detail, by_id=user.id if user is not None else None))
 
 
-def reveal(session: Session, user: User, person_id: int | None, household_id: int | None,
-           reason: str) -> str:
-    """The full NIK of a person (or No. KK of a household), shown to a user who may see it
-    and gave a reason; the showing is written to the history and the log."""
+def _reason(user: User, reason: str) -> str:
     if not may_reveal(user):
         raise Forbidden(_l("Your role does not show full NIK and KK numbers."))
     reason = " ".join(reason.split())[:300]
     if len(reason) < 5:
         raise InvalidInput(_l("Say why you need the full number (at least 5 characters)."))
+    return reason
+
+
+def reveal_import(session: Session, user: User, import_id: int, reason: str) -> None:
+    """Full numbers in a download of an import's rows: recorded with the reason."""
+    reason = _reason(user, reason)
+    begin_write(session)
+    record(session, user, "revealed", None, None, what="import", reason=reason,
+           **{"import": import_id})
+    session.commit()
+    log.info("full numbers of import %s downloaded by %s: %s", import_id, user.username,
+             reason)
+
+
+def reveal(session: Session, user: User, person_id: int | None, household_id: int | None,
+           reason: str) -> str:
+    """The full NIK of a person (or No. KK of a household), shown to a user who may see it
+    and gave a reason; the showing is written to the history and the log."""
+    reason = _reason(user, reason)
     begin_write(session)
     if person_id is not None:
         person = get_person(session, user, person_id)

@@ -118,17 +118,24 @@ def known_area_checker(session: Session) -> Callable[[str], bool]:
 
 def check_household(session: Session, user: UserModel, raw: Mapping[str, Any],
                     household_id: int | None = None,
-                    known_area: Callable[[str], bool] | None = None) -> Checked:
-    """A household's values after the rules (No. KK, desa in the user's region, RT/RW, desil)."""
+                    known_area: Callable[[str], bool] | None = None,
+                    region_of: Callable[[str], Region | None] | None = None,
+                    duplicates: bool = True, on: dt.date | None = None) -> Checked:
+    """A household's values after the rules (No. KK, desa in the user's region, RT/RW, desil).
+
+    An import passes its own lookups (``known_area``, ``region_of``) and finds duplicates for
+    the whole file at once (``duplicates=False``)."""
     out = Checked()
     values = out.values
-    kk = check_kk(raw.get("kk_number"), today(), known_area or known_area_checker(session))
+    on = on or today()
+    kk = check_kk(raw.get("kk_number"), on, known_area or known_area_checker(session))
     if kk.errors:
         out.errors["kk_number"] = kk.errors[0]
     out.warnings.extend(kk.warnings)
     values["kk_number"] = kk.number
     region_code = _text(raw, "region_code", 13)
-    region = session.get(Region, region_code) if region_code else None
+    region = (region_of or (lambda code: session.get(Region, code)))(region_code) \
+        if region_code else None
     if region is None or region.level != DESA_LEVEL:
         out.errors["region_code"] = _l("Choose the desa or kelurahan.")
     elif not in_region(user, region_code):
@@ -158,7 +165,7 @@ def check_household(session: Session, user: UserModel, raw: Mapping[str, Any],
     except ValueError:
         out.errors["desil_date"] = _l("Enter a date, for example 2026-03-01.")
     else:
-        if values["desil_date"] is not None and values["desil_date"] > today():
+        if values["desil_date"] is not None and values["desil_date"] > on:
             out.errors["desil_date"] = _l("The date cannot be in the future.")
     if values["desil"] is not None and not values["desil_source"]:
         out.errors["desil_source"] = _l("Say where the desil comes from (for example DTSEN).")
@@ -166,7 +173,7 @@ def check_household(session: Session, user: UserModel, raw: Mapping[str, Any],
     if status not in HOUSEHOLD_STATUSES:
         out.errors["status"] = _l("Not a valid choice.")
     values["status"] = status
-    if not kk.errors:
+    if not kk.errors and duplicates:
         out.duplicates.extend(_kk_taken(session, user, kk.number, household_id))
     return out
 
@@ -174,10 +181,13 @@ def check_household(session: Session, user: UserModel, raw: Mapping[str, Any],
 def check_person(session: Session, user: UserModel, raw: Mapping[str, Any], *,
                  person_id: int | None = None, region_code: str = "",
                  nik_required: bool = False,
-                 known_area: Callable[[str], bool] | None = None) -> Checked:
-    """A person's values after the rules (NIK with sex and birth date, name, relation...)."""
+                 known_area: Callable[[str], bool] | None = None,
+                 duplicates: bool = True, on: dt.date | None = None) -> Checked:
+    """A person's values after the rules (NIK with sex and birth date, name, relation...).
+    ``on``: the date the rules are checked on (today; an import passes it once)."""
     out = Checked()
     values = out.values
+    on = on or today()
     values["full_name"] = clean_name(raw.get("full_name"))
     if len(name_key(values["full_name"])) < 2:
         out.errors["full_name"] = _l("Write the name as on the KK.")
@@ -192,14 +202,14 @@ def check_person(session: Session, user: UserModel, raw: Mapping[str, Any], *,
         birth_date = None
         out.errors["birth_date"] = _l("Enter a date, for example 1985-03-12.")
     else:
-        if birth_date is not None and birth_date > today():
+        if birth_date is not None and birth_date > on:
             out.errors["birth_date"] = _l("The date cannot be in the future.")
             birth_date = None
     values["birth_date"] = birth_date
     nik_raw = raw.get("nik")
     values["nik"] = None
     if nik_raw not in (None, "") or nik_required:
-        nik = check_nik(nik_raw, today(), known_area or known_area_checker(session),
+        nik = check_nik(nik_raw, on, known_area or known_area_checker(session),
                         sex=sex if sex in ("L", "P") else None, birth_date=birth_date)
         if nik.errors:
             out.errors["nik"] = nik.errors[0]
@@ -227,6 +237,8 @@ def check_person(session: Session, user: UserModel, raw: Mapping[str, Any], *,
         out.errors["school"] = _l("Not a valid choice.")
     values["school"] = school
     values["occupation"] = _text(raw, "occupation", 80)
+    if not duplicates:
+        return out
     if values["nik"]:
         out.duplicates.extend(_nik_taken(session, user, values["nik"], person_id))
     if (not out.duplicates and values["birth_date"] is not None and region_code

@@ -4,6 +4,7 @@ digits, and the date the rules are checked against."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -22,6 +23,7 @@ def today() -> dt.date:
     return clock.now().astimezone(WIT).date()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # an import asks the same names and words many times
 def name_key(name: Any) -> str:
     """A name as it is searched: lower case, accents and punctuation gone, one space between
     words ("Siti Nur'aini  Rahmawati" → "siti nuraini rahmawati", "Dédé" → "dede",

@@ -1,0 +1,438 @@
+"""A program's recipient list (KPM) and its distribution lines.
+
+* **Planning**: while the plan step is open, the coordinator builds the list from the registry
+  (by desa, desil, or the families of an import), inside the program's region and their own.
+  The plan's target is the list's size.
+* **Approval**: the plan's approver sees the list; when the program reaches its first
+  distribution round the list is approved: every draft entry becomes *enrolled*, recorded with
+  who approved and when.
+* **Distribution**: each round is a checklist of the enrolled families. Every tick is saved on
+  its own (a dropped connection loses at most the tick in flight). The round's figures are
+  computed from its lines, never typed.
+* **Evaluation**: coverage is the share of enrolled families reached in any round (never above
+  100 %), and the amounts are compared with the budget.
+
+Steps are recognised by their form (``program_plan``, ``distribution_record``,
+``evaluation``), so programs started before recipient lists existed keep working as they did:
+without a list, the forms take typed figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, func, insert, select, true
+from sqlalchemy.orm import Session
+
+from ...db import begin_write, utcnow
+from ...models import (
+    NOT_RECEIVED_REASONS,
+    DistributionLine,
+    Enrolment,
+    EnrolmentChange,
+    Household,
+    HumanTask,
+    Instance,
+    Person,
+    User,
+)
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..scope import instance_visible, within_code
+from . import access
+from .keys import name_key, prefix_range, today
+
+PLAN_FORM = "program_plan"
+ROUND_FORM = "distribution_record"
+EVALUATION_FORM = "evaluation"
+PER_PAGE = 50
+LISTED = ("draft", "enrolled", "paused")
+
+
+@dataclass
+class ListState:
+    """What a program's list looks like now."""
+
+    instance: Instance
+    counts: dict[str, int] = field(default_factory=dict)
+    editable: bool = False  # the plan step is open and nothing is enrolled yet
+    round: int | None = None  # the distribution round open now
+
+    @property
+    def size(self) -> int:
+        return sum(self.counts.get(s, 0) for s in LISTED)
+
+    @property
+    def enrolled(self) -> int:
+        return self.counts.get("enrolled", 0)
+
+
+@dataclass
+class Figures:
+    """A round's or the program's figures, from the lines."""
+
+    enrolled: int = 0
+    received: int = 0
+    not_received: int = 0
+    unticked: int = 0
+    amount: int = 0
+    reached: int = 0  # distinct families reached in any round
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def coverage_pct(self) -> float:
+        if not self.enrolled:
+            return 0.0
+        return min(100.0, round(100.0 * self.reached / self.enrolled, 1))
+
+
+def _instance(session: Session, user: User, instance_id: int) -> Instance:
+    found = session.scalar(select(Instance).where(Instance.id == instance_id,
+                                                  instance_visible(user)))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _open_forms(session: Session, instance_id: int) -> list[str | None]:
+    return list(session.scalars(select(HumanTask.form_key).where(
+        HumanTask.instance_id == instance_id, HumanTask.status == "open")))
+
+
+def state(session: Session, user: User, instance_id: int) -> ListState:
+    found = _instance(session, user, instance_id)
+    result = ListState(found, counts=dict(session.execute(  # type: ignore[arg-type]
+        select(Enrolment.status, func.count(Enrolment.id))
+        .where(Enrolment.instance_id == instance_id).group_by(Enrolment.status)).all()))
+    forms = _open_forms(session, instance_id)
+    result.editable = PLAN_FORM in forms and not result.enrolled
+    if ROUND_FORM in forms:
+        result.round = current_round(session, instance_id)
+    return result
+
+
+def current_round(session: Session, instance_id: int, completing: int | None = None) -> int:
+    """The round a distribution step records now: one after the rounds whose steps are
+    completed (``completing``: the step being completed now, not counted)."""
+    query = select(func.count(HumanTask.id)).where(
+        HumanTask.instance_id == instance_id, HumanTask.form_key == ROUND_FORM,
+        HumanTask.status == "completed")
+    if completing is not None:
+        query = query.where(HumanTask.id != completing)
+    return (session.scalar(query) or 0) + 1
+
+
+# -- planning ----------------------------------------------------------------------------------
+def _candidates(user: User, program: Instance, desa: str = "", desil: str = "",
+                import_id: int | None = None) -> Any:
+    query = select(Household.id).where(
+        access.household_visible(user), Household.status == "active",
+        within_code(program.region_code or "", Household.region_code, ranged=True)
+        if program.region_code else true())
+    if desa:
+        query = query.where(within_code(desa, Household.region_code, ranged=True))
+    if desil:
+        low, _, high = desil.partition("-")
+        if low.isdigit():
+            query = query.where(Household.desil >= int(low),
+                                Household.desil <= int(high if high.isdigit() else low))
+    if import_id is not None:
+        from ...models import RegistryEvent
+
+        query = query.where(Household.id.in_(select(RegistryEvent.household_id).where(
+            RegistryEvent.kind.in_(("created", "imported")),
+            RegistryEvent.detail["import"].as_integer() == import_id)))
+    return query
+
+
+def add_from_registry(session: Session, user: User, instance_id: int, desa: str = "",
+                      desil: str = "", import_id: int | None = None) -> int:
+    """Add every matching family not yet on the list (as drafts); returns how many."""
+    access.require_editor(user)
+    begin_write(session)
+    listed = state(session, user, instance_id)
+    if not listed.editable:
+        raise Conflict(_l("The recipient list can be built only while the plan is being "
+                          "written, before it is approved."))
+    already = select(Enrolment.household_id).where(Enrolment.instance_id == instance_id)
+    ids = list(session.scalars(_candidates(user, listed.instance, desa, desil, import_id)
+                               .where(Household.id.not_in(already)).limit(50_000)))
+    now = utcnow()
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        session.execute(insert(Enrolment), [
+            {"instance_id": instance_id, "household_id": h, "status": "draft",
+             "created_at": now, "changed_at": now} for h in chunk])
+    session.commit()
+    return len(ids)
+
+
+def remove(session: Session, user: User, instance_id: int, enrolment_id: int) -> None:
+    """Take a draft entry off the list (before approval)."""
+    access.require_editor(user)
+    begin_write(session)
+    listed = state(session, user, instance_id)
+    if not listed.editable:
+        raise Conflict(_l("The list is approved: mark a family as exited instead."))
+    session.execute(delete(Enrolment).where(Enrolment.id == enrolment_id,
+                                            Enrolment.instance_id == instance_id,
+                                            Enrolment.status == "draft"))
+    session.commit()
+
+
+def clear(session: Session, user: User, instance_id: int) -> bool:
+    access.require_editor(user)
+    begin_write(session)
+    if not state(session, user, instance_id).editable:
+        raise Conflict(_l("The list is approved: mark a family as exited instead."))
+    session.execute(delete(Enrolment).where(Enrolment.instance_id == instance_id,
+                                            Enrolment.status == "draft"))
+    session.commit()
+    return True
+
+
+@dataclass
+class Entry:
+    enrolment: Enrolment
+    household: Household
+    head: Person | None
+    line: DistributionLine | None = None
+
+
+def entries(session: Session, user: User, instance_id: int, text: str = "", page: int = 1,
+            round_: int | None = None, per_page: int = PER_PAGE,
+            only: int | None = None) -> tuple[list[Entry], bool]:
+    """A page of the list (with each family's line for ``round_``), searchable by the head's
+    name or the last digits of the KK."""
+    _instance(session, user, instance_id)
+    query = (select(Enrolment, Household, Person)
+             .join(Household, Household.id == Enrolment.household_id)
+             .outerjoin(Person, and_(Person.household_id == Household.id,
+                                     Person.relation == "head"))
+             .where(Enrolment.instance_id == instance_id, access.household_visible(user)))
+    if only is not None:
+        query = query.where(Enrolment.id == only)
+    text = text.strip()
+    if text.isdigit() and len(text) >= 4:
+        query = query.where(prefix_range(Household.kk_reversed, text[::-1]))
+    elif text:
+        query = query.where(prefix_range(Person.name_key, name_key(text)))
+    if round_ is not None:
+        query = query.where(Enrolment.status == "enrolled")
+    rows = session.execute(query.order_by(Household.region_code, Household.rw, Household.rt,
+                                          Person.name_key, Enrolment.id)
+                           .limit(per_page + 1).offset((max(page, 1) - 1) * per_page)).all()
+    found = [Entry(e, h, p) for e, h, p in rows[:per_page]]
+    if round_ is not None and found:
+        lines = {line.enrolment_id: line for line in session.scalars(
+            select(DistributionLine).where(
+                DistributionLine.enrolment_id.in_([e.enrolment.id for e in found]),
+                DistributionLine.round == round_))}
+        for one in found:
+            one.line = lines.get(one.enrolment.id)
+    return found, len(rows) > per_page
+
+
+def enrol_drafts(session: Session, instance_id: int, by: User | None, reason: str) -> int:
+    """The plan was approved: its draft list becomes the enrolled list (in the caller's
+    transaction). Returns how many families."""
+    drafts = list(session.scalars(select(Enrolment.id).where(
+        Enrolment.instance_id == instance_id, Enrolment.status == "draft")))
+    if not drafts:
+        return 0
+    now = utcnow()
+    session.execute(Enrolment.__table__.update().where(  # type: ignore[attr-defined]
+        Enrolment.id.in_(drafts)).values(status="enrolled", changed_at=now))
+    session.execute(insert(EnrolmentChange), [
+        {"enrolment_id": e, "from_status": "draft", "to_status": "enrolled", "reason": reason,
+         "by_id": by.id if by else None, "at": now} for e in drafts])
+    return len(drafts)
+
+
+def set_status(session: Session, user: User, instance_id: int, enrolment_id: int,
+               status: str, reason: str) -> Enrolment:
+    """Pause, exit or re-enrol a family after approval, with the reason."""
+    access.require_editor(user)
+    if status not in ("enrolled", "paused", "exited", "not_eligible"):
+        raise InvalidInput(_l("Not a valid choice."))
+    reason = " ".join(reason.split())[:300]
+    if len(reason) < 3:
+        raise InvalidInput(_l("Give the reason."))
+    begin_write(session)
+    _instance(session, user, instance_id)
+    found = session.get(Enrolment, enrolment_id)
+    if found is None or found.instance_id != instance_id or found.status == "draft":
+        raise NotFound()
+    session.add(EnrolmentChange(enrolment_id=found.id, from_status=found.status,
+                                to_status=status, reason=reason, by_id=user.id))
+    found.status, found.changed_at = status, utcnow()
+    session.commit()
+    return found
+
+
+# -- distribution ------------------------------------------------------------------------------
+def tick(session: Session, user: User, instance_id: int, enrolment_id: int, round_: int,
+         received: bool, reason: str = "", amount: int | None = None, goods: str = "",
+         note: str = "") -> DistributionLine:
+    """Record one family in the open round: received, or not and why. Saved at once; ticking
+    again changes it while the round is open."""
+    begin_write(session)
+    listed = state(session, user, instance_id)
+    if listed.round is None:
+        raise Conflict(_l("No distribution round is open for this program."))
+    if round_ != listed.round:
+        raise Conflict(_l("Round %(n)s is closed; the open round is %(open)s.", n=round_,
+                          open=listed.round))
+    if not _may_record(session, user, instance_id):
+        raise Forbidden(_l("The distribution round is recorded by its group."))
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.instance_id != instance_id \
+            or enrolment.status != "enrolled":
+        raise NotFound()
+    if not received and reason not in NOT_RECEIVED_REASONS:
+        raise InvalidInput(_l("Say why the family did not receive it."))
+    if amount is not None and not 0 <= amount <= 10**12:
+        raise InvalidInput(_l("This amount is too large."))
+    line = session.scalar(select(DistributionLine).where(
+        DistributionLine.enrolment_id == enrolment_id, DistributionLine.round == round_))
+    if line is None:
+        line = DistributionLine(enrolment_id=enrolment_id, round=round_)
+        session.add(line)
+    line.received = received
+    line.received_on = today() if received else None
+    line.amount = amount if received else None
+    line.goods = goods.strip()[:200] if received else ""
+    line.reason = "" if received else reason
+    line.note = " ".join(note.split())[:300]
+    line.ticked_by_id, line.ticked_at = user.id, utcnow()
+    session.commit()
+    return line
+
+
+def _may_record(session: Session, user: User, instance_id: int) -> bool:
+    """Whoever may open the round's step (its group, in its region) records its lines."""
+    from ..scope import can_see_task
+
+    task = session.scalar(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.form_key == ROUND_FORM,
+        HumanTask.status == "open"))
+    return task is not None and can_see_task(user, task)
+
+
+def figures(session: Session, instance_id: int, round_: int | None = None) -> Figures:
+    """A round's figures (``round_``) or the whole program's, from the lines."""
+    result = Figures()
+    result.enrolled = session.scalar(select(func.count(Enrolment.id)).where(
+        Enrolment.instance_id == instance_id,
+        Enrolment.status.in_(("enrolled", "paused", "exited")))) or 0
+    lines = (select(DistributionLine.received, DistributionLine.reason,
+                    func.count(DistributionLine.id), func.coalesce(
+                        func.sum(DistributionLine.amount), 0))
+             .join(Enrolment, Enrolment.id == DistributionLine.enrolment_id)
+             .where(Enrolment.instance_id == instance_id)
+             .group_by(DistributionLine.received, DistributionLine.reason))
+    if round_ is not None:
+        lines = lines.where(DistributionLine.round == round_)
+    for received, reason, count, amount in session.execute(lines):
+        if received:
+            result.received += count
+            result.amount += int(amount or 0)
+        elif received is False:
+            result.not_received += count
+            result.reasons[reason] = result.reasons.get(reason, 0) + count
+    result.reached = session.scalar(
+        select(func.count(func.distinct(DistributionLine.enrolment_id)))
+        .join(Enrolment, Enrolment.id == DistributionLine.enrolment_id)
+        .where(Enrolment.instance_id == instance_id, DistributionLine.received.is_(True),
+               *(() if round_ is None else (DistributionLine.round <= round_,)))) or 0
+    if round_ is not None:
+        enrolled_now = session.scalar(select(func.count(Enrolment.id)).where(
+            Enrolment.instance_id == instance_id, Enrolment.status == "enrolled")) or 0
+        result.unticked = max(0, enrolled_now - result.received - result.not_received)
+    return result
+
+
+# -- the steps ---------------------------------------------------------------------------------
+def step_data(session: Session, instance_id: int, form_key: str | None, data: dict[str, Any],
+              current: dict[str, Any], completing: int | None = None) -> dict[str, Any]:
+    """The figures a step of a program with a list takes from the list, whatever was typed
+    (in the completing transaction). Programs without a list are left as they are."""
+    if form_key not in (PLAN_FORM, ROUND_FORM, EVALUATION_FORM):
+        return data
+    counts = dict(session.execute(select(Enrolment.status, func.count(Enrolment.id)).where(
+        Enrolment.instance_id == instance_id).group_by(Enrolment.status)).all())
+    if not counts:
+        return data
+    data = dict(data)
+    if form_key == PLAN_FORM:
+        data["target_households"] = sum(counts.get(s, 0) for s in LISTED)
+        data["recipient_list"] = True
+    elif form_key == ROUND_FORM:
+        round_ = current_round(session, instance_id, completing)
+        found = figures(session, instance_id, round_)
+        data["households_served"] = found.received
+        data["amount_disbursed_rupiah"] = found.amount
+        data["households_reached"] = found.reached
+        data["households_not_received"] = found.not_received
+        data["round"] = round_
+    else:
+        found = figures(session, instance_id)
+        data["coverage_pct"] = found.coverage_pct
+        budget = current.get("budget_rupiah")
+        if isinstance(budget, int) and budget > 0:
+            data["budget_realisation_pct"] = round(100.0 * found.amount / budget, 1)
+    return data
+
+
+def after_step(session: Session, instance_id: int, ready_forms: list[str | None],
+               actor: User) -> None:
+    """When the program reaches its first distribution round, its plan was approved: the
+    draft list becomes the enrolled list (in the completing transaction)."""
+    if ROUND_FORM in ready_forms:
+        enrol_drafts(session, instance_id, actor,
+                     str(_l("Plan approved by %(name)s", name=actor.display_name)))
+
+
+
+@dataclass
+class Panel:
+    """What a program step's page shows of the list (and the figures it computes)."""
+
+    instance_id: int
+    form_key: str
+    size: int
+    enrolled: int
+    computed: dict[str, Any]
+    round: int | None = None
+    round_figures: Figures | None = None
+    program_figures: Figures | None = None
+    budget: int | None = None
+
+    @property
+    def over_budget(self) -> bool:
+        spent = self.program_figures.amount if self.program_figures else 0
+        return self.budget is not None and spent > self.budget
+
+
+def panel(session: Session, instance_id: int, form_key: str | None,
+          current: dict[str, Any]) -> Panel | None:
+    """The list as a step of the program sees it; None for steps the list does not concern
+    (and for programs without a list, except at the plan, where it is built)."""
+    if form_key not in (PLAN_FORM, ROUND_FORM, EVALUATION_FORM, "approval"):
+        return None
+    counts = dict(session.execute(select(Enrolment.status, func.count(Enrolment.id)).where(
+        Enrolment.instance_id == instance_id).group_by(Enrolment.status)).all())
+    size = sum(counts.get(s, 0) for s in LISTED)
+    if not counts and form_key != PLAN_FORM:
+        return None
+    budget = current.get("budget_rupiah")
+    found = Panel(instance_id, form_key, size, counts.get("enrolled", 0),
+                  step_data(session, instance_id, form_key, {}, current) if counts else {},
+                  budget=budget if isinstance(budget, int) else None)
+    if form_key == ROUND_FORM:
+        found.round = current_round(session, instance_id)
+        found.round_figures = figures(session, instance_id, found.round)
+    if form_key in (ROUND_FORM, EVALUATION_FORM):
+        found.program_figures = figures(session, instance_id)
+    return found

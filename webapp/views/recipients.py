@@ -1,0 +1,139 @@
+"""A program's recipient list (KPM): built from the registry at the plan, and each distribution
+round's checklist, one tick at a time (made for a phone at the distribution point)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from forms.fields import parse_rupiah
+from forms.registry import DESIL_CHOICES, ENROLMENT_STATUS, NOT_RECEIVED, RELATIONS
+
+from ..extensions import db
+from ..services.errors import ServiceError
+from ..services.registry import access, importing, program_lists, search
+from .rendering import attempt, flash, render
+
+bp = Blueprint("recipients", __name__, url_prefix="/programs/<int:instance_id>")
+
+
+def _state(instance_id: int) -> program_lists.ListState:
+    try:
+        return program_lists.state(db(), current_user, instance_id)
+    except ServiceError as err:
+        abort(err.status)
+
+
+@bp.get("/recipients")
+@login_required
+def index(instance_id: int) -> Any:
+    listed = _state(instance_id)
+    text = request.args.get("q", "")[:80]
+    page = request.args.get("page", 1, type=int) or 1
+    found, more = program_lists.entries(db(), current_user, instance_id, text, page)
+    region = listed.instance.region_code or ""
+    desa = [(code, name) for code, name in search.desa_in_use(db(), current_user)
+            if not region or code.startswith(region + ".")]
+    imports = [i for i in importing.recent(db(), current_user) if i.status == "done"]
+    return render("registry/recipients.html", "entries", listed=listed, found=found,
+                  more=more, page=page, text=text, desa=desa, imports=imports,
+                  DESIL=DESIL_CHOICES, ENROLMENT_STATUS=ENROLMENT_STATUS,
+                  may_edit=access.may_edit(current_user))
+
+
+@bp.post("/recipients/add")
+@login_required
+def add(instance_id: int) -> Any:
+    form = request.form
+    import_id = form.get("import_id", type=int)
+    added = attempt(program_lists.add_from_registry, db(), current_user, instance_id,
+                    form.get("desa", "")[:13], form.get("desil", "")[:5], import_id)
+    if added is not None:
+        flash(_l("%(n)s families added to the list.", n=added) if added else
+              _l("No family matched that was not on the list already."),
+              "success" if added else "info")
+    return redirect(url_for("recipients.index", instance_id=instance_id), 303)
+
+
+@bp.post("/recipients/<int:enrolment_id>/remove")
+@login_required
+def remove(instance_id: int, enrolment_id: int) -> Any:
+    attempt(program_lists.remove, db(), current_user, instance_id, enrolment_id)
+    return redirect(url_for("recipients.index", instance_id=instance_id,
+                            q=request.form.get("q", "")), 303)
+
+
+@bp.post("/recipients/clear")
+@login_required
+def clear(instance_id: int) -> Any:
+    if attempt(program_lists.clear, db(), current_user, instance_id):
+        flash(_l("The list is empty again."), "info")
+    return redirect(url_for("recipients.index", instance_id=instance_id), 303)
+
+
+@bp.get("/rounds/<int:number>", endpoint="round")
+@login_required
+def round_page(instance_id: int, number: int) -> Any:
+    listed = _state(instance_id)
+    text = request.args.get("q", "")[:80]
+    page = request.args.get("page", 1, type=int) or 1
+    found, more = program_lists.entries(db(), current_user, instance_id, text, page,
+                                        round_=number)
+    figures = program_lists.figures(db(), instance_id, number)
+    return render("registry/round.html", "lines" if request.args.get("part") == "lines"
+                  else "content", listed=listed, number=number, found=found, more=more,
+                  page=page, text=text, figures=figures, open=listed.round == number,
+                  NOT_RECEIVED=NOT_RECEIVED, RELATIONS=RELATIONS)
+
+
+@bp.get("/rounds/<int:number>/figures")
+@login_required
+def round_figures(instance_id: int, number: int) -> Any:
+    listed = _state(instance_id)
+    return render("registry/round.html", "figures", listed=listed, number=number,
+                  figures=program_lists.figures(db(), instance_id, number))
+
+
+@bp.post("/rounds/<int:number>/lines/<int:enrolment_id>")
+@login_required
+def tick(instance_id: int, number: int, enrolment_id: int) -> Any:
+    """One family ticked: the row comes back as saved (or with why not)."""
+    form = request.form
+    received = form.get("received") == "1"
+    amount = None
+    if received and form.get("amount", "").strip():
+        try:
+            amount = parse_rupiah(form.get("amount", ""))
+        except ValueError:
+            return _row_error(instance_id, number, enrolment_id,
+                              _l("Enter the amount in whole rupiah, for example 200.000."))
+    try:
+        program_lists.tick(db(), current_user, instance_id, enrolment_id, number, received,
+                           form.get("reason", ""), amount, form.get("goods", ""),
+                           form.get("note", ""))
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        return _row_error(instance_id, number, enrolment_id, err.message, err.status)
+    found, _more = program_lists.entries(db(), current_user, instance_id, "", 1,
+                                         round_=number, only=enrolment_id)
+    response = render("registry/round.html", "line", entry=found[0] if found else None,
+                      instance_id=instance_id, number=number, open=True,
+                      NOT_RECEIVED=NOT_RECEIVED)
+    response.headers["HX-Trigger"] = "line-saved"
+    return response
+
+
+def _row_error(instance_id: int, number: int, enrolment_id: int, message: Any,
+               status: int = 422) -> Any:
+    found, _more = program_lists.entries(db(), current_user, instance_id, "", 1,
+                                         round_=number, only=enrolment_id)
+    if not found:
+        abort(404)
+    return render("registry/round.html", "line", status, entry=found[0],
+                  instance_id=instance_id, number=number, open=True, error=message,
+                  NOT_RECEIVED=NOT_RECEIVED)
