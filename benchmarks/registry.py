@@ -225,7 +225,8 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     from webapp.services.registry import program_lists
 
     session = _fresh(url)
-    users.ensure_groups(session, [("Supervisor", "")])
+    users.ensure_groups(session, [(g, "") for g in ("Supervisor", "Kepala Bidang", "Mitra",
+                                                   "Admin")])
     coordinator = _coordinator(session)
     supervisor = users.create_user(session, "bench.supervisor", "bench-password-1",
                                    ["Supervisor"], role="supervisor", region_code="35.07")

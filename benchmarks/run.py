@@ -18,7 +18,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from benchmarks import http, inbox, load  # noqa: E402
+from benchmarks import http, inbox, load, registry  # noqa: E402
 from webapp import engine
 from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
@@ -102,6 +102,8 @@ def main() -> None:
         help="server for the 1M-task inbox figure (a database simpul_bench is made there)")
     parser.add_argument("--inbox", choices=("full", "small", "skip"), default="full")
     parser.add_argument("--http", choices=("run", "skip"), default="run")
+    parser.add_argument("--registry", choices=("full", "small", "skip"), default="full",
+                        help="import, search and tick figures (small: 20k rows, 200k people)")
     parser.add_argument("--load-seconds", type=float, default=30,
                         help="length of each load run (0 skips the load runs)")
     args = parser.parse_args()
@@ -127,6 +129,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             for name, value in http.main(Path(folder)).items():
                 print(f"{name}: {value:.2f}")
+    if args.registry != "skip":
+        with tempfile.TemporaryDirectory() as folder:
+            for name, value in registry.main(Path(folder), args.postgres,
+                                             small=args.registry == "small").items():
+                print(f"{name}: {value:.2f}", flush=True)
     if args.load_seconds > 0:
         for name, value in load.main(args.postgres, args.load_seconds).items():
             print(f"{name}: {value:.1f}")

@@ -184,3 +184,16 @@ def test_the_pages_through_the_web(session: Session, people: dict[str, User],
     fresh(session)
     line = session.scalars(sa.select(DistributionLine)).one()
     assert line.received is True and line.amount == 200_000
+    # after approval a family is paused with a reason, recorded in its history
+    paused = client.post(f"/programs/{planned.id}/recipients/{first}/status",
+                         data={"csrf_token": token, "status": "paused",
+                               "reason": "sedang dirawat di rumah sakit"})
+    assert paused.status_code == 303
+    fresh(session)
+    change = session.scalars(sa.select(EnrolmentChange).where(
+        EnrolmentChange.enrolment_id == first).order_by(EnrolmentChange.id.desc())).first()
+    assert change is not None and (change.from_status, change.to_status) == ("enrolled",
+                                                                            "paused")
+    household = session.get(Enrolment, first).household_id  # type: ignore[union-attr]
+    page = client.get(f"/registry/households/{household}").get_data(as_text=True)
+    assert "sedang dirawat di rumah sakit" in page

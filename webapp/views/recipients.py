@@ -66,6 +66,18 @@ def remove(instance_id: int, enrolment_id: int) -> Any:
                             q=request.form.get("q", "")), 303)
 
 
+@bp.post("/recipients/<int:enrolment_id>/status")
+@login_required
+def status(instance_id: int, enrolment_id: int) -> Any:
+    """Pause, exit or re-enrol a family of an approved list, with the reason."""
+    changed = attempt(program_lists.set_status, db(), current_user, instance_id, enrolment_id,
+                      request.form.get("status", ""), request.form.get("reason", ""))
+    if changed is not None:
+        flash(_l("Saved."), "success")
+    return redirect(url_for("recipients.index", instance_id=instance_id,
+                            q=request.form.get("q", "")), 303)
+
+
 @bp.post("/recipients/clear")
 @login_required
 def clear(instance_id: int) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from ...models import ENROLMENT_STATUSES, Enrolment, Household, Instance, Person, Region, User
@@ -135,11 +135,11 @@ def _by_number(digits: str, found: Found, starts: str = "") -> Select[Household,
             households = households.where(prefix_range(Household.kk_number, starts))
     shown = or_(Person.id.in_(people),
                 Household.id.in_(households) & (Person.relation == "head"))
+    # one IN over the union of both matches: the database finds the few households by key
+    matched: Any = union(households, select(Person.household_id).where(Person.id.in_(people)))
     return (select(Household, Person)
             .outerjoin(Person, (Person.household_id == Household.id) & shown)
-            .where(or_(Household.id.in_(households),
-                       Household.id.in_(select(Person.household_id)
-                                        .where(Person.id.in_(people)))))
+            .where(Household.id.in_(matched))
             .order_by(Household.id, Person.position))
 
 
