@@ -243,6 +243,18 @@ def test_rejected_rows_download_masked_unless_a_reason_is_given(session: Session
     assert event.detail["what"] == "import" and event.detail["reason"] == "perbaikan data desa"
 
 
+def test_a_formula_in_a_rejected_row_is_not_run_when_the_file_is_opened(
+        session: Session) -> None:
+    hostile = [["3507010303190001", "3507012002800001", '=HYPERLINK("http://x","klik")', "L",
+                "Malang", "20-02-1980", "Kepala Keluarga", "@SUM(A1)", "1", "1", "Atlantis",
+                "-3"]]
+    found = preview(session, csv_bytes(hostile))
+    _name, content = importing.rejected_file(session, user(session, "koordinator"), found.id,
+                                             "csv")
+    text = content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM(A1)" in text and ";-3;" in text
+
+
 def test_the_web_flow(client: Any, session: Session) -> None:
     login(client, "koordinator")
     assert client.get("/registry/imports").status_code == 200

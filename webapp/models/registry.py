@@ -66,7 +66,9 @@ class Household(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    region: Mapped[Region] = relationship(lazy="joined")
+    # selectin, not a join: region.code and the byte-wise household.region_code do not join
+    # on an index, and a search would scan the region table for every row
+    region: Mapped[Region] = relationship(lazy="selectin")
     members: Mapped[list[Person]] = relationship(
         back_populates="household", order_by="Person.position, Person.id")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import InvalidInput
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+_NUMBER = re.compile(r"[-+]?\d+([.,]\d+)?")
 MAX_ROWS = 200_000
 MAX_COLUMNS = 60
 
@@ -111,6 +113,17 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(text: str) -> str:
+    """A cell a spreadsheet would run as a formula (=HYPERLINK(...), +, -, @) is written with
+    a leading apostrophe, so opening the file runs nothing (a number like -5 is left alone)."""
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def write_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> bytes:
     """Rows as a CSV (UTF-8 with BOM, so Excel opens it right; semicolons, as Indonesian
     Excel expects) or an XLSX where every cell is text (a NIK stays 16 digits)."""
@@ -132,7 +145,7 @@ def write_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) 
         return out.getvalue()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(headers)
+    writer.writerow([_csv_safe(h) for h in headers])
     for row in rows:
-        writer.writerow([_cell_text(v) for v in row])
+        writer.writerow([_csv_safe(_cell_text(v)) for v in row])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")

@@ -24,6 +24,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, insert, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ...db import begin_write, utcnow
@@ -276,7 +277,20 @@ def tick(session: Session, user: User, instance_id: int, enrolment_id: int, roun
          received: bool, reason: str = "", amount: int | None = None, goods: str = "",
          note: str = "") -> DistributionLine:
     """Record one family in the open round: received, or not and why. Saved at once; ticking
-    again changes it while the round is open."""
+    again changes it while the round is open. Two phones ticking the same family at the same
+    moment make one line (the later tick wins)."""
+    try:
+        return _tick(session, user, instance_id, enrolment_id, round_, received, reason,
+                     amount, goods, note)
+    except IntegrityError:  # the other tick inserted the line first: update it
+        session.rollback()
+        return _tick(session, user, instance_id, enrolment_id, round_, received, reason,
+                     amount, goods, note)
+
+
+def _tick(session: Session, user: User, instance_id: int, enrolment_id: int, round_: int,
+          received: bool, reason: str, amount: int | None, goods: str,
+          note: str) -> DistributionLine:
     begin_write(session)
     listed = state(session, user, instance_id)
     if listed.round is None:

@@ -23,7 +23,7 @@ from .identity import clean_number
 from .keys import name_key, prefix_range
 
 PER_PAGE = 25
-COUNT_CAP = 1000
+COUNT_CAP = 100  # "more than 100": type more of the name (a count walks every match)
 SHORTEST_DIGITS = 4
 _DESIL = re.compile(r"^(\d{1,2})(?:-(\d{1,2}))?$")
 # A number as pages show it (3507********0001): pages never echo a full number, so a search
@@ -102,7 +102,7 @@ def search(session: Session, user: User, filters: Filters, page: int = 1,
         found.matched_on = "name"
         query = (select(Household, Person).join(Person, Person.household_id == Household.id)
                  .where(prefix_range(Person.name_key, key))
-                 .order_by(Person.name_key, Person.id))
+                 .order_by(Person.name_key, Person.birth_date, Person.id))
     else:
         query = select(Household, Person).outerjoin(
             Person, (Person.household_id == Household.id) & (Person.relation == "head")
@@ -111,8 +111,9 @@ def search(session: Session, user: User, filters: Filters, page: int = 1,
     rows = session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
     found.more = len(rows) > per_page
     found.rows = [Row(household, person) for household, person in rows[:per_page]]
+    # the count keeps the page's order: the database walks the same index and stops early
     counted = session.scalar(select(func.count()).select_from(
-        query.order_by(None).limit(COUNT_CAP + 1).subquery())) or 0
+        query.limit(COUNT_CAP + 1).subquery())) or 0
     found.count, found.capped = min(counted, COUNT_CAP), counted > COUNT_CAP
     return found
 
