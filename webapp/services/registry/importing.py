@@ -694,7 +694,8 @@ def _write_rows(session: Session, import_id: int, rows: list[_Row],
         begin_write(session)
         still_mine()
         session.connection().execute(insert(ImportRow), [
-            {"import_id": import_id, "line": r.line, "kk_number": r.kk[:40], "cells": r.cells,
+            {"import_id": import_id, "line": r.line, "kk_number": r.kk[:40],
+             "cells": r.cells if r.outcome == "rejected" else [],  # only for the rejected file
              "values": r.values, "outcome": r.outcome, "problems": r.problems,
              "warnings": r.warnings if r.outcome != "rejected" else [],
              "changes": r.changes, "applied": False} for r in chunk])
