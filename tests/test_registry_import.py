@@ -273,6 +273,12 @@ def test_the_web_flow(client: Any, session: Session) -> None:
                        data={"csrf_token": token}).status_code == 303
     work(session)
     assert session.scalar(sa.select(sa.func.count(Household.id))) == 2
+    # a list of 12 MB (above the 8 MB of other uploads) is taken
+    big = csv_bytes([list(r) for r in GOOD]) + b"\n" * (12 * 1024 * 1024)
+    response = client.post("/registry/imports", data={
+        "csrf_token": token, "file": (io.BytesIO(big), "besar.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
     login(client, "kota")
     assert client.get(f"/registry/imports/{import_id}").status_code == 404
     assert client.get(f"/registry/imports/{import_id}/rejected.csv").status_code == 404

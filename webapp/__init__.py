@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, session
+from flask import Flask, has_request_context, request, session
 from limits.storage import storage_from_string
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -18,6 +18,16 @@ from .services.personal_data import mask_logs
 from .services.users import configure_hashing
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# Endpoints that take larger uploads than MAX_CONTENT_LENGTH (a village list, 20 MB).
+LARGE_UPLOADS = {"registry_imports.index": 20 * 1024 * 1024 + 64 * 1024}
+
+
+def _upload_limit() -> None:
+    limit = LARGE_UPLOADS.get(request.endpoint or "")
+    if limit is not None:
+        request.max_content_length = limit
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_hashing(app.config["PASSWORD_HASH_PROFILE"])
 
     babel.init_app(app, locale_selector=_select_locale)
+    app.before_request(_upload_limit)  # before CSRF reads the body
     csrf.init_app(app)
     htmx.init_app(app)
     # counters of wrong passwords: per process, or shared (redis://...) by several hosts

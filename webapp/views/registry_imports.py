@@ -36,11 +36,11 @@ def _found(import_id: int) -> Any:
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def index() -> Any:
+    # a village list may be larger than other uploads: webapp.LARGE_UPLOADS
+    if request.method == "POST" and not access.may_edit(current_user):
+        abort(403)
     form = ImportForm()
     if request.method == "POST":
-        if not access.may_edit(current_user):
-            abort(403)
-        request.max_content_length = importing.MAX_BYTES
         if form.validate():
             upload = form.file.data
             made = attempt(importing.start, db(), current_user, upload.filename or "",
