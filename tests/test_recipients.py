@@ -159,6 +159,7 @@ def test_the_pages_through_the_web(session: Session, people: dict[str, User],
     page = client.get(f"/programs/{planned.id}/recipients").get_data(as_text=True)
     assert "150" in page and FULL_NUMBER.findall(page) == []
     plan_task = open_task(session, planned)
+    assert f'href="/tasks/{plan_task.id}"' in page  # back to the plan
     plan_page = client.get(f"/tasks/{plan_task.id}").get_data(as_text=True)
     assert 'name="target_households"' not in plan_page and "150" in plan_page
     plan = {k: v for k, v in data_for("program_plan").items() if k != "target_households"}

@@ -59,6 +59,7 @@ class ListState:
     counts: dict[str, int] = field(default_factory=dict)
     editable: bool = False  # the plan step is open and nothing is enrolled yet
     round: int | None = None  # the distribution round open now
+    step_id: int | None = None  # the open plan or round step (to go back to it)
 
     @property
     def size(self) -> int:
@@ -96,9 +97,10 @@ def _instance(session: Session, user: User, instance_id: int) -> Instance:
     return found
 
 
-def _open_forms(session: Session, instance_id: int) -> list[str | None]:
-    return list(session.scalars(select(HumanTask.form_key).where(
-        HumanTask.instance_id == instance_id, HumanTask.status == "open")))
+def _open_forms(session: Session, instance_id: int) -> dict[str | None, int]:
+    return {form_key: task_id for task_id, form_key in session.execute(
+        select(HumanTask.id, HumanTask.form_key).where(
+            HumanTask.instance_id == instance_id, HumanTask.status == "open"))}
 
 
 def state(session: Session, user: User, instance_id: int) -> ListState:
@@ -108,6 +110,7 @@ def state(session: Session, user: User, instance_id: int) -> ListState:
         .where(Enrolment.instance_id == instance_id).group_by(Enrolment.status)).all()))
     forms = _open_forms(session, instance_id)
     result.editable = PLAN_FORM in forms and not result.enrolled
+    result.step_id = forms.get(PLAN_FORM) or forms.get(ROUND_FORM)
     if ROUND_FORM in forms:
         result.round = current_round(session, instance_id)
     return result
