@@ -198,3 +198,20 @@ def test_the_pages_through_the_web(session: Session, people: dict[str, User],
     household = session.get(Enrolment, first).household_id  # type: ignore[union-attr]
     page = client.get(f"/registry/households/{household}").get_data(as_text=True)
     assert "sedang dirawat di rumah sakit" in page
+
+
+def test_a_list_from_the_families_of_an_import(session: Session, people: dict[str, User],
+                                               planned: Instance) -> None:
+    from tests.test_registry_import import GOOD, csv_bytes, work
+    from webapp.services.registry import importing
+
+    koordinator = people["koordinator"]
+    made = importing.start(session, koordinator, "kpm.csv", csv_bytes([list(r) for r in GOOD]))
+    work(session)
+    importing.confirm(session, koordinator, made.id)
+    work(session)
+    added = program_lists.add_from_registry(session, koordinator, planned.id,
+                                            import_id=made.id)
+    assert added == 2  # the import's two families, not the 150 registered by hand
+    assert program_lists.add_from_registry(session, koordinator, planned.id,
+                                           import_id=made.id + 1) == 0

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, insert, select, true
+from sqlalchemy import and_, delete, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -246,9 +246,13 @@ def enrol_drafts(session: Session, instance_id: int, by: User | None, reason: st
     if not drafts:
         return 0
     now = utcnow()
-    session.execute(Enrolment.__table__.update().where(  # type: ignore[attr-defined]
-        Enrolment.id.in_(drafts)).values(status="enrolled", changed_at=now))
-    session.execute(insert(EnrolmentChange), [
+    connection = session.connection()
+    # by condition, not by a list of ids: a list may hold more families than SQLite takes
+    # parameters in one statement
+    connection.execute(update(Enrolment).where(
+        Enrolment.instance_id == instance_id, Enrolment.status == "draft")
+        .values(status="enrolled", changed_at=now))
+    connection.execute(insert(EnrolmentChange), [
         {"enrolment_id": e, "from_status": "draft", "to_status": "enrolled", "reason": reason,
          "by_id": by.id if by else None, "at": now} for e in drafts])
     return len(drafts)
