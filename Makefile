@@ -18,7 +18,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENDOR)/.copied: node_modules/.installed $(wildcard webapp/static/src/*.js)
+$(VENDOR)/.copied: node_modules/.installed $(wildcard webapp/bundles/*.entry.js)
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/bpmn-js $(VENDOR)/dmn-js \
 		$(VENDOR)/properties-panel
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
@@ -26,11 +26,11 @@ $(VENDOR)/.copied: node_modules/.installed $(wildcard webapp/static/src/*.js)
 	cp node_modules/bpmn-js/dist/*.production.min.js $(VENDOR)/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/
 	@# dmn-js's prebuilt bundle carries Inferno's development build: bundle it for production
-	node_modules/.bin/esbuild webapp/static/src/dmn-modeler.js --bundle --minify --format=iife \
+	node_modules/.bin/esbuild webapp/bundles/decision_editor.entry.js --bundle --minify --format=iife \
 		--define:process.env.NODE_ENV='"production"' --log-level=error \
 		--outfile=$(VENDOR)/dmn-js/dmn-modeler.production.min.js
 	cp -r node_modules/dmn-js/dist/assets $(VENDOR)/dmn-js/
-	node_modules/.bin/esbuild webapp/static/src/bpmn-auto-layout.js --bundle --minify \
+	node_modules/.bin/esbuild webapp/bundles/auto_layout.entry.js --bundle --minify \
 		--format=iife --log-level=error --outfile=$(VENDOR)/bpmn-js/bpmn-auto-layout.min.js
 	cp node_modules/bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js \
 		$(VENDOR)/properties-panel/
