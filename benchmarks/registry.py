@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from benchmarks.village_list import csv_bytes
@@ -250,7 +250,8 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     program_lists.add_from_registry(session, coordinator, program.id)
     step(coordinator, dict(STEP_DATA["program_plan"], rounds=1))
     step(supervisor, dict(APPROVE))
-    enrolled = list(session.scalars(select_ids(Enrolment, program.id)))[:families_wanted]
+    enrolled = list(session.scalars(select(Enrolment.id).where(
+        Enrolment.instance_id == program.id).order_by(Enrolment.id)))[:families_wanted]
     rng = random.Random(3)
     measured: list[float] = []
     for n in range(ticks):
@@ -276,12 +277,6 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
             "distribution_tick_ms_p95": _percentile(measured[20:], 0.95),
             "distribution_tick_baseline_ms_p50": base,
             "distribution_tick_over_baseline": tick / base}
-
-
-def select_ids(model: Any, instance_id: int) -> Any:
-    from sqlalchemy import select
-
-    return select(model.id).where(model.instance_id == instance_id).order_by(model.id)
 
 
 def main(folder: Path, postgres: str | None, small: bool = False) -> dict[str, float]:

@@ -15,16 +15,13 @@ from forms.registry import DESIL_CHOICES, ENROLMENT_STATUS, NOT_RECEIVED, RELATI
 from ..extensions import db
 from ..services.errors import ServiceError
 from ..services.registry import access, importing, program_lists, search
-from .rendering import attempt, flash, render
+from .rendering import attempt, flash, or_abort, render
 
 bp = Blueprint("recipients", __name__, url_prefix="/programs/<int:instance_id>")
 
 
 def _state(instance_id: int) -> program_lists.ListState:
-    try:
-        return program_lists.state(db(), current_user, instance_id)
-    except ServiceError as err:
-        abort(err.status)
+    return or_abort(program_lists.state, db(), current_user, instance_id)  # type: ignore[no-any-return]
 
 
 @bp.get("/recipients")

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..services import regions
 from ..services.errors import ServiceError
 from ..services.registry import access, entry, search, timeline
-from .rendering import attempt, flash, render
+from .rendering import attempt, flash, or_abort, render
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
 
@@ -51,13 +51,6 @@ EVENTS = {
     "distribution": _l("Distribution"),
     "step": _l("Program step"),
 }
-
-
-def _services(action: Any, *args: Any) -> Any:
-    try:
-        return action(*args)
-    except ServiceError as err:
-        abort(err.status)
 
 
 @bp.get("/")
@@ -98,18 +91,19 @@ def _confirm(form: Any, problems: entry.Checked) -> None:
         form.confirmed.data = "1"
 
 
-def _save(form: Any, action: Any, *args: Any) -> entry.Checked | None:
-    """Run a registry save with the form's confirmation; None when saved, else the problems
-    (already on their fields, the confirmation kept when only warnings are left)."""
+def _save(form: Any, action: Any, *args: Any, head: SimpulForm | None = None,
+          saved: Any = None) -> tuple[Any, entry.Checked | None]:
+    """Run a registry save with the form's confirmation: (what it saved, None), or (None, the
+    problems), already on their fields, the confirmation kept when only warnings are left."""
     try:
-        action(db(), current_user, *args, confirmed=form.confirmed.data == "1")
+        done = action(db(), current_user, *args, confirmed=form.confirmed.data == "1")
     except entry.RegistryProblems as err:
         db().rollback()
         _confirm(form, err.checked)
-        _show_problems(err.checked, form)
-        return err.checked
-    flash(_l("Saved."), "success")
-    return None
+        _show_problems(err.checked, form, head)
+        return None, err.checked
+    flash(saved or _l("Saved."), "success")
+    return done, None
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
@@ -123,24 +117,15 @@ def household_new() -> Any:
     problems = None
     if request.method == "POST" and not (form.validate() & head.validate()):
         # say everything at once: the registry's rules too, on the fields still without errors
-        problems = entry.check_new_household(
-            db(), current_user, {name: f.data for name, f in form._fields.items()},
-            head.values())
+        problems = entry.check_new_household(db(), current_user, form.data, head.values())
         problems.warnings, problems.duplicates = [], []  # after the fields are right
         db().rollback()
         _show_problems(problems, form, head)
     elif request.method == "POST":
-        try:
-            made = entry.create_household(
-                db(), current_user, {name: f.data for name, f in form._fields.items()},
-                head.values() | {"relation": "head"}, confirmed=form.confirmed.data == "1")
-        except entry.RegistryProblems as err:
-            db().rollback()
-            problems = err.checked
-            _confirm(form, problems)
-            _show_problems(problems, form, head)
-        else:
-            flash(_l("Household registered."), "success")
+        made, problems = _save(form, entry.create_household, form.data,
+                               head.values() | {"relation": "head"}, head=head,
+                               saved=_l("Household registered."))
+        if made is not None:
             return redirect(url_for("registry.household", household_id=made.id), 303)
     status = 422 if request.method == "POST" else 200
     return render("registry/household_form.html", "content", status, form=form, head=head,
@@ -150,7 +135,7 @@ def household_new() -> Any:
 @bp.get("/households/<int:household_id>")
 @login_required
 def household(household_id: int) -> Any:
-    page = _services(timeline.household_page, db(), current_user, household_id)
+    page = or_abort(timeline.household_page, db(), current_user, household_id)
     return render("registry/household.html", "content", page=page, EVENTS=EVENTS,
                   may_edit=access.may_edit(current_user),
                   may_reveal=access.may_reveal(current_user),
@@ -160,7 +145,7 @@ def household(household_id: int) -> Any:
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
 @login_required
 def household_edit(household_id: int) -> Any:
-    found = _services(access.get_household, db(), current_user, household_id)
+    found = or_abort(access.get_household, db(), current_user, household_id)
     if not access.may_edit(current_user):
         abort(403)
     form = HouseholdForm(obj=found) if request.method == "GET" else HouseholdForm()
@@ -171,9 +156,9 @@ def household_edit(household_id: int) -> Any:
         form.desil_date.data = found.desil_date.isoformat() if found.desil_date else ""
     problems = None
     if request.method == "POST" and form.validate():
-        values = {name: f.data for name, f in form._fields.items()}
+        values = dict(form.data)
         values["kk_number"] = (values["kk_number"] or "").strip() or found.kk_number
-        problems = _save(form, entry.update_household, household_id, values)
+        _done, problems = _save(form, entry.update_household, household_id, values)
         if problems is None:
             return redirect(url_for("registry.household", household_id=household_id), 303)
     status = 422 if request.method == "POST" else 200
@@ -186,8 +171,8 @@ def household_edit(household_id: int) -> Any:
 @bp.route("/households/<int:household_id>/members/<int:person_id>", methods=["GET", "POST"])
 @login_required
 def member(household_id: int, person_id: int | None) -> Any:
-    found = _services(access.get_household, db(), current_user, household_id)
-    person = _services(access.get_person, db(), current_user, person_id) \
+    found = or_abort(access.get_household, db(), current_user, household_id)
+    person = or_abort(access.get_person, db(), current_user, person_id) \
         if person_id is not None else None
     if not access.may_edit(current_user) or (person and person.household_id != found.id):
         abort(403 if not access.may_edit(current_user) else 404)
@@ -201,7 +186,7 @@ def member(household_id: int, person_id: int | None) -> Any:
         values = form.values()
         if person is not None and not (values["nik"] or "").strip():
             values["nik"] = person.nik or ""
-        problems = _save(form, entry.save_member, household_id, person_id, values)
+        _done, problems = _save(form, entry.save_member, household_id, person_id, values)
         if problems is None:
             return redirect(url_for("registry.household", household_id=household_id), 303)
     status = 422 if request.method == "POST" else 200
@@ -212,7 +197,7 @@ def member(household_id: int, person_id: int | None) -> Any:
 @bp.post("/people/<int:person_id>/move")
 @login_required
 def move(person_id: int) -> Any:
-    person = _services(access.get_person, db(), current_user, person_id)
+    person = or_abort(access.get_person, db(), current_user, person_id)
     source = person.household_id
     form = MoveForm()
     if form.validate():

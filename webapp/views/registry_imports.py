@@ -15,7 +15,7 @@ from forms.registry import ImportForm, RejectedForm
 from ..extensions import db
 from ..services.errors import ServiceError
 from ..services.registry import access, importing
-from .rendering import attempt, flash, render
+from .rendering import attempt, flash, or_abort, render
 
 bp = Blueprint("registry_imports", __name__, url_prefix="/registry/imports")
 
@@ -27,10 +27,7 @@ STATUS = {"reading": _l("Reading and checking the file"), "ready": _l("Ready to 
 
 
 def _found(import_id: int) -> Any:
-    try:
-        return importing.get(db(), current_user, import_id)
-    except ServiceError as err:
-        abort(err.status)
+    return or_abort(importing.get, db(), current_user, import_id)
 
 
 @bp.route("", methods=["GET", "POST"])

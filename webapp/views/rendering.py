@@ -47,6 +47,14 @@ def flash(message: Any, category: str = "message") -> None:
     flask.flash(str(message), category)
 
 
+def or_abort(action: Callable[..., Any], *args: Any) -> Any:
+    """A service read for a page: its result, or its refusal as the HTTP error (404, 403)."""
+    try:
+        return action(*args)
+    except ServiceError as err:
+        abort(err.status)
+
+
 def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a service action for a form post. On a refusal: roll back, let a 404 stay a 404,
     flash the reason, and return None (the caller redirects either way)."""

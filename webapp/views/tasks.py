@@ -20,11 +20,12 @@ from .rendering import attempt, flash, htmx_location, render, wants_fragment
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
-def _form_for(task: Any, data: dict[str, Any] | None = None) -> tuple[Any, Any]:
+def _form_for(task: Any, data: dict[str, Any] | None = None,
+              computed: dict[str, Any] | None = None) -> Any:
     """The task's form, prefilled from ``data`` when the form wants it; a form that checks
     its values against the program so far gets the program's data (read here on submit).
-    With the program's recipient list, the figures the list gives are not asked for: the
-    page shows them (the list panel, returned too)."""
+    With the program's recipient list, the figures the list gives are not asked for (the
+    page shows them in the list panel, which gives ``computed``)."""
     try:
         form_class = form_class_for(db(), task)
     except KeyError:
@@ -33,18 +34,19 @@ def _form_for(task: Any, data: dict[str, Any] | None = None) -> tuple[Any, Any]:
         form = form_class(data=form_class.initial_from_task_data(data))
     else:
         form = form_class()
-    wants_data = getattr(form_class, "checks_task_data", False) or \
-        bool(getattr(form_class, "from_list", ())) or task.form_key == "approval"
-    current = (data if data is not None else task_data(db(), task)) if wants_data else {}
-    if getattr(form_class, "checks_task_data", False):
-        form.task_data = current
-    listed = program_lists.panel(db(), task.instance_id, task.form_key, current) \
-        if wants_data else None
-    if listed is not None:
-        for name in getattr(form_class, "from_list", ()):
-            if name in listed.computed and name in form:
+    from_list = getattr(form_class, "from_list", ())
+    checks = getattr(form_class, "checks_task_data", False)
+    if checks or from_list:
+        current = data if data is not None else task_data(db(), task)
+        if checks:
+            form.task_data = current
+        if computed is None:
+            computed = program_lists.step_data(db(), task.instance_id, task.form_key, {},
+                                               current)
+        for name in from_list:
+            if name in computed and name in form:
                 del form[name]
-    return form, listed
+    return form
 
 
 def _uploads(form: Any) -> dict[str, Upload]:
@@ -52,12 +54,13 @@ def _uploads(form: Any) -> dict[str, Upload]:
             for name, storage in form.uploads().items()}
 
 
-def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None,
-          listed: Any = None) -> Any:
+def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None) -> Any:
     task = task_head(db(), current_user, task_id)
     context = task_context(db(), task) if task.status == "open" else None
-    if form is None and task.status == "open":
-        form, listed = _form_for(task, context.data if context else None)
+    listed = program_lists.panel(db(), task.instance_id, task.form_key, context.data) \
+        if context is not None else None
+    if form is None and context is not None:
+        form = _form_for(task, context.data, listed.computed if listed else {})
     return render("tasks/show.html", "task_form", status, task=task, form=form,
                   context=context, error=error, listed=listed,
                   comments=comments.task_comments(db(), task.id))
@@ -81,10 +84,10 @@ def submit(task_id: int) -> Any:
         task = task_head(db(), current_user, task_id, to_submit=True)
     except ServiceError as err:
         abort(err.status)
-    form, listed = _form_for(task)
+    form = _form_for(task)
     if not form.validate_on_submit():
         db().rollback()  # nothing to write: let go of the write transaction
-        return _page(task_id, form, 422, listed=listed)
+        return _page(task_id, form, 422)
     try:
         opened = tasks.complete_task(db(), current_user, task_id, form.to_task_data(),
                                      _uploads(form))
@@ -92,7 +95,7 @@ def submit(task_id: int) -> Any:
         db().rollback()
         if err.status == 404:
             abort(404)
-        return _page(task_id, form, err.status, err.message, listed=listed)
+        return _page(task_id, form, err.status, err.message)
     flash(_l("“%(name)s” is done.", name=task.name), "success")
     # The next step of the same program is this user's own: go straight on to it.
     mine = [t.id for t in opened if t.assignee_id == current_user.id]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -866,6 +866,3 @@ def _set_person(member: Person, name: str, value: Any) -> None:
         member.name_key = name_key(value)
     setattr(member, name, value)
 
-
-def outcome_counts(found: RegistryImport) -> Iterable[tuple[str, int]]:
-    return ((k, int(found.counts.get(k, 0))) for k in ("new", "update", "same", "rejected"))

@@ -37,12 +37,14 @@ from ...models import (
     HumanTask,
     Instance,
     Person,
+    RegistryEvent,
     User,
 )
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..scope import instance_visible, within_code
 from . import access
 from .keys import name_key, prefix_range, today
+from .search import desil_clause
 
 PLAN_FORM = "program_plan"
 ROUND_FORM = "distribution_record"
@@ -137,13 +139,8 @@ def _candidates(user: User, program: Instance, desa: str = "", desil: str = "",
     if desa:
         query = query.where(within_code(desa, Household.region_code, ranged=True))
     if desil:
-        low, _, high = desil.partition("-")
-        if low.isdigit():
-            query = query.where(Household.desil >= int(low),
-                                Household.desil <= int(high if high.isdigit() else low))
+        query = query.where(desil_clause(desil))
     if import_id is not None:
-        from ...models import RegistryEvent
-
         query = query.where(Household.id.in_(select(RegistryEvent.household_id).where(
             RegistryEvent.kind.in_(("created", "imported")),
             RegistryEvent.detail["import"].as_integer() == import_id)))

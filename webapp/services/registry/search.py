@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, or_, select, union
+from sqlalchemy import Select, and_, exists, func, or_, select, true, union
 from sqlalchemy.orm import Session
 
 from ...models import ENROLMENT_STATUSES, Enrolment, Household, Instance, Person, Region, User
@@ -57,17 +57,23 @@ class Found:
     matched_on: str = ""  # nik | kk | suffix | name | ""
 
 
+def desil_clause(text: str) -> Any:
+    """Households of a desil ("3") or a range of them ("1-4"); anything else filters nothing."""
+    found = _DESIL.match(text.strip())
+    if not found:
+        return true()
+    low = int(found.group(1))
+    return and_(Household.desil >= low, Household.desil <= int(found.group(2) or low))
+
+
 def _filtered(query: Select[Household, Person], user: User,
               filters: Filters) -> Select[Household, Person]:
     query = query.where(household_visible(user))
     if filters.region:
         query = query.where(within_code(filters.region.strip(), Household.region_code,
                                         ranged=True))
-    desil = _DESIL.match(filters.desil.strip()) if filters.desil else None
-    if desil:
-        low = int(desil.group(1))
-        high = int(desil.group(2) or low)
-        query = query.where(Household.desil >= low, Household.desil <= high)
+    if filters.desil:
+        query = query.where(desil_clause(filters.desil))
     if filters.program is not None or filters.status in ENROLMENT_STATUSES:
         enrolled = select(Enrolment.id).where(Enrolment.household_id == Household.id)
         if filters.program is not None:
