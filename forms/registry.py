@@ -7,6 +7,7 @@ problem belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,6 +20,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -59,7 +61,7 @@ class HouseholdForm(SimpulForm):
                             render_kw=NUMBER_INPUT,
                             description=_l("16 digits, as on the Kartu Keluarga."))
     region_code = SelectField(_l("Desa / kelurahan"), validators=[InputRequired(CHOOSE)],
-                              invalid_choice_message=CHOOSE, validate_choice=False)
+                              invalid_choice_message=CHOOSE)
     address = StringField(_l("Address"), validators=[at_most(300)],
                           description=_l("Street, dusun, house number."))
     rt = StringField(_l("RT"), validators=[at_most(4)],
@@ -77,6 +79,26 @@ class HouseholdForm(SimpulForm):
     status = SelectField(_l("Status"), choices=as_choices(HOUSEHOLD_STATUS.items()),
                          invalid_choice_message=CHOOSE, default="active")
     confirmed = HiddenField()
+
+
+class WideHouseholdForm(HouseholdForm):
+    """For a region holding too many desa to list (a province, the whole country): the desa is
+    written by its code."""
+
+    region_code = StringField(
+        _l("Desa / kelurahan code"), validators=[required(), at_most(20)],
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"},
+        description=_l("Your region holds too many desa for a list: write the code of the "
+                       "desa or kelurahan, for example 35.07.01.2001."))
+
+
+def desa_choices(groups: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> list[SelectChoice]:
+    """Desa grouped by kecamatan (an optgroup each), after an empty first option."""
+    choices = [SelectChoice("", _l("— choose —"))]
+    for kecamatan, desas in groups:
+        group = str(_l("Kec. %(name)s", name=kecamatan))
+        choices += [SelectChoice(code, name, optgroup=group) for code, name in desas]
+    return choices
 
 
 class PersonForm(SimpulForm):

@@ -52,6 +52,23 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
+def sign_in(browser: Any, base: str, username: str, width: int = 1280,
+            height: int = 900) -> Any:
+    """A new browser context (Indonesian) of ``width`` px, signed in as ``username``."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="id-ID")
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("[name=username]", username)
+    page.fill("[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Kotak Masuk")
+    return page
+
+
 def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -8,20 +8,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import screenshot
-from tests.conftest import PASSWORD
+from tests.browser import sign_in as browser_sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def sign_in(browser: Any, base: str, username: str, phone: bool = False) -> Page:
-    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
-    context = browser.new_context(viewport=viewport, locale="id-ID")
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("[name=username]", username)
-    page.fill("[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Kotak Masuk")
+    page: Page = browser_sign_in(browser, base, username, *((390, 844) if phone else (1280, 900)))
     return page
 
 

@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser import screenshot
-from tests.conftest import PASSWORD
+from tests.browser import screenshot, sign_in
 from tests.program_data import STEP_DATA, fresh
 from webapp.db import make_session_factory
 from webapp.extensions import db
@@ -61,13 +60,7 @@ def worker(app: Flask) -> Iterator[None]:
 
 
 def phone(browser: Any, base: str, username: str) -> Page:
-    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="id-ID")
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("[name=username]", username)
-    page.fill("[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Kotak Masuk")
+    page: Page = sign_in(browser, base, username, 360, 780)
     return page
 
 

@@ -44,6 +44,24 @@ def load_region_file(session: Session, path: Path) -> int:
         return load_regions(session, csv.DictReader(handle))
 
 
+_LEVEL_DIGITS = (2, 2, 2, 4)
+
+
+def dotted_code(text: str) -> str:
+    """A region code as the table writes it: 3507012001 and 35 07 01 2001 become
+    35.07.01.2001; anything else is returned trimmed, for the caller to look up."""
+    text = "".join(str(text or "").split())
+    digits = text.replace(".", "")
+    if digits.isdigit() and len(digits) in (2, 4, 6, 10):
+        parts, at = [], 0
+        for width in _LEVEL_DIGITS:
+            if at < len(digits):
+                parts.append(digits[at:at + width])
+                at += width
+        return ".".join(parts)
+    return text
+
+
 def region_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Region)) or 0
 
@@ -67,14 +85,18 @@ def known_codes(session: Session, level: str = "kecamatan") -> frozenset[str]:
 
 
 def desa_choices(session: Session, within: str | None,
-                 limit: int = 3000) -> list[tuple[str, list[tuple[str, str]]]]:
+                 limit: int = 3000) -> list[tuple[str, list[tuple[str, str]]]] | None:
     """The desa/kelurahan inside a region, grouped by kecamatan: [(kecamatan name, [(code,
-    name)])] for a grouped drop-down."""
+    name)])] for a grouped drop-down; None when the region holds more than ``limit`` of them
+    (a province or the whole country: too many to choose from a list)."""
     query = select(Region).where(Region.level.in_(("kecamatan", "desa_kelurahan")))
     if within:
         query = query.where(or_(Region.code == within, Region.code.like(within + ".%")))
+    found = list(session.scalars(query.order_by(Region.code).limit(limit + 1)))
+    if len(found) > limit:
+        return None
     groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
-    for region in session.scalars(query.order_by(Region.code).limit(limit)):
+    for region in found:
         if region.level == "kecamatan":
             groups[region.code] = (region.name, [])
         elif region.parent_code in groups:

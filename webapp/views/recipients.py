@@ -3,6 +3,7 @@ round's checklist, one tick at a time (made for a phone at the distribution poin
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, redirect, request, url_for
@@ -13,9 +14,9 @@ from forms.fields import parse_rupiah
 from forms.registry import DESIL_CHOICES, ENROLMENT_STATUS, NOT_RECEIVED, RELATIONS
 
 from ..extensions import db
-from ..services.errors import ServiceError
+from ..services.errors import InvalidInput, ServiceError
 from ..services.registry import access, importing, program_lists, search
-from .rendering import attempt, flash, or_abort, render
+from .rendering import attempt, flash, or_abort, render, wants_fragment
 
 bp = Blueprint("recipients", __name__, url_prefix="/programs/<int:instance_id>")
 
@@ -109,40 +110,57 @@ def round_figures(instance_id: int, number: int) -> Any:
 @bp.post("/rounds/<int:number>/lines/<int:enrolment_id>")
 @login_required
 def tick(instance_id: int, number: int, enrolment_id: int) -> Any:
-    """One family ticked: the row comes back as saved (or with why not)."""
+    """One family ticked: the row comes back as saved (or with why not); without JavaScript,
+    the checklist again with what happened."""
     form = request.form
     received = form.get("received") == "1"
     amount = None
-    if received and form.get("amount", "").strip():
-        try:
-            amount = parse_rupiah(form.get("amount", ""))
-        except ValueError:
-            return _row_error(instance_id, number, enrolment_id,
-                              _l("Enter the amount in whole rupiah, for example 200.000."))
     try:
+        if received and form.get("amount", "").strip():
+            try:
+                amount = parse_rupiah(form.get("amount", ""))
+            except ValueError:
+                raise InvalidInput(_l("Enter the amount in whole rupiah, for example "
+                                      "200.000.")) from None
         program_lists.tick(db(), current_user, instance_id, enrolment_id, number, received,
                            form.get("reason", ""), amount, form.get("goods", ""),
-                           form.get("note", ""))
+                           form.get("note", ""), _moment(form.get("ticked_at", "")))
     except ServiceError as err:
         db().rollback()
         if err.status == 404:
             abort(404)
-        return _row_error(instance_id, number, enrolment_id, err.message, err.status)
-    found, _more = program_lists.entries(db(), current_user, instance_id, "", 1,
-                                         round_=number, only=enrolment_id)
-    response = render("registry/round.html", "line", entry=found[0] if found else None,
-                      instance_id=instance_id, number=number, open=True,
-                      NOT_RECEIVED=NOT_RECEIVED)
-    response.headers["HX-Trigger"] = "line-saved"
+        if not wants_fragment():
+            flash(err.message, "error")
+            return _back_to_round(instance_id, number, enrolment_id)
+        return _row(instance_id, number, enrolment_id, err.status, error=err.message)
+    if not wants_fragment():
+        flash(_l("Saved."), "success")
+        return _back_to_round(instance_id, number, enrolment_id)
+    response = _row(instance_id, number, enrolment_id)
+    response.headers["HX-Trigger"] = "line-saved"  # the queue of unsent ticks reads it too
     return response
 
 
-def _row_error(instance_id: int, number: int, enrolment_id: int, message: Any,
-               status: int = 422) -> Any:
+def _moment(text: str) -> dt.datetime | None:
+    """When the phone made the tick (ISO 8601 with its zone), if it says so."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip()[:40].replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _back_to_round(instance_id: int, number: int, enrolment_id: int) -> Any:
+    return redirect(url_for("recipients.round", instance_id=instance_id, number=number,
+                            _anchor=f"line-{enrolment_id}"), 303)
+
+
+def _row(instance_id: int, number: int, enrolment_id: int, status: int = 200,
+         error: Any = None) -> Any:
     found, _more = program_lists.entries(db(), current_user, instance_id, "", 1,
                                          round_=number, only=enrolment_id)
     if not found:
         abort(404)
     return render("registry/round.html", "line", status, entry=found[0],
-                  instance_id=instance_id, number=number, open=True, error=message,
+                  instance_id=instance_id, number=number, open=True, error=error,
                   NOT_RECEIVED=NOT_RECEIVED)

@@ -24,6 +24,8 @@ from forms.registry import (
     MoveForm,
     PersonForm,
     RevealForm,
+    WideHouseholdForm,
+    desa_choices,
 )
 
 from ..extensions import db
@@ -68,9 +70,15 @@ def index() -> Any:
                   DESIL=DESIL_CHOICES, may_edit=access.may_edit(current_user), **LABELS)
 
 
-def _desa_choices() -> list[Any]:
+def _household_form(**kwargs: Any) -> HouseholdForm:
+    """The household form for the user's region: the desa chosen from a list grouped by
+    kecamatan, or written by its code where the region holds too many to list."""
     groups = regions.desa_choices(db(), current_user.region_code)
-    return [("", str(_l("— choose —")))] + [(name, desas) for name, desas in groups]
+    if groups is None:
+        return WideHouseholdForm(**kwargs)
+    form = HouseholdForm(**kwargs)
+    form.region_code.choices = desa_choices(groups)
+    return form
 
 
 def _show_problems(problems: entry.Checked, form: SimpulForm,
@@ -111,8 +119,7 @@ def _save(form: Any, action: Any, *args: Any, head: SimpulForm | None = None,
 def household_new() -> Any:
     if not access.may_edit(current_user):
         abort(403)
-    form, head = HouseholdForm(), HeadForm(prefix="head")
-    form.region_code.choices = _desa_choices()
+    form, head = _household_form(), HeadForm(prefix="head")
     del form.status
     problems = None
     if request.method == "POST" and not (form.validate() & head.validate()):
@@ -148,8 +155,7 @@ def household_edit(household_id: int) -> Any:
     found = or_abort(access.get_household, db(), current_user, household_id)
     if not access.may_edit(current_user):
         abort(403)
-    form = HouseholdForm(obj=found) if request.method == "GET" else HouseholdForm()
-    form.region_code.choices = _desa_choices()
+    form = _household_form(obj=found) if request.method == "GET" else _household_form()
     if request.method == "GET":
         form.kk_number.data = ""  # the number is kept unless a new one is typed
         form.desil.data = str(found.desil or "")

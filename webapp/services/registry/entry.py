@@ -33,6 +33,7 @@ from ...models import (
 from ...models import User as UserModel
 from ..errors import Conflict, InvalidInput
 from ..personal_data import mask_nik
+from ..regions import dotted_code
 from ..scope import in_region
 from . import access
 from .identity import check_kk, check_nik
@@ -133,7 +134,7 @@ def check_household(session: Session, user: UserModel, raw: Mapping[str, Any],
         out.errors["kk_number"] = kk.errors[0]
     out.warnings.extend(kk.warnings)
     values["kk_number"] = kk.number
-    region_code = _text(raw, "region_code", 13)
+    region_code = dotted_code(_text(raw, "region_code", 20))[:13]
     region = (region_of or (lambda code: session.get(Region, code)))(region_code) \
         if region_code else None
     if region is None or region.level != DESA_LEVEL:

@@ -19,6 +19,7 @@ without a list, the forms take typed figures.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,7 @@ from ...models import (
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..scope import instance_visible, within_code
 from . import access
-from .keys import name_key, prefix_range, today
+from .keys import WIT, name_key, prefix_range
 from .search import desil_clause
 
 PLAN_FORM = "program_plan"
@@ -279,22 +280,41 @@ def set_status(session: Session, user: User, instance_id: int, enrolment_id: int
 # -- distribution ------------------------------------------------------------------------------
 def tick(session: Session, user: User, instance_id: int, enrolment_id: int, round_: int,
          received: bool, reason: str = "", amount: int | None = None, goods: str = "",
-         note: str = "") -> DistributionLine:
+         note: str = "", ticked_at: dt.datetime | None = None) -> DistributionLine:
     """Record one family in the open round: received, or not and why. Saved at once; ticking
     again changes it while the round is open. Two phones ticking the same family at the same
-    moment make one line (the later tick wins)."""
+    moment make one line (the later tick wins).
+
+    ``ticked_at`` is when the tick was made on the phone: a tick kept offline and sent again
+    later counts from that moment, and one older than the line already recorded (a re-send of
+    a tick since changed) changes nothing."""
+    at = _tick_moment(ticked_at)
     try:
         return _tick(session, user, instance_id, enrolment_id, round_, received, reason,
-                     amount, goods, note)
+                     amount, goods, note, at)
     except IntegrityError:  # the other tick inserted the line first: update it
         session.rollback()
         return _tick(session, user, instance_id, enrolment_id, round_, received, reason,
-                     amount, goods, note)
+                     amount, goods, note, at)
+
+
+# A phone may keep a tick for a while without a connection; one claiming to be older than this
+# (or in the future) has a wrong clock, and counts from when it arrives.
+OFFLINE_AT_MOST = dt.timedelta(days=14)
+
+
+def _tick_moment(ticked_at: dt.datetime | None) -> dt.datetime:
+    now = utcnow()
+    if ticked_at is None or ticked_at.tzinfo is None:
+        return now
+    if ticked_at > now + dt.timedelta(minutes=2) or ticked_at < now - OFFLINE_AT_MOST:
+        return now
+    return min(ticked_at, now)
 
 
 def _tick(session: Session, user: User, instance_id: int, enrolment_id: int, round_: int,
           received: bool, reason: str, amount: int | None, goods: str,
-          note: str) -> DistributionLine:
+          note: str, at: dt.datetime) -> DistributionLine:
     begin_write(session)
     listed = state(session, user, instance_id)
     if listed.round is None:
@@ -310,6 +330,9 @@ def _tick(session: Session, user: User, instance_id: int, enrolment_id: int, rou
         raise NotFound()
     if not received and reason not in NOT_RECEIVED_REASONS:
         raise InvalidInput(_l("Say why the family did not receive it."))
+    note = " ".join(note.split())[:300]
+    if not received and reason == "other" and len(note) < 3:
+        raise InvalidInput(_l("Write what happened (a few words)."))
     if amount is not None and not 0 <= amount <= 10**12:
         raise InvalidInput(_l("This amount is too large."))
     line = session.scalar(select(DistributionLine).where(
@@ -317,13 +340,16 @@ def _tick(session: Session, user: User, instance_id: int, enrolment_id: int, rou
     if line is None:
         line = DistributionLine(enrolment_id=enrolment_id, round=round_)
         session.add(line)
+    elif line.ticked_at is not None and at < line.ticked_at:
+        session.rollback()  # a later tick is recorded already: this re-send changes nothing
+        return line
     line.received = received
-    line.received_on = today() if received else None
+    line.received_on = at.astimezone(WIT).date() if received else None
     line.amount = amount if received else None
     line.goods = goods.strip()[:200] if received else ""
     line.reason = "" if received else reason
-    line.note = " ".join(note.split())[:300]
-    line.ticked_by_id, line.ticked_at = user.id, utcnow()
+    line.note = note
+    line.ticked_by_id, line.ticked_at = user.id, at
     session.commit()
     return line
 

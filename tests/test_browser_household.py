@@ -1,0 +1,79 @@
+"""Households through their forms in chromium (Indonesian, a phone's width), as a coordinator
+enters and corrects them: the desa chosen from its kecamatan's group, the head of family, then
+a correction of the desa and the desil."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from tests.browser import screenshot, sign_in
+from webapp.models import Household
+
+pytestmark = pytest.mark.browser
+
+KK = "3507011506200003"
+HEAD_NIK = "3507011203850001"
+
+
+def phone(browser: Any, base: str, username: str, width: int = 390) -> Page:
+    page: Page = sign_in(browser, base, username, width, 800)
+    return page
+
+
+def choose_desa(page: Page, select: str, kecamatan: str, desa: str) -> None:
+    """Pick a desa the way a person does: under its kecamatan's heading, by its name."""
+    option = page.locator(f"{select} optgroup[label='Kec. {kecamatan}'] option",
+                          has_text=desa)
+    expect(option).to_have_count(1)
+    page.select_option(select, element=option.element_handle())
+
+
+def test_a_household_is_added_and_corrected_through_its_forms(
+        browser: Any, live_server: str, session: Any) -> None:
+    base = live_server
+    page = phone(browser, base, "koordinator")
+    page.goto(f"{base}/registry/")
+    page.click("text=Keluarga baru")
+    expect(page.locator("h1")).to_have_text("Keluarga baru")
+    desa = page.locator("#region_code")
+    # every option's value is a desa code, its label the desa's name, grouped by kecamatan
+    values = desa.locator("option").evaluate_all("(os) => os.map(o => o.value)")
+    assert values[0] == "" and all(v.count(".") == 3 for v in values[1:]), values
+    labels = desa.locator("optgroup").evaluate_all("(gs) => gs.map(g => g.label)")
+    assert labels == ["Kec. Donomulyo", "Kec. Pagak"]
+    assert "[" not in desa.inner_text()
+    page.fill("#kk_number", KK)
+    choose_desa(page, "#region_code", "Donomulyo", "Tulungrejo")
+    page.fill("#address", "Dusun Krajan")
+    page.fill("#rt", "3")
+    page.fill("#rw", "1")
+    page.select_option("#desil", "2")
+    page.fill("#desil_source", "DTSEN 2025")
+    page.fill("#head-nik", HEAD_NIK)
+    page.fill("#head-full_name", "Slamet Riyadi")
+    page.check("input[name=head-sex][value=L]")
+    page.fill("#head-birth_place", "Malang")
+    page.fill("#head-birth_date", "1985-03-12")
+    screenshot(page, "household-new-phone")
+    page.click("#household-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Slamet Riyadi")
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(".review")).to_contain_text("Tulungrejo")
+
+    # the correction: the family lives in Tulungrejo of Pagak, and its desil was updated
+    page.click("text=Ubah data keluarga")
+    expect(page.locator("#region_code")).to_have_value("35.07.01.2001")
+    choose_desa(page, "#region_code", "Pagak", "Tulungrejo")
+    page.select_option("#desil", "4")
+    page.click("#household-form button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Slamet Riyadi")
+    expect(page.locator(".review")).to_contain_text("35.07.02.2002")
+    screenshot(page, "household-edited-phone")
+    session.rollback()
+    household = session.scalars(sa.select(Household)).one()
+    assert (household.kk_number, household.region_code, household.desil) == (
+        KK, "35.07.02.2002", 4)
