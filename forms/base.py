@@ -48,9 +48,9 @@ class _OurTranslations:
 
 
 _TRANSLATIONS = _OurTranslations()
-# NUL and the other C0 controls (but tab and line breaks), DEL, and the bidirectional overrides
-# and isolates that make a title read differently from what it says.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# NUL and the other C0 controls (but tab and line breaks), DEL, the C1 controls, and the
+# bidirectional overrides and isolates that make a title read differently from what it says.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 CONTROL_CHARACTERS = _l("The text holds invisible control characters; type it again without "
                         "them.")
 
@@ -87,6 +87,13 @@ class TaskForm(SimpulForm):
     # Fields a program with a recipient list computes from the list instead (shown, not typed).
     from_list: ClassVar[tuple[str, ...]] = ()
     task_data: Mapping[str, Any] = {}
+
+    def with_list(self, computed: Mapping[str, Any]) -> None:
+        """The program's recipient list gives ``computed`` figures: drop the fields it gives
+        (the page shows them instead)."""
+        for name in self.from_list:
+            if name in computed and name in self:
+                del self[name]
 
     def to_task_data(self) -> dict[str, Any]:
         """The form's own fields as JSON-safe task data (no CSRF token, buttons or files)."""

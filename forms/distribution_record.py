@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from flask_babel import format_decimal
@@ -41,6 +42,26 @@ class DistributionRecordForm(TaskForm):
         description=_l("The signed berita acara serah terima of this round: a photo or PDF."))
     # With a recipient list these two come from the list's lines (the page shows them).
     from_list: ClassVar[tuple[str, ...]] = ("households_served", "amount_disbursed_rupiah")
+    # Asked only when the list still has families nobody ticked in this round.
+    close_with_unticked = check_field(_l("Close the round with families not ticked"))
+    unticked: int = 0
+
+    def with_list(self, computed: Mapping[str, Any]) -> None:
+        super().with_list(computed)
+        unticked = _whole(computed.get("households_unticked")) or 0
+        if not unticked:
+            del self["close_with_unticked"]
+            return
+        self.unticked = unticked
+        self.close_with_unticked.label.text = _l(
+            "Close round %(round)s with %(n)s families not ticked (they count as not reached)",
+            round=computed.get("round", ""), n=format_decimal(unticked))
+
+    def validate_close_with_unticked(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError(_l(
+                "%(n)s families of the list are not ticked yet. Tick them on the checklist, or "
+                "tick this box to close the round without them.", n=format_decimal(self.unticked)))
 
     def validate_households_served(self, field: Any) -> None:
         target = _whole(self.task_data.get("target_households"))

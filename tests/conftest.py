@@ -169,6 +169,20 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
 
 
+def signed_in_opener(base: str, username: str) -> Any:
+    """A urllib opener signed in to a live server (with its cookies), as a browser would be."""
+    import urllib.parse
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    page = opener.open(f"{base}/login").read().decode()
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    body = urllib.parse.urlencode({"username": username, "password": PASSWORD,
+                                   "csrf_token": token}).encode()
+    opener.open(f"{base}/login", data=body).read()
+    return opener
+
+
 @pytest.fixture
 def login_as(client: FlaskClient) -> Any:
     """Log the test client in as one of the test users."""

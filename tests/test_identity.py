@@ -64,13 +64,16 @@ NIK_CASES: list[tuple[Any, str | None, dt.date | None, str, str | None, str | No
     (3507011708450001, None, None, "ok", "L", "1945-08-17", ""),  # an int cell
     ("3599011708450001", None, None, "warn", "L", "1945-08-17", "35.99.01"),  # unknown area
     ("9101011708450001", None, None, "warn", "L", "1945-08-17", "91.01.01"),  # renumbered
-    ("3507015708450001", "L", None, "error", "P", "1945-08-17", "dicatat sebagai laki-laki"),
-    ("3507011708450001", "P", None, "error", "L", "1945-08-17", "dicatat sebagai wanita"),
+    # the other sex than the NIK's: a warning to confirm (the KK may show both), form and import
+    ("3507015708450001", "L", None, "warn", "P", "1945-08-17", "dicatat sebagai laki-laki"),
+    ("3507011708450001", "P", None, "warn", "L", "1945-08-17", "dicatat sebagai wanita"),
     ("3507011708450001", "L", dt.date(1945, 8, 18), "warn", "L", "1945-08-17", "berbeda"),
     ("3507010501050001", None, dt.date(2005, 1, 5), "ok", "L", "2005-01-05", ""),
     ("3507010501050001", None, None, "ok", "L", "2005-01-05", ""),  # most recent century
     ("3507011512260001", None, None, "ok", "L", "1926-12-15", ""),  # 2026-12-15 is ahead
-    ("3507011512260001", None, dt.date(2026, 1, 1), "error", "L", None, "masa depan"),
+    # a birth date in another century than the NIK's: the two disagree (not "no real date")
+    ("3507011512260001", None, dt.date(2026, 1, 1), "warn", "L", "1926-12-15", "berbeda"),
+    ("3507011203850001", "L", dt.date(2010, 3, 12), "warn", "L", "1985-03-12", "berbeda"),
     ("3507011702200001", None, dt.date(1920, 2, 17), "ok", "L", "1920-02-17", ""),
 ]
 
@@ -119,7 +122,8 @@ def test_messages_are_indonesian_by_default(app: Flask) -> None:
     with app.test_request_context():
         found = check_nik("3507017201900001", TODAY, known)
         assert "bukan tanggal" in str(found.errors[0])
-        assert "milik wanita" in str(check_nik("3507015708450001", TODAY, sex="L").errors[0])
+        assert "milik wanita" in str(check_nik("3507015708450001", TODAY,
+                                                 sex="L").warnings[0])
 
 
 def test_spreadsheet_forms_of_a_number_come_out_as_its_digits() -> None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import urllib.parse
-import urllib.request
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import csrf_token, signed_in_opener
 from tests.program_data import fresh, program_at
 from webapp.models import Event, User
 from webapp.services import instances
@@ -51,12 +49,7 @@ def test_a_comment_with_control_characters_is_refused(
 
 def test_a_search_for_a_nik_is_masked_in_the_request_log(
         live_server: str, caplog: pytest.LogCaptureFixture) -> None:
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-    page = opener.open(f"{live_server}/login").read().decode()
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    body = urllib.parse.urlencode({"username": "koordinator", "password": PASSWORD,
-                                   "csrf_token": token}).encode()
-    opener.open(f"{live_server}/login", data=body).read()
+    opener = signed_in_opener(live_server, "koordinator")
     with caplog.at_level(logging.INFO, logger="werkzeug"):
         for query in ("3507011203850001", "3507+0112+0385+0001", "3507%200112%200385%200001"):
             opener.open(f"{live_server}/?q={query}").read()

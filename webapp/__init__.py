@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as default_config
 from .db import make_engine, make_session_factory
 from .extensions import babel, close_db, csrf, htmx, login_manager
-from .services.personal_data import mask_logs
+from .services.personal_data import log_audit, mask_logs
 from .services.users import configure_hashing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["simpul_counters"] = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
     login_manager.init_app(app)
 
-    mask_logs("werkzeug", "gunicorn.access", "gunicorn.error")  # a NIK search is in the URL
+    # a NIK search is in the URL; a reason for showing a number may hold one
+    mask_logs("werkzeug", "gunicorn.access", "gunicorn.error", "simpul", "simpul.registry")
+    log_audit()
     hops = int(app.config.get("PROXY_FIX") or 0)
     if hops:  # behind a reverse proxy: the client's address, scheme and host from its headers
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]

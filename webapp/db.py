@@ -53,17 +53,20 @@ def utcnow() -> dt.datetime:
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """An engine for the URL; SQLite gets WAL, a busy timeout and IMMEDIATE write transactions."""
+    """An engine for the URL; SQLite gets WAL, a busy timeout and IMMEDIATE write transactions.
+    A failing statement's parameters (a NIK, a KK) never reach an error message or a log."""
     if url.startswith("sqlite"):
         # A pool, not a connection per transaction: closing SQLite's last connection checkpoints
         # the WAL, which would cost every request a few milliseconds.
         engine = create_engine(url, echo=echo, pool_size=5, max_overflow=10,
+                               hide_parameters=True,
                                connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

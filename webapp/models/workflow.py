@@ -219,3 +219,6 @@ class Job(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Runs that started and never ended: the worker stopped (was killed) while running the job.
+    # A job that stopped its worker twice is not taken again (see services.jobs.claim).
+    crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -49,3 +49,8 @@ class StepFailed(ServiceError):
     """The engine refused to run the step; nothing was saved."""
 
     status = 422
+
+
+class LeaseLost(Exception):
+    """A worker's lease on its job ran out and another worker holds the job now: whatever the
+    job was doing stops, and its work so far is rolled back."""

@@ -22,6 +22,8 @@ from .. import engine
 from ..db import begin_write, utcnow
 from ..models import HumanTask, Incident, Job
 from . import notifications
+from .errors import LeaseLost
+from .personal_data import mask_nik
 from .registry import importing
 from .runtime import HANDLES, Journal, OpenedTask, close_step, failure_text, load_ref, open_step
 
@@ -35,12 +37,20 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+# A job whose runs stopped their worker this often is not taken again: it becomes a failure
+# an admin sees (a hostile file, a bug), instead of taking down every worker in turn.
+MAX_CRASHES = 2
+
+
 def claim(session: Session, worker: str, limit: int = 20,
           lease: dt.timedelta = LEASE) -> list[int]:
-    """Lease up to ``limit`` due jobs to ``worker``; their attempts count up by one."""
+    """Lease up to ``limit`` due jobs to ``worker``; their attempts count up by one. A job
+    whose runs stopped their worker ``MAX_CRASHES`` times is given up instead."""
     begin_write(session)
     now = utcnow()
+    _give_up_crashing(session, now)
     query = (select(Job.id).where(Job.status == "pending", Job.due_at <= now,
+                                  Job.crashes < MAX_CRASHES,
                                   (Job.locked_until.is_(None)) | (Job.locked_until < now))
              .order_by(Job.due_at, Job.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
@@ -55,6 +65,23 @@ def claim(session: Session, worker: str, limit: int = 20,
     return ids
 
 
+def _give_up_crashing(session: Session, now: dt.datetime) -> None:
+    query = select(Job).where(Job.status == "pending", Job.crashes >= MAX_CRASHES,
+                              (Job.locked_until.is_(None)) | (Job.locked_until < now)).limit(20)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    for job in session.scalars(query):
+        _give_up(session, job, f"the worker stopped {job.crashes} times while running this "
+                               f"job (last: {job.locked_by or 'unknown'}); it is not run again")
+        job.locked_by, job.locked_until = None, None
+
+
+def _starting(job: Job) -> None:
+    """The job's work begins after this commit: if the worker dies before the job ends, the
+    run counts as one that stopped its worker."""
+    job.crashes += 1
+
+
 @dataclass
 class Outcome:
     job_id: int
@@ -62,8 +89,7 @@ class Outcome:
     error: str = ""
 
 
-class _Lost(Exception):
-    """Another worker holds the job now (our lease ran out)."""
+_Lost = LeaseLost  # another worker holds the job now (our lease ran out)
 
 
 def run(session: Session, job_id: int, worker: str) -> Outcome:
@@ -96,7 +122,7 @@ def _mine(session: Session, job_id: int, worker: str) -> Job:
 def _finish(session: Session, job: Job, worker: str, status: str = "done") -> None:
     done = session.execute(
         update(Job).where(Job.id == job.id, Job.status == "pending", Job.locked_by == worker)
-        .values(status=status, done_at=utcnow(), locked_until=None)
+        .values(status=status, done_at=utcnow(), locked_until=None, crashes=0)
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:  # type: ignore[attr-defined]
         raise _Lost()
@@ -115,6 +141,7 @@ def _run(session: Session, job_id: int, worker: str) -> Outcome:
         # go, send, then mark done (a crash between the two sends the mail again, at most).
         payload = dict(job.payload)
         key = f"{job.id}.{job.created_at:%Y%m%d%H%M%S}"
+        _starting(job)
         session.commit()
         notifications.send_mail(payload, key)
         begin_write(session)
@@ -124,6 +151,7 @@ def _run(session: Session, job_id: int, worker: str) -> Outcome:
     if job.kind == importing.JOB_KIND:
         # a long job that commits chunk by chunk (each resumable); it checks the lease at each
         payload = dict(job.payload)
+        _starting(job)
         session.commit()
         def still_mine() -> None:
             _mine(session, job_id, worker)
@@ -190,6 +218,7 @@ def _check_firing_rate(session: Session, instance_id: int, job_id: int) -> None:
 
 def _failed(session: Session, job_id: int, worker: str, error: str,
             final: bool = False) -> Outcome:
+    error = mask_nik(error)  # kept on the job, shown to admins, printed in the worker's log
     begin_write(session)
     job = session.get(Job, job_id, populate_existing=True)
     if job is None or job.status != "pending" or job.locked_by != worker:
@@ -197,21 +226,30 @@ def _failed(session: Session, job_id: int, worker: str, error: str,
         return Outcome(job_id, "lost", error)
     job.last_error = error[:4000]
     job.locked_by, job.locked_until = None, None
+    job.crashes = 0  # it ended (badly), it did not stop its worker
     if final or job.attempts >= job.max_attempts:
-        job.status = "failed"
-        known = session.scalar(select(Incident).where(Incident.job_id == job.id,
-                                                      Incident.resolved_at.is_(None)))
-        if known is not None:  # failed again after an admin's retry
-            known.error, known.attempts, known.at = error[:4000], known.attempts + 1, utcnow()
-        elif job.instance_id is not None:
-            session.add(Incident(instance_id=job.instance_id, job_id=job.id,
-                                 error=error[:4000], data={"job": job.kind, **job.payload},
-                                 attempts=job.attempts))
+        _give_up(session, job, error)
         session.commit()
         return Outcome(job_id, "failed", error)
     job.due_at = utcnow() + min(BACKOFF * 2 ** max(job.attempts - 1, 0), BACKOFF_MAX)
     session.commit()
     return Outcome(job_id, "retry", error)
+
+
+def _give_up(session: Session, job: Job, error: str) -> None:
+    """The job fails for good: an incident for its program (an admin retries it), and an
+    import ends as failed with the reason (the caller commits)."""
+    job.status, job.last_error = "failed", error[:4000]
+    known = session.scalar(select(Incident).where(Incident.job_id == job.id,
+                                                  Incident.resolved_at.is_(None)))
+    if known is not None:  # failed again after an admin's retry
+        known.error, known.attempts, known.at = error[:4000], known.attempts + 1, utcnow()
+    elif job.instance_id is not None:
+        session.add(Incident(instance_id=job.instance_id, job_id=job.id,
+                             error=error[:4000], data={"job": job.kind, **job.payload},
+                             attempts=job.attempts))
+    if job.kind == importing.JOB_KIND:
+        importing.gave_up(session, dict(job.payload), error)
 
 
 def run_now(session: Session, job_id: int, worker: str) -> Outcome:
@@ -234,7 +272,7 @@ def retry_failed(session: Session, job_id: int) -> None:
     begin_write(session)
     session.execute(update(Job).where(Job.id == job_id, Job.status == "failed")
                     .values(status="pending", attempts=0, due_at=utcnow(), locked_by=None,
-                            locked_until=None)
+                            locked_until=None, crashes=0)
                     .execution_options(synchronize_session=False))
     session.commit()
 

@@ -106,6 +106,7 @@ class TaskContext:
     data: dict[str, Any]
     returned_reason: str | None = None
     review_name: str | None = None
+    review_form: str | None = None  # the form of the step under review
     review: list[tuple[Any, Shown]] = field(default_factory=list)
 
 
@@ -136,6 +137,7 @@ def task_context(session: Session, task: TaskHead) -> TaskContext:
         reviewed = _form_of(session, task, previous.get("form"), previous.get("bpmn_id"))
         if reviewed is not None:
             context.review_name = previous.get("name")
+            context.review_form = previous.get("form")
             context.review = labelled(reviewed, submitted)
     return context
 

@@ -30,6 +30,7 @@ from flask_babel import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from .. import clock
@@ -105,6 +106,10 @@ def register_views(app: Flask) -> None:
     app.add_template_filter(show_value, "shown")
     app.add_template_filter(number, "number")
     app.add_template_filter(mask_nik, "masked")
+    # Every text a page prints passes here: a NIK or KK typed into any free text (a reason,
+    # an address, a note) is masked on every page, for every role. Markup is ours (a form's
+    # own input, a number shown on purpose with a reason) and passes as it is.
+    app.jinja_env.finalize = _no_full_numbers
     app.add_template_filter(datetimeformat, "datetimeformat")  # flask-babel's, faster
     app.add_template_filter(long_date, "longdate")
     # Templates translate dozens of texts a page: look the request's catalogue up once.
@@ -119,6 +124,12 @@ def register_views(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(health.DatabaseUnreachable, _database_unreachable)
     app.teardown_request(close_db)
+
+
+def _no_full_numbers(value: Any) -> Any:
+    if isinstance(value, str) and not isinstance(value, Markup) and len(value) >= 16:
+        return mask_nik(value)
+    return value
 
 
 def _load_user(ident: str) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from forms.base import SimpulForm
 from forms.registry import (
@@ -235,6 +236,7 @@ def reveal(person_id: int | None, household_id: int | None) -> Any:
             problem = err.message
     else:
         problem = form.reason.errors[0] if form.reason.errors else _l("Give a reason.")
+    # shown on purpose (recorded with its reason): Markup passes the pages' mask
     return render("registry/revealed.html", "content", 200 if number else 422,
-                  number=number, problem=problem, person_id=person_id,
-                  household_id=household_id)
+                  number=Markup.escape(number) if number else None, problem=problem,
+                  person_id=person_id, household_id=household_id)

@@ -14,7 +14,7 @@ from forms.registry import ImportForm, RejectedForm
 
 from ..extensions import db
 from ..services.errors import ServiceError
-from ..services.registry import access, importing
+from ..services.registry import access, files, importing
 from .rendering import attempt, flash, or_abort, render
 
 bp = Blueprint("registry_imports", __name__, url_prefix="/registry/imports")
@@ -41,7 +41,7 @@ def index() -> Any:
         if form.validate():
             upload = form.file.data
             made = attempt(importing.start, db(), current_user, upload.filename or "",
-                           upload.read(importing.MAX_BYTES + 1))
+                           upload.read(files.MAX_BYTES + 1))
             if made is not None:
                 return redirect(url_for("registry_imports.show", import_id=made.id), 303)
     return render("registry/imports.html", "content", 422 if form.errors else 200, form=form,

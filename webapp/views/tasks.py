@@ -43,9 +43,7 @@ def _form_for(task: Any, data: dict[str, Any] | None = None,
         if computed is None:
             computed = program_lists.step_data(db(), task.instance_id, task.form_key, {},
                                                current)
-        for name in from_list:
-            if name in computed and name in form:
-                del form[name]
+        form.with_list(computed)
     return form
 
 
@@ -57,8 +55,8 @@ def _uploads(form: Any) -> dict[str, Upload]:
 def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None) -> Any:
     task = task_head(db(), current_user, task_id)
     context = task_context(db(), task) if task.status == "open" else None
-    listed = program_lists.panel(db(), task.instance_id, task.form_key, context.data) \
-        if context is not None else None
+    listed = program_lists.panel(db(), task.instance_id, task.form_key, context.data,
+                                 context.review_form) if context is not None else None
     if form is None and context is not None:
         form = _form_for(task, context.data, listed.computed if listed else {})
     return render("tasks/show.html", "task_form", status, task=task, form=form,

@@ -20,6 +20,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from forms.base import CONTROL, CONTROL_CHARACTERS
+
 from ...db import begin_write, utcnow
 from ...models import (
     DISABILITIES,
@@ -37,7 +39,7 @@ from ..regions import dotted_code
 from ..scope import in_region
 from . import access
 from .identity import check_kk, check_nik
-from .keys import clean_name, name_key, reversed_digits, today
+from .keys import name_key, reversed_digits, today
 
 DESA_LEVEL = "desa_kelurahan"
 _RT_RW = re.compile(r"^[0-9]{1,3}$")
@@ -86,9 +88,45 @@ class RegistryProblems(InvalidInput):
         self.checked = checked
 
 
+# A person this old has a NIK (a KTP-el from 17): one missing is a gap to fill, not a child's.
+NIK_AGE = 17
+
+
 # -- single values ---------------------------------------------------------------------------
-def _text(raw: Mapping[str, Any], name: str, longest: int) -> str:
-    return " ".join(str(raw.get(name) or "").split())[:longest]
+def _text(raw: Mapping[str, Any], name: str, longest: int, out: Checked | None = None) -> str:
+    """A text value with single spaces. With ``out``, the rules every form applies too: no
+    invisible control characters, and not longer than the field (never cut silently)."""
+    value = raw.get(name)
+    text = " ".join(str(value if value is not None else "").split())
+    if out is not None:
+        if CONTROL.search(text):
+            out.errors[name] = CONTROL_CHARACTERS
+        elif len(text) > longest:
+            out.errors[name] = _l("Please use at most %(max)d characters.", max=longest)
+    return text[:longest]
+
+
+def whole_number(value: Any) -> int | None:
+    """A whole number however a person or a spreadsheet wrote it (2, 2.0, "2", "2,0", " 2 ");
+    None when empty. ValueError when it is not a whole number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(value)
+        return int(value)
+    text = str(value).strip().replace(",", ".")
+    if re.fullmatch(r"[0-9]+(\.0+)?", text):
+        return int(text.split(".")[0])
+    raise ValueError(value)
+
+
+def age_on(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _date(value: Any) -> dt.date | None:
@@ -142,25 +180,21 @@ def check_household(session: Session, user: UserModel, raw: Mapping[str, Any],
     elif not in_region(user, region_code):
         out.errors["region_code"] = _l("The desa lies outside your region.")
     values["region_code"] = region_code
-    values["address"] = _text(raw, "address", 300)
+    values["address"] = _text(raw, "address", 300, out)
     for part in ("rt", "rw"):
         text = _text(raw, part, 4).removesuffix(".0")  # a spreadsheet's number cell: 3.0
         if text and not _RT_RW.match(text):
             out.errors[part] = _l("Write the number only, for example 3.")
         values[part] = text.zfill(3) if text and _RT_RW.match(text) else ""
-    desil = raw.get("desil")
-    if desil in (None, ""):
+    try:
+        values["desil"] = whole_number(raw.get("desil"))
+    except ValueError:
         values["desil"] = None
+        out.errors["desil"] = _l("The desil is a whole number from 1 to 10.")
     else:
-        try:
-            values["desil"] = int(str(desil).strip())
-        except ValueError:
-            values["desil"] = None
+        if values["desil"] is not None and not 1 <= values["desil"] <= 10:
             out.errors["desil"] = _l("The desil is a whole number from 1 to 10.")
-        else:
-            if not 1 <= values["desil"] <= 10:
-                out.errors["desil"] = _l("The desil is a whole number from 1 to 10.")
-    values["desil_source"] = _text(raw, "desil_source", 40)
+    values["desil_source"] = _text(raw, "desil_source", 40, out)
     try:
         values["desil_date"] = _date(raw.get("desil_date"))
     except ValueError:
@@ -183,20 +217,22 @@ def check_person(session: Session, user: UserModel, raw: Mapping[str, Any], *,
                  person_id: int | None = None, region_code: str = "",
                  nik_required: bool = False,
                  known_area: Callable[[str], bool] | None = None,
-                 duplicates: bool = True, on: dt.date | None = None) -> Checked:
+                 duplicates: bool = True, on: dt.date | None = None,
+                 refuse_missing_nik: bool = False) -> Checked:
     """A person's values after the rules (NIK with sex and birth date, name, relation...).
-    ``on``: the date the rules are checked on (today; an import passes it once)."""
+    ``on``: the date the rules are checked on (today; an import passes it once).
+    ``refuse_missing_nik``: an adult without a NIK is refused, not confirmed (an import)."""
     out = Checked()
     values = out.values
     on = on or today()
-    values["full_name"] = clean_name(raw.get("full_name"))
-    if len(name_key(values["full_name"])) < 2:
+    values["full_name"] = _text(raw, "full_name", 120, out)
+    if "full_name" not in out.errors and len(name_key(values["full_name"])) < 2:
         out.errors["full_name"] = _l("Write the name as on the KK.")
     sex = str(raw.get("sex") or "")
     if sex not in ("L", "P"):
         out.errors["sex"] = _l("Choose male or female.")
     values["sex"] = sex
-    values["birth_place"] = _text(raw, "birth_place", 80)
+    values["birth_place"] = _text(raw, "birth_place", 80, out)
     try:
         birth_date = _date(raw.get("birth_date"))
     except ValueError:
@@ -219,6 +255,8 @@ def check_person(session: Session, user: UserModel, raw: Mapping[str, Any], *,
             if values["birth_date"] is None and "birth_date" not in out.errors:
                 values["birth_date"] = nik.date  # the NIK says it
         out.warnings.extend(nik.warnings)
+    elif "birth_date" not in out.errors:
+        _no_nik(out, values["birth_date"], on, refuse=refuse_missing_nik)
     relation = str(raw.get("relation") or "other")
     if relation not in RELATIONSHIPS:
         out.errors["relation"] = _l("Not a valid choice.")
@@ -237,7 +275,7 @@ def check_person(session: Session, user: UserModel, raw: Mapping[str, Any], *,
     if school and school not in SCHOOL:
         out.errors["school"] = _l("Not a valid choice.")
     values["school"] = school
-    values["occupation"] = _text(raw, "occupation", 80)
+    values["occupation"] = _text(raw, "occupation", 80, out)
     if not duplicates:
         return out
     if values["nik"]:
@@ -247,6 +285,24 @@ def check_person(session: Session, user: UserModel, raw: Mapping[str, Any], *,
         out.duplicates.extend(_probable(session, user, values["full_name"],
                                         values["birth_date"], region_code, person_id))
     return out
+
+
+def _no_nik(out: Checked, born: dt.date | None, on: dt.date, refuse: bool) -> None:
+    """A NIK may be missing for a child (a baby not yet on the KK, a birth not yet
+    registered); an adult's is on the KK. A person entering one by hand may confirm that an
+    adult really has none yet; an import refuses the row (``refuse``): it cannot ask."""
+    if born is None:
+        message = _l("Write the NIK. It may be left empty only for a child: then give the "
+                     "date of birth.")
+    elif age_on(born, on) >= NIK_AGE:
+        message = _l("A person of %(age)s years has a NIK (it is on the KK): write it. It may "
+                     "be left empty only for a child.", age=age_on(born, on))
+    else:
+        return
+    if refuse:
+        out.errors["nik"] = message
+    else:
+        out.warnings.append(message)
 
 
 # -- duplicates ------------------------------------------------------------------------------

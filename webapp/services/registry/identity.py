@@ -110,17 +110,32 @@ def _dated(day: int, month: int, year2: int, today: dt.date,
 
 def _from_number_cell(raw: Any, found: IdentityCheck, what: Any) -> None:
     """A spreadsheet keeps 15 significant digits of a number: a 16th digit of 0 may be lost."""
-    if isinstance(raw, float) and found.number.endswith("0"):
+    if _number_cell(raw) and found.number.endswith("0"):
         found.warnings.append(_l("%(what)s came from the spreadsheet as a number, which keeps "
                                  "only 15 digits: its last digit may have been lost. Format "
                                  "the column as text.", what=what))
+
+
+def _number_cell(raw: Any) -> bool:
+    return isinstance(raw, float | int) and not isinstance(raw, bool)
+
+
+def _lost_digits(raw: Any, number: str, what: Any) -> list[Any]:
+    """A number cell ending in 0000 lost its last digits to the spreadsheet (a serial is never
+    0000): say that, not that the serial is wrong."""
+    if _number_cell(raw) and len(number) == 16 and number.isdigit() and number.endswith("0000"):
+        return [_l("%(what)s was stored by the spreadsheet as a number and lost its last digits "
+                   "(it ends in …0000): format the column as text, type the numbers again and "
+                   "export again.", what=what)]
+    return []
 
 
 def check_nik(raw: Any, today: dt.date, known_area: Callable[[str], bool] | None = None,
               sex: str | None = None, birth_date: dt.date | None = None) -> IdentityCheck:
     """Check a NIK; ``sex`` (``L``/``P``) and ``birth_date``, when given, must agree with it."""
     number = clean_number(raw)
-    found = IdentityCheck(number, errors=_shape(number, _l("The NIK")))
+    found = IdentityCheck(number, errors=_lost_digits(raw, number, _l("The NIK"))
+                          or _shape(number, _l("The NIK")))
     if found.errors:
         return found
     _from_number_cell(raw, found, _l("The NIK"))
@@ -136,16 +151,20 @@ def check_nik(raw: Any, today: dt.date, known_area: Callable[[str], bool] | None
                                part=number[6:12]))
         return found
     found.date = _dated(day, month, year2, today, birth_date)
+    if found.date is None and birth_date is not None:
+        # not in the century of the date entered: the NIK's own date, which then disagrees
+        found.date = _dated(day, month, year2, today)
     if found.date is None:
         found.errors.append(_l("The date of birth in the NIK (digits 7–12: %(part)s) is not a "
                                "real date or lies in the future.", part=number[6:12]))
         return found
     if sex in ("L", "P") and sex != found.sex:
-        found.errors.append(
+        # The KK may show both (a NIK issued with the wrong code): say it, let it be confirmed.
+        found.warnings.append(
             _l("The NIK is a woman's (the day of birth has 40 added) but the person is "
-               "entered as a man.") if found.sex == "P" else
+               "entered as a man: check which one is right.") if found.sex == "P" else
             _l("The NIK is a man's (the day of birth is below 41) but the person is entered "
-               "as a woman."))
+               "as a woman: check which one is right."))
     if birth_date is not None and found.date != birth_date:
         found.warnings.append(_l("The date of birth in the NIK (%(nik)s) differs from the one "
                                  "entered (%(entered)s).", nik=found.date.isoformat(),
@@ -158,7 +177,8 @@ def check_kk(raw: Any, today: dt.date,
              known_area: Callable[[str], bool] | None = None) -> IdentityCheck:
     """Check a family card number (No. KK); digits 7–12 are the date it was issued."""
     number = clean_number(raw)
-    found = IdentityCheck(number, errors=_shape(number, _l("The KK number")))
+    found = IdentityCheck(number, errors=_lost_digits(raw, number, _l("The KK number"))
+                          or _shape(number, _l("The KK number")))
     if found.errors:
         return found
     _from_number_cell(raw, found, _l("The KK number"))

@@ -18,7 +18,9 @@ The rejected rows can be downloaded with their reasons, to correct and upload ag
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from ...db import begin_write, utcnow
@@ -42,18 +44,18 @@ from ...models import (
     RegistryImport,
     User,
 )
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, LeaseLost, NotFound
 from ..personal_data import mask_nik
 from ..scope import in_region, region_clause
 from . import access
 from .entry import DESA_LEVEL, Checked, check_household, check_person
-from .files import Table, read_table, write_rows
+from .files import MAX_BYTES, Table, cell_text, read_table, write_rows
 from .identity import clean_number
 from .keys import name_key, reversed_digits, today
 
-MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1000
 PREVIEW_ROWS = 50
+LOG = logging.getLogger("simpul.registry")
 JOB_KIND = "registry_import"
 
 # Field -> the headers village lists use for it (compared as name keys: "No. KK" = "no kk").
@@ -139,8 +141,8 @@ def start(session: Session, user: User, filename: str, content: bytes) -> Regist
         raise InvalidInput(_l("The file is larger than 20 MB: split it into smaller files."))
     begin_write(session)
     made = RegistryImport(user_id=user.id, region_code=user.region_code,
-                          filename=(filename or "daftar")[-200:], content=content,
-                          status="reading")
+                          filename=mask_nik(" ".join((filename or "daftar").split()))[-200:],
+                          content=content, status="reading")
     session.add(made)
     session.flush()
     _queue(session, made.id, "read")
@@ -243,7 +245,9 @@ def rejected_file(session: Session, user: User, import_id: int, fmt: str,
     for row in session.scalars(select(ImportRow).where(
             ImportRow.import_id == found.id, ImportRow.outcome == "rejected")
             .order_by(ImportRow.line)):
-        cells = list(row.cells) if full else mask_nik(list(row.cells), numbers=True)
+        cells = [cell_text(cell) for cell in row.cells]  # a number cell too: as its digits
+        if not full:
+            cells = mask_nik(cells)
         reasons = "; ".join(row.problems) if full else mask_nik("; ".join(row.problems))
         out.append([row.line, *cells, reasons])
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", found.filename.rsplit(".", 1)[0])[:60] or "daftar"
@@ -254,8 +258,10 @@ def rejected_file(session: Session, user: User, import_id: int, fmt: str,
 # -- the worker's side -------------------------------------------------------------------------
 def run_job(session: Session, payload: dict[str, Any],
             still_mine: Callable[[], None]) -> None:
-    """Read or apply an import (a job of the worker). A failure of the file itself is kept on
-    the import for the coordinator; ``still_mine`` raises when another worker took the job."""
+    """Read or apply an import (a job of the worker). Every failure ends the import as failed,
+    with a reason the coordinator can act on; only the database being away is left to the
+    job's retries (and ``gave_up`` says so when they run out). ``still_mine`` raises when
+    another worker took the job."""
     import_id = int(payload.get("import_id", 0))
     phase = payload.get("phase")
     try:
@@ -269,15 +275,45 @@ def run_job(session: Session, payload: dict[str, Any],
         _failed(session, import_id, gettext(
             "The registry changed since the preview (a family or NIK of this file was entered "
             "meanwhile). The rows already applied stay; upload the file again for the rest."))
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the job tries again later
+    except LeaseLost:
+        raise  # another worker holds the job now
+    except Exception as err:  # noqa: BLE001 - a file must never leave an import hanging
+        LOG.error("import %s (%s) failed: %s", import_id, phase,
+                  mask_nik("".join(traceback.format_exception(err))))
+        _failed(session, import_id, gettext(
+            "Simpul could not finish this import because of an error of its own, not of your "
+            "file's rows (reference: import %(id)s). Rows already imported stay. Try again; if "
+            "it happens again, send the file to your administrator.", id=import_id)
+            if phase == "apply" else gettext(
+            "Simpul could not read this file (reference: import %(id)s). Save it again as XLSX "
+            "or CSV and upload that; if it happens again, send the file to your "
+            "administrator.", id=import_id))
+
+
+def gave_up(session: Session, payload: dict[str, Any], error: str) -> None:
+    """The worker gave up on an import's job (the database stayed away, or the job stopped
+    its worker): the import ends as failed instead of waiting for ever (the caller
+    commits)."""
+    _mark_failed(session, int(payload.get("import_id", 0)), gettext(
+        "The import stopped: Simpul tried it several times without finishing (%(error)s). "
+        "Rows already imported stay; upload the file again for the rest.",
+        error=mask_nik(error)[:200]))
 
 
 def _failed(session: Session, import_id: int, message: str) -> None:
     session.rollback()
     begin_write(session)
-    session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
-                    .values(status="failed", error=message[:500], finished_at=utcnow())
-                    .execution_options(synchronize_session=False))
+    _mark_failed(session, import_id, message)
     session.commit()
+
+
+def _mark_failed(session: Session, import_id: int, message: str) -> None:
+    session.execute(update(RegistryImport).where(
+        RegistryImport.id == import_id, RegistryImport.status.in_(("reading", "applying")))
+        .values(status="failed", error=message[:500], finished_at=utcnow())
+        .execution_options(synchronize_session=False))
 
 
 def _progress(session: Session, import_id: int, done: int,
@@ -323,6 +359,7 @@ class _Places:
     """The desa the uploader may import into, by code and by name."""
 
     def __init__(self, session: Session, user: Any):
+        self._session = session
         query = select(Region).where(Region.level == DESA_LEVEL)
         if user.region_code:
             query = query.where(region_clause(user, Region.code))
@@ -359,7 +396,14 @@ class _Places:
         if digits.isdigit() and len(digits) == 10:
             text = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}"
         if re.fullmatch(r"\d{2}\.\d{2}\.\d{2}\.\d{4}", text):
-            return text, None  # the rules say whether it exists and lies in the region
+            if text in self.by_code:
+                return text, None
+            known = self._session.get(Region, text)
+            if known is not None and known.level == DESA_LEVEL:
+                return "", gettext("Desa %(name)s (%(code)s) lies outside your region.",
+                                   name=known.name, code=text)
+            return "", gettext("The desa code %(code)s is not in the region table (Kepmendagri "
+                               "2025): check it, or write the desa's name.", code=text)
         named = self.by_name.get(_DESA_PREFIX.sub("", name_key(text)), [])
         if len(named) > 1:
             within = self._kecamatan_of(kecamatan)
@@ -387,6 +431,10 @@ class _Places:
     def region(self, code: str) -> Region | None:
         return self.by_code.get(code)
 
+    def name(self, code: str) -> str:
+        found = self.by_code.get(code) or self._session.get(Region, code)
+        return f"{found.name} ({code})" if found is not None else code
+
 
 def _date(value: Any) -> tuple[Any, str | None]:
     if value in (None, ""):
@@ -400,12 +448,11 @@ def _date(value: Any) -> tuple[Any, str | None]:
     text = " ".join(str(value).split())
     quick = _DMY.fullmatch(text)
     if quick:  # 12-03-1985 or 12/03/1985, by far the commonest
+        day, month, year = int(quick.group(1)), int(quick.group(2)), int(quick.group(3))
         try:
-            return dt.date(int(quick.group(3)), int(quick.group(2)),
-                           int(quick.group(1))).isoformat(), None
+            return dt.date(year, month, day).isoformat(), None
         except ValueError:
-            return "", gettext("Unreadable date: %(value)s (write it as 12-03-1985).",
-                               value=text)
+            return "", _no_such_date(text, day, month, year)
     for fmt in _DATE_FORMATS:
         try:
             parsed = dt.datetime.strptime(text, fmt).date()
@@ -421,6 +468,19 @@ def _date(value: Any) -> tuple[Any, str | None]:
         except ValueError:
             pass
     return "", gettext("Unreadable date: %(value)s (write it as 12-03-1985).", value=text)
+
+
+def _no_such_date(text: str, day: int, month: int, year: int) -> Any:
+    """Why a day-month-year is not on the calendar: the month, or the day of that month."""
+    if not 1 <= month <= 12:
+        return gettext("%(value)s is not a date: the month (the middle number) is 1 to 12.",
+                       value=text)
+    if 1 <= year <= 9998 and day >= 1:
+        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        if day > last:
+            return gettext("%(value)s is not a date: that month has %(n)s days.", value=text,
+                           n=last)
+    return gettext("%(value)s is not a date: check the day and the year.", value=text)
 
 
 def _person_raw(raw: dict[str, Any], row: _Row) -> dict[str, Any]:
@@ -479,7 +539,7 @@ def read(session: Session, import_id: int, still_mine: Callable[[], None]) -> No
     session.commit()
     places = _Places(session, scope)
     rows = _check_rows(session, scope, table, mapping, places, import_id, still_mine)
-    _find_existing(session, scope, rows, mapping)
+    _find_existing(session, scope, rows, mapping, places)
     counts = _write_rows(session, import_id, rows, still_mine)
     reasons = Counter(problem for row in rows for problem in row.problems)
     begin_write(session)
@@ -516,6 +576,8 @@ def _check_rows(session: Session, user: Any, table: Table, mapping: dict[str, st
         raw = {name: cells[index] for index, name in columns}
         row = _Row(line, [c if not isinstance(c, dt.date | dt.datetime) else c.isoformat()
                           for c in cells], raw)
+        if number in table.notes:
+            row.warnings.append(table.notes[number])
         row.kk = clean_number(raw.get("kk_number"))
         code, problem = places.code_of(raw.get("region_code"), raw.get("kecamatan"), row.kk)
         if problem:
@@ -542,8 +604,13 @@ def _check_rows(session: Session, user: Any, table: Table, mapping: dict[str, st
         person_raw = _person_raw(raw, row)
         if not has_relation:
             person_raw["relation"] = "head" if row.kk not in families else "other"
+            if row.kk in families:
+                row.warnings.append(gettext(
+                    "The file has no relationship column: recorded as “Other” (the first row "
+                    "of a KK is its head). Add a Hubungan column, or correct it on the "
+                    "household's page."))
         checked = check_person(session, user, person_raw, known_area=known_area,
-                               duplicates=False, on=on)
+                               duplicates=False, on=on, refuse_missing_nik=True)
         row.problems.extend(str(m) for m in checked.errors.values())
         row.warnings.extend(str(w) for w in checked.warnings)
         values = {k: v for k, v in checked.values.items()}
@@ -577,7 +644,7 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
 
 
 def _find_existing(session: Session, user: Any, rows: list[_Row],
-                   mapping: dict[str, str]) -> None:
+                   mapping: dict[str, str], places: _Places) -> None:
     """Compare the rows with the registry: a family's KK and each member's NIK (or name and
     birth date, for members without one)."""
     mapped = set(mapping.values())
@@ -626,6 +693,11 @@ def _find_existing(session: Session, user: Any, rows: list[_Row],
             row.outcome = "new"
             continue
         row.changes = _household_changes(household, row.values["household"], mapped)
+        if "region_code" in row.changes:
+            row.warnings.append(gettext(
+                "This family moves from desa %(old)s to desa %(new)s with this import.",
+                old=places.name(household.region_code),
+                new=places.name(row.values["household"]["region_code"])))
         match = _member_match(members[household.id], person, known)
         if match is None:
             if person.get("relation") == "head" and household.id in head_known:
@@ -638,11 +710,20 @@ def _find_existing(session: Session, user: Any, rows: list[_Row],
         row.values["person_id"] = match.id
         row.changes += _person_changes(match, person, mapped)
         row.outcome = "update" if row.changes else "same"
+    warned_desil: set[str] = set()
     for row in rows:  # a new family needs its head of family in the file
         if row.outcome == "new" and row.kk not in households and not new_heads[row.kk]:
             row.problems.append(gettext("No head of family for this KK in the file, or the "
                                         "head's row was rejected."))
             row.outcome = "rejected"
+        elif row.outcome != "rejected" and row.kk not in warned_desil:
+            known_family = households.get(row.kk)
+            desil = row.values["household"].get("desil")
+            if desil is None and (known_family is None or known_family.desil is None):
+                warned_desil.add(row.kk)
+                row.warnings.append(gettext(
+                    "No desil for this family: recipient lists built by desil leave it out "
+                    "until its desil is recorded."))
 
 
 def _household_changes(household: Household, values: dict[str, Any],

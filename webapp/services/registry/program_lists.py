@@ -419,6 +419,7 @@ def step_data(session: Session, instance_id: int, form_key: str | None, data: di
         data["amount_disbursed_rupiah"] = found.amount
         data["households_reached"] = found.reached
         data["households_not_received"] = found.not_received
+        data["households_unticked"] = found.unticked
         data["round"] = round_
     else:
         found = figures(session, instance_id)
@@ -452,6 +453,7 @@ class Panel:
     round_figures: Figures | None = None
     program_figures: Figures | None = None
     budget: int | None = None
+    reviewed: str | None = None  # at an approval: the form of the step it approves
 
     @property
     def over_budget(self) -> bool:
@@ -460,10 +462,15 @@ class Panel:
 
 
 def panel(session: Session, instance_id: int, form_key: str | None,
-          current: dict[str, Any]) -> Panel | None:
+          current: dict[str, Any], reviewed: str | None = None) -> Panel | None:
     """The list as a step of the program sees it; None for steps the list does not concern
-    (and for programs without a list, except at the plan, where it is built)."""
-    if form_key not in (PLAN_FORM, ROUND_FORM, EVALUATION_FORM, "approval"):
+    (and for programs without a list, except at the plan, where it is built). An approval
+    sees what it approves (``reviewed``: the form of the step under review): the plan's list,
+    or the evaluation's figures."""
+    if form_key == "approval":
+        if reviewed not in (PLAN_FORM, EVALUATION_FORM):
+            return None
+    elif form_key not in (PLAN_FORM, ROUND_FORM, EVALUATION_FORM):
         return None
     counts = dict(session.execute(select(Enrolment.status, func.count(Enrolment.id)).where(
         Enrolment.instance_id == instance_id).group_by(Enrolment.status)).all())
@@ -471,12 +478,13 @@ def panel(session: Session, instance_id: int, form_key: str | None,
     if not counts and form_key != PLAN_FORM:
         return None
     budget = current.get("budget_rupiah")
+    computing = reviewed if form_key == "approval" else form_key
     found = Panel(instance_id, form_key, size, counts.get("enrolled", 0),
-                  step_data(session, instance_id, form_key, {}, current) if counts else {},
-                  budget=budget if isinstance(budget, int) else None)
+                  step_data(session, instance_id, computing, {}, current) if counts else {},
+                  budget=budget if isinstance(budget, int) else None, reviewed=reviewed)
     if form_key == ROUND_FORM:
         found.round = current_round(session, instance_id)
         found.round_figures = figures(session, instance_id, found.round)
-    if form_key in (ROUND_FORM, EVALUATION_FORM):
+    if computing in (ROUND_FORM, EVALUATION_FORM):
         found.program_figures = figures(session, instance_id)
     return found
