@@ -15,6 +15,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -147,9 +148,13 @@ class HeadForm(PersonForm):
 
 
 class MoveForm(SimpulForm):
-    to_kk = StringField(_l("KK number of the new household"), validators=[required(),
-                                                                         at_most(40)],
-                        render_kw=NUMBER_INPUT)
+    target = StringField(_l("New household"), validators=[required(), at_most(80)],
+                         description=_l("The head of family's name, or the last digits of "
+                                        "the KK (or the whole KK); then choose it."))
+    to_household = IntegerField(validators=[Optional()])
+    relation = SelectField(_l("Relationship to the new head of family"),
+                           choices=as_choices([("", _l("— choose —")), *RELATIONS.items()]),
+                           validators=[InputRequired(CHOOSE)], invalid_choice_message=CHOOSE)
     reason = StringField(_l("Reason"), validators=[required(), at_most(300)],
                          description=_l("For example: married, moved to a relative."))
 

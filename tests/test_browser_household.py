@@ -77,3 +77,49 @@ def test_a_household_is_added_and_corrected_through_its_forms(
     household = session.scalars(sa.select(Household)).one()
     assert (household.kk_number, household.region_code, household.desil) == (
         KK, "35.07.02.2002", 4)
+
+
+def test_a_member_moves_to_a_household_found_by_name(
+        browser: Any, live_server: str, session: Any, people: dict[str, Any]) -> None:
+    from webapp.models import Person
+    from webapp.services.registry import entry
+
+    koordinator = people["koordinator"]
+    first = entry.create_household(
+        session, koordinator, {"kk_number": KK, "region_code": "35.07.01.2001",
+                               "desil": "2", "desil_source": "DTSEN 2025"},
+        {"nik": HEAD_NIK, "full_name": "Slamet Riyadi", "sex": "L",
+         "birth_date": "1985-03-12"}, confirmed=True)
+    siti = entry.save_member(session, koordinator, first.id, None, {
+        "nik": "3507015708900002", "full_name": "Siti Aminah", "sex": "P",
+        "birth_date": "1990-08-17", "relation": "child"}, confirmed=True)
+    entry.create_household(
+        session, koordinator, {"kk_number": "3507012001210001", "region_code": "35.07.01.2002",
+                               "desil": "3", "desil_source": "DTSEN 2025"},
+        {"nik": "3507012002800001", "full_name": "Paijo Wiryo", "sex": "L",
+         "birth_date": "1980-02-20"}, confirmed=True)
+    page = phone(browser, live_server, "koordinator")
+    page.goto(f"{live_server}/registry/households/{first.id}")
+    row = page.locator(".members .task-row", has_text="Siti Aminah")
+    row.locator("details.move summary").click()
+    row = row.locator("form.move-form")
+    row.locator("input[name=target]").fill("paijo")
+    choice = row.locator("input[name=to_household]")
+    expect(choice).to_have_count(1)
+    expect(row.locator(".move-choices")).to_contain_text("Paijo Wiryo")
+    expect(row.locator(".move-choices")).to_contain_text("3507********0001")
+    row.locator("select[name=relation]").select_option("wife")
+    row.locator("input[name=reason]").fill("menikah dengan kepala keluarga")
+    screenshot(page, "household-move-phone")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Paijo Wiryo")
+    expect(page.locator(".timeline")).to_contain_text("Siti Aminah")
+    page.goto(f"{live_server}/registry/households/{first.id}")
+    screenshot(page, "household-after-move-phone")
+    moved_out = page.locator(".timeline li", has_text="Anggota pindah keluar")
+    expect(moved_out).to_contain_text("Siti Aminah")
+    expect(moved_out).to_contain_text("Paijo Wiryo")
+    session.rollback()
+    moved = session.get(Person, siti.id, populate_existing=True)
+    assert moved is not None and moved.relation == "wife" and moved.household_id != first.id

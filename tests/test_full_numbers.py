@@ -58,7 +58,7 @@ def test_free_texts_are_masked_on_every_page_for_every_role(
     moving = entry.save_member(session, koordinator, other.id, None, {
         "nik": "3507015708900002", "full_name": "Siti", "sex": "P",
         "birth_date": "1990-08-17", "relation": "wife"}, confirmed=True)
-    entry.move_member(session, koordinator, moving.id, household.kk_number,
+    entry.move_member(session, koordinator, moving.id, household.id, "relative",
                       f"menikah, NIK lama {TYPED}")
     fresh(session)
     pages = [f"/registry/households/{household.id}", f"/registry/households/{other.id}",

@@ -211,3 +211,16 @@ def test_a_number_in_a_file_name_or_a_first_row_is_never_shown(session: Session,
         assert FULL_NUMBER.findall(text) == [], page
     assert all(FULL_NUMBER.findall(i.filename) == [] for i in
                session.scalars(sa.select(RegistryImport)))
+
+
+def test_the_too_large_page_says_the_limit_of_its_form(session: Session, client: Any) -> None:
+    login(client, "koordinator")
+    token = csrf_token(client, "/registry/imports")
+    big = client.post("/registry/imports", data={
+        "csrf_token": token, "file": (io.BytesIO(b"x" * (21 * 1024 * 1024)), "besar.csv")},
+        content_type="multipart/form-data")
+    assert big.status_code == 413 and "20 MB" in big.get_data(as_text=True)
+    other = client.post("/account/password", data={
+        "csrf_token": token, "file": (io.BytesIO(b"x" * (9 * 1024 * 1024)), "foto.jpg")},
+        content_type="multipart/form-data")
+    assert other.status_code == 413 and "8 MB" in other.get_data(as_text=True)

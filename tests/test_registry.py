@@ -144,9 +144,9 @@ def test_a_move_is_recorded_in_both_households(session: Session, family: Househo
                                                birth_date="1980-02-20"))
     wife = session.scalars(sa.select(Person).where(Person.nik == WIFE_NIK)).one()
     with pytest.raises(Exception, match="."):
-        entry.move_member(session, koordinator, wife.id, "3507011506200009", "")
+        entry.move_member(session, koordinator, wife.id, other.id, "wife", "")
     session.rollback()
-    entry.move_member(session, koordinator, wife.id, "3507011506200009", "menikah lagi")
+    entry.move_member(session, koordinator, wife.id, other.id, "wife", "menikah lagi")
     session.rollback()
     assert session.get(Person, wife.id).household_id == other.id  # type: ignore[union-attr]
     moves = session.execute(sa.select(RegistryEvent.kind, RegistryEvent.household_id).where(
@@ -202,7 +202,7 @@ def test_another_region_finds_nothing_and_gets_404_for_typed_ids(
     for path, data in ((f"/registry/people/{person.id}/reveal", {"reason": "cek data KPM"}),
                        (f"/registry/households/{family.id}/reveal", {"reason": "cek data"}),
                        (f"/registry/people/{person.id}/move",
-                        {"to_kk": KK, "reason": "pindah rumah"}),
+                        {"target": KK, "relation": "wife", "reason": "pindah rumah"}),
                        (f"/registry/households/{family.id}/edit", household_values())):
         assert client.post(path, data={**data, "csrf_token": token}).status_code == 404, path
     page = client.get("/registry/?q=slamet").get_data(as_text=True)

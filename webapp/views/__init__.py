@@ -279,7 +279,9 @@ def _http_error(error: HTTPException) -> Any:
         403: _l("You may not do this."),
         404: _l("Not found, or outside your scope."),
         405: _l("This action is not allowed here."),
-        413: _l("The upload is too large (at most 8 MB)."),
+        413: _l("The upload is too large (at most %(mb)s MB here).",
+                mb=(request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"])
+                // 2**20),
         429: _l("Too many attempts. Wait a minute and try again."),
         500: _l("Something went wrong on our side. Try again; if it happens again, "
                 "tell the administrator."),

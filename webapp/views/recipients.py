@@ -36,9 +36,11 @@ def index(instance_id: int) -> Any:
     desa = [(code, name) for code, name in search.desa_in_use(db(), current_user)
             if not region or code.startswith(region + ".")]
     imports = [i for i in importing.recent(db(), current_user) if i.status == "done"]
+    available = program_lists.registry_has_families(db(), current_user, instance_id) \
+        if listed.editable else True
     return render("registry/recipients.html", "entries", listed=listed, found=found,
                   more=more, page=page, text=text, desa=desa, imports=imports,
-                  DESIL=DESIL_CHOICES, ENROLMENT_STATUS=ENROLMENT_STATUS,
+                  available=available, DESIL=DESIL_CHOICES, ENROLMENT_STATUS=ENROLMENT_STATUS,
                   may_edit=access.may_edit(current_user))
 
 
@@ -49,7 +51,11 @@ def add(instance_id: int) -> Any:
     import_id = form.get("import_id", type=int)
     added = attempt(program_lists.add_from_registry, db(), current_user, instance_id,
                     form.get("desa", "")[:13], form.get("desil", "")[:5], import_id)
-    if added is not None:
+    if added == 0 and not program_lists.registry_has_families(db(), current_user,
+                                                              instance_id):
+        flash(_l("The registry holds no family in this program's region yet: import the "
+                 "village list first."), "info")
+    elif added is not None:
         flash(_l("%(n)s families added to the list.", n=added) if added else
               _l("No family matched that was not on the list already."),
               "success" if added else "info")
@@ -59,7 +65,10 @@ def add(instance_id: int) -> Any:
 @bp.post("/recipients/<int:enrolment_id>/remove")
 @login_required
 def remove(instance_id: int, enrolment_id: int) -> Any:
-    attempt(program_lists.remove, db(), current_user, instance_id, enrolment_id)
+    """Take a draft family off the list (the page asks first)."""
+    name = attempt(program_lists.remove, db(), current_user, instance_id, enrolment_id)
+    if name is not None:
+        flash(_l("%(name)s is off the list.", name=name), "info")
     return redirect(url_for("recipients.index", instance_id=instance_id,
                             q=request.form.get("q", "")), 303)
 

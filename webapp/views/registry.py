@@ -204,18 +204,42 @@ def member(household_id: int, person_id: int | None) -> Any:
 @bp.post("/people/<int:person_id>/move")
 @login_required
 def move(person_id: int) -> Any:
+    """Move a member to the household chosen from the suggestions (or the one household
+    that the typed name or number finds, without JavaScript)."""
     person = or_abort(access.get_person, db(), current_user, person_id)
     source = person.household_id
     form = MoveForm()
-    if form.validate():
-        moved = attempt(entry.move_member, db(), current_user, person_id, form.to_kk.data or "",
-                        form.reason.data or "")
-        if moved is not None:
-            flash(_l("%(name)s moved.", name=moved.full_name), "success")
-            return redirect(url_for("registry.household", household_id=moved.household_id), 303)
-    else:
-        flash(_l("Give the new household's KK number and the reason."), "error")
+    if not form.validate():
+        first = next(iter(form.errors.values()))[0]
+        flash(first, "error")
+        return redirect(url_for("registry.household", household_id=source), 303)
+    target = form.to_household.data
+    if target is None:
+        found = search.households_for(db(), current_user, form.target.data or "", source)
+        if len(found.rows) != 1:
+            flash(_l("Several households match: choose one from the list, or type more of "
+                     "the name or number.") if found.rows else
+                  _l("No household in your region matches: type the head's name or the "
+                     "KK's last digits."), "error")
+            return redirect(url_for("registry.household", household_id=source), 303)
+        target = found.rows[0].household.id
+    moved = attempt(entry.move_member, db(), current_user, person_id, target,
+                    form.relation.data or "", form.reason.data or "")
+    if moved is not None:
+        flash(_l("%(name)s moved.", name=moved.full_name), "success")
+        return redirect(url_for("registry.household", household_id=moved.household_id), 303)
     return redirect(url_for("registry.household", household_id=source), 303)
+
+
+@bp.get("/people/<int:person_id>/move-targets")
+@login_required
+def move_targets(person_id: int) -> Any:
+    """The households a member may move to, for what is typed (a list to choose from)."""
+    person = or_abort(access.get_person, db(), current_user, person_id)
+    text = request.args.get("target", "")[:80]
+    found = search.households_for(db(), current_user, text, person.household_id) \
+        if text.strip() else None
+    return render("registry/_move_targets.html", "content", found=found, person=person)
 
 
 @bp.post("/people/<int:person_id>/reveal", defaults={"household_id": None})

@@ -471,31 +471,38 @@ def save_member(session: Session, user: UserModel, household_id: int, person_id:
     return person
 
 
-def move_member(session: Session, user: UserModel, person_id: int, to_kk: str,
-                reason: str) -> Person:
-    """Move a person to another household (found by its No. KK), recorded in both histories."""
+def move_member(session: Session, user: UserModel, person_id: int, to_household_id: int,
+                relation: str, reason: str) -> Person:
+    """Move a person to another household of the user's region, with their relationship to
+    its head and the reason, recorded in both histories (each naming the person)."""
     access.require_editor(user)
-    reason = " ".join(reason.split())[:300]
+    reason = " ".join(reason.split())
     if len(reason) < 5:
         raise InvalidInput(_l("Say why the person moves (at least 5 characters)."))
+    if len(reason) > 300 or CONTROL.search(reason):
+        raise InvalidInput(CONTROL_CHARACTERS if CONTROL.search(reason) else
+                           _l("Please use at most %(max)d characters.", max=300))
+    if relation not in RELATIONSHIPS:
+        raise InvalidInput(_l("Choose the person's relationship to the new head of family."))
     begin_write(session)
     person = access.get_person(session, user, person_id)
-    kk = check_kk(to_kk, today())
-    target = session.scalar(select(Household).where(Household.kk_number == kk.number)) \
-        if kk.ok else None
+    target = session.get(Household, to_household_id)
     if target is None or not in_region(user, target.region_code):
         raise InvalidInput(_l("No household with this KK number in your region."))
     if target.id == person.household_id:
         raise Conflict(_l("The person is already in this household."))
+    if relation == "head" and any(m.relation == "head" and m.died_on is None
+                                  for m in target.members):
+        raise InvalidInput(_l("That household has a head of family already: choose another "
+                              "relationship."))
     source = person.household_id
-    if person.relation == "head":
-        person.relation = "other"
+    person.relation = relation
     person.household_id = target.id
     person.position = (session.scalar(select(func.max(Person.position))
                                       .where(Person.household_id == target.id)) or 0) + 1
     person.updated_at = utcnow()
     access.record(session, user, "moved_out", source, person.id, to=target.id, reason=reason)
     access.record(session, user, "moved_in", target.id, person.id, source=source,
-                  reason=reason)
+                  reason=reason, relation=relation)
     session.commit()
     return person

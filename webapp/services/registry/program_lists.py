@@ -148,6 +148,13 @@ def _candidates(user: User, program: Instance, desa: str = "", desil: str = "",
     return query
 
 
+def registry_has_families(session: Session, user: User, instance_id: int) -> bool:
+    """Whether the registry holds any active family of the program's region that the user
+    may add (an empty registry there needs a village list imported first)."""
+    program = _instance(session, user, instance_id)
+    return session.scalar(select(_candidates(user, program).limit(1).exists())) or False
+
+
 def add_from_registry(session: Session, user: User, instance_id: int, desa: str = "",
                       desil: str = "", import_id: int | None = None) -> int:
     """Add every matching family not yet on the list (as drafts); returns how many."""
@@ -170,17 +177,24 @@ def add_from_registry(session: Session, user: User, instance_id: int, desa: str 
     return len(ids)
 
 
-def remove(session: Session, user: User, instance_id: int, enrolment_id: int) -> None:
-    """Take a draft entry off the list (before approval)."""
+def remove(session: Session, user: User, instance_id: int, enrolment_id: int) -> str:
+    """Take a draft entry off the list (before approval); returns the head's name."""
     access.require_editor(user)
     begin_write(session)
     listed = state(session, user, instance_id)
     if not listed.editable:
         raise Conflict(_l("The list is approved: mark a family as exited instead."))
-    session.execute(delete(Enrolment).where(Enrolment.id == enrolment_id,
-                                            Enrolment.instance_id == instance_id,
-                                            Enrolment.status == "draft"))
+    name = session.scalar(select(Person.full_name).join(
+        Enrolment, Enrolment.household_id == Person.household_id).where(
+        Enrolment.id == enrolment_id, Enrolment.instance_id == instance_id,
+        Person.relation == "head").limit(1))
+    gone = session.execute(delete(Enrolment).where(Enrolment.id == enrolment_id,
+                                                   Enrolment.instance_id == instance_id,
+                                                   Enrolment.status == "draft"))
+    if gone.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound()
     session.commit()
+    return name or str(_l("The family"))
 
 
 def clear(session: Session, user: User, instance_id: int) -> bool:

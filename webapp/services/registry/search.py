@@ -165,3 +165,19 @@ def programs_with_lists(session: Session, user: User) -> list[tuple[int, str]]:
         select(Instance).where(Instance.id.in_(select(listed.c.instance_id)),
                                instance_visible(user))
         .order_by(Instance.started_at.desc()).limit(200))]
+
+
+def households_for(session: Session, user: User, text: str, excluding: int | None = None,
+                   limit: int = 8) -> Found:
+    """Households a person may move to, found as the registry's search finds them (a head's
+    name, the last digits or the whole of a KK), one row each."""
+    found = search(session, user, Filters(text=text[:80]), per_page=limit * 3)
+    seen: set[int] = set()
+    rows = []
+    for row in found.rows:
+        if row.household.id in seen or row.household.id == excluding:
+            continue
+        seen.add(row.household.id)
+        rows.append(row)
+    found.rows, found.more = rows[:limit], found.more or len(rows) > limit
+    return found

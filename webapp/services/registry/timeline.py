@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -17,10 +18,12 @@ from ...models import (
     Event,
     Household,
     Instance,
+    Person,
     RegistryEvent,
     User,
 )
-from ..scope import instance_visible
+from ..personal_data import mask_nik
+from ..scope import in_region, instance_visible
 from .access import get_household
 
 LIMIT = 200
@@ -38,6 +41,7 @@ class Entry:
     instance_id: int | None = None
     instance_title: str = ""
     person_name: str = ""
+    other: str = ""  # the other household of a move
 
 
 @dataclass
@@ -52,13 +56,18 @@ def household_page(session: Session, user: User, household_id: int) -> Household
     enrolments = list(session.scalars(
         select(Enrolment).where(Enrolment.household_id == household.id)
         .options(selectinload(Enrolment.instance)).order_by(Enrolment.created_at.desc())))
-    names = {m.id: m.full_name for m in household.members}
+    events = list(session.scalars(select(RegistryEvent).where(
+        RegistryEvent.household_id == household.id)
+        .order_by(RegistryEvent.at.desc()).limit(LIMIT)))
+    names = _names(session, household, events)
+    others = _other_households(session, user, events)
     entries: list[Entry] = []
-    for event in session.scalars(select(RegistryEvent).where(
-            RegistryEvent.household_id == household.id)
-            .order_by(RegistryEvent.at.desc()).limit(LIMIT)):
+    for event in events:
+        other = (event.detail.get("to") or event.detail.get("source")) \
+            if event.kind in ("moved_out", "moved_in") else None
         entries.append(Entry(event.at, event.kind, event.by, dict(event.detail),
-                             person_name=names.get(event.person_id or 0, "")))
+                             person_name=names.get(event.person_id or 0, ""),
+                             other=others.get(other, "") if other else ""))
     titles = {e.instance_id: e.instance.title for e in enrolments}
     enrolment_ids = [e.id for e in enrolments]
     by_enrolment = {e.id: e for e in enrolments}
@@ -85,6 +94,36 @@ def household_page(session: Session, user: User, household_id: int) -> Household
         entries.extend(_program_steps(session, user, list(titles), titles))
     entries.sort(key=lambda e: e.at, reverse=True)
     return HouseholdPage(household, enrolments, entries[:LIMIT])
+
+
+def _names(session: Session, household: Household,
+           events: list[RegistryEvent]) -> dict[int, str]:
+    """Who each entry is about: members, and those who moved out since."""
+    names = {m.id: m.full_name for m in household.members}
+    gone = {e.person_id for e in events if e.person_id and e.person_id not in names}
+    if gone:
+        names.update((person_id, name) for person_id, name in session.execute(
+            select(Person.id, Person.full_name).where(Person.id.in_(gone))))
+    return names
+
+
+def _other_households(session: Session, user: User,
+                      events: list[RegistryEvent]) -> dict[int, str]:
+    """The household a member moved to or came from, as the user may see it: its head and
+    masked KK inside their region, else only that it lies elsewhere."""
+    ids = {e.detail.get("to") or e.detail.get("source") for e in events
+           if e.kind in ("moved_out", "moved_in")} - {None}
+    if not ids:
+        return {}
+    shown: dict[int, str] = {}
+    for other in session.scalars(select(Household).where(Household.id.in_(ids))):
+        if not in_region(user, other.region_code):
+            shown[other.id] = str(_l("a household in another region"))
+            continue
+        head = next((m for m in other.members if m.relation == "head"), None)
+        kk = f"{_l('KK')} {mask_nik(other.kk_number)}"
+        shown[other.id] = f"{head.full_name} ({kk})" if head else kk
+    return shown
 
 
 def _program_steps(session: Session, user: User, instance_ids: list[int],
