@@ -34,11 +34,6 @@ def name_key(name: Any) -> str:
     return " ".join(text.split())[:120]
 
 
-def clean_name(name: Any) -> str:
-    """A name as it is stored: single spaces, no spaces around it."""
-    return " ".join(str(name or "").split())[:120]
-
-
 def reversed_digits(number: str | None) -> str | None:
     """``3507011708450001`` → ``1000540871107053``: its last digits become a prefix that an
     index finds directly."""
