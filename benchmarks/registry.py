@@ -36,7 +36,6 @@ from webapp.services.registry import importing, search
 from webapp.services.registry.keys import name_key
 from webapp.services.registry.synthetic import MEN, SECOND, WOMEN
 
-REGION_FILE = Path(__file__).resolve().parents[2] / "shared/data/wilayah-kepmendagri-2025.csv"
 IMPORT_DESA = ["35.07.01.2001", "35.07.01.2002", "35.07.01.2003", "35.07.01.2004"]
 
 
@@ -57,17 +56,7 @@ def _fresh(url: str) -> Session:
     session = make_session_factory(make_engine(url))()
     users.configure_hashing("CHEAPEST")
     users.ensure_groups(session, [("Koordinator", "")])
-    if REGION_FILE.exists():
-        regions.load_region_file(session, REGION_FILE)
-    else:  # the region table lives beside the project; without it, the four desa only
-        regions.load_regions(session, [
-            {"kode": "35", "nama": "Jawa Timur", "tingkat": "provinsi", "induk": ""},
-            {"kode": "35.07", "nama": "Kabupaten Malang", "tingkat": "kabupaten_kota",
-             "induk": "35"},
-            {"kode": "35.07.01", "nama": "Donomulyo", "tingkat": "kecamatan",
-             "induk": "35.07"}] + [
-            {"kode": code, "nama": f"Desa {code[-4:]}", "tingkat": "desa_kelurahan",
-             "induk": "35.07.01"} for code in IMPORT_DESA])
+    regions.load_region_file(session)  # the national table shipped in webapp/data/
     return session
 
 

@@ -48,8 +48,9 @@ class _OurTranslations:
 
 
 _TRANSLATIONS = _OurTranslations()
-# NUL and the other C0 controls (but tab and line breaks), DEL, the C1 controls, and the
-# bidirectional overrides and isolates that make a title read differently from what it says.
+# NUL and the other C0 controls (but tab and line breaks), DEL, the C1 controls (U+0080-U+009F:
+# U+009B is a terminal's one-character CSI), and the bidirectional overrides and isolates that
+# make a title read differently from what it says.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 CONTROL_CHARACTERS = _l("The text holds invisible control characters; type it again without "
                         "them.")

@@ -11,8 +11,9 @@ from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileSize
+from wtforms import Field, Form
 from wtforms.fields import RadioField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .base import TaskForm
@@ -33,6 +34,18 @@ FIELD_TYPES = ("text", "textarea", "number", "money", "date", "choice", "multich
 LINE_MAX = 500
 FILE_MAX_BYTES = 5 * 1024 * 1024
 FILE_TOO_LARGE = _l("The file is too large (at most 5 MB).")
+# What a step's file field and a comment accept: documents and photos. Markup (.html, .svg,
+# .xhtml, .xml ...) is refused whatever its name says: a browser runs the scripts in it.
+FILE_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".csv", ".xlsx", ".xls", ".docx", ".doc",
+              ".odt", ".ods", ".txt")  # the comment form's file input lists them too
+FILE_TYPE_REFUSED = _l("This kind of file is not accepted. Accepted: %(types)s",
+                       types=", ".join(t.lstrip(".") for t in FILE_TYPES))
+
+
+def accepted_file(filename: str, head: bytes) -> bool:
+    """A document or photo by its name, and not markup by its first bytes."""
+    start = head[:512].replace(b"\x00", b"").lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n")
+    return filename.lower().endswith(FILE_TYPES) and not start.startswith(b"<")
 
 
 class FieldSpecLike(Protocol):
@@ -74,6 +87,16 @@ class AttachmentField(FileField):  # type: ignore[misc]
     """An uploaded file; the task data holds a reference to the stored attachment."""
 
 
+def _safe_file_type(form: Form, field: Field) -> None:
+    storage = field.data
+    if not storage or not getattr(storage, "filename", None):
+        return
+    head = storage.stream.read(512)
+    storage.stream.seek(0)
+    if not accepted_file(storage.filename, head):
+        raise StopValidation(FILE_TYPE_REFUSED)
+
+
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
@@ -113,8 +136,9 @@ def build_field(spec: FieldSpecLike) -> Any:
                           description=help_text)
     if spec.type == "file":
         return AttachmentField(label, validators=[
-            _presence(required), FileSize(FILE_MAX_BYTES, message=FILE_TOO_LARGE)],
-            description=help_text)
+            _presence(required), _safe_file_type,
+            FileSize(FILE_MAX_BYTES, message=FILE_TOO_LARGE)],
+            description=help_text, render_kw={"accept": ",".join(FILE_TYPES)})
     raise ValueError(f"unknown field type {spec.type!r}")
 
 

@@ -32,24 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("SIMPUL_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("SIMPUL_REQUIRE_POSTGRES") == "1"
 PASSWORD = "rahasia-sekali-123"
-TEST_REGIONS = [
-    {"kode": "35", "nama": "Jawa Timur", "tingkat": "provinsi", "induk": ""},
-    {"kode": "35.07", "nama": "Kabupaten Malang", "tingkat": "kabupaten_kota", "induk": "35"},
-    {"kode": "35.07.01", "nama": "Donomulyo", "tingkat": "kecamatan", "induk": "35.07"},
-    {"kode": "35.07.02", "nama": "Pagak", "tingkat": "kecamatan", "induk": "35.07"},
-    {"kode": "35.73", "nama": "Kota Malang", "tingkat": "kabupaten_kota", "induk": "35"},
-    {"kode": "35.73.01", "nama": "Blimbing", "tingkat": "kecamatan", "induk": "35.73"},
-    {"kode": "35.07.01.2001", "nama": "Tulungrejo", "tingkat": "desa_kelurahan",
-     "induk": "35.07.01"},
-    {"kode": "35.07.01.2002", "nama": "Donomulyo", "tingkat": "desa_kelurahan",
-     "induk": "35.07.01"},
-    {"kode": "35.07.02.2001", "nama": "Sumberejo", "tingkat": "desa_kelurahan",
-     "induk": "35.07.02"},
-    {"kode": "35.07.02.2002", "nama": "Tulungrejo", "tingkat": "desa_kelurahan",
-     "induk": "35.07.02"},  # desa names repeat across kecamatan
-    {"kode": "35.73.01.1001", "nama": "Blimbing", "tingkat": "desa_kelurahan",
-     "induk": "35.73.01"},
-]
 # (username, role, groups, region)
 TEST_USERS = [
     ("koordinator", "coordinator", ["Koordinator"], "35.07"),
@@ -76,7 +58,8 @@ def _backends() -> list[Any]:
 
 @pytest.fixture(scope="session", params=_backends())
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated, empty database for the whole session (one per backend)."""
+    """A migrated database for the whole session (one per backend), holding the shipped national
+    region table: loaded once here, kept by ``wipe``."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'simpul.sqlite3'}"
     else:
@@ -87,6 +70,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             conn.exec_driver_sql("CREATE SCHEMA public")
         engine.dispose()
     upgrade_database(url)
+    engine = make_engine(url)
+    session = make_session_factory(engine)()
+    regions.load_region_file(session)
+    session.close()
+    engine.dispose()
     return url
 
 
@@ -113,7 +101,7 @@ def make_test_app(url: str, **extra: Any) -> Flask:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
-    """The app on a database holding base groups, a few regions, users and shipped diagrams."""
+    """The app on a database holding base groups, every region, users and shipped diagrams."""
     wipe(database_url)
     # Ids start again on a wiped database: caches keyed by version id must start empty too.
     definitions.SPEC_CACHE.clear()
@@ -124,7 +112,6 @@ def app(database_url: str) -> Iterator[Flask]:
     application = make_test_app(database_url)
     session = application.extensions["simpul_sessions"]()
     users.ensure_groups(session, GROUPS)
-    regions.load_regions(session, TEST_REGIONS)
     for username, role, groups, region in TEST_USERS:
         users.create_user(session, username, PASSWORD, groups, role=role,
                           full_name=username.title(), region_code=region)

@@ -207,7 +207,7 @@ def test_admin_opens_a_file_from_the_computer_in_the_editor(
     admin.goto(f"{live_server}/admin/processes/program_cycle/edit")
     expect(admin.locator("#editor.editor-ready")).to_be_visible(timeout=20_000)
     admin.set_input_files("#editor-file", str(drawn))
-    expect(admin.locator("#editor-status")).to_have_text("Berkas dibuka. Periksa, lalu sebarkan.")
+    expect(admin.locator("#editor-status")).to_have_text("Berkas dibuka. Periksa, lalu terapkan.")
     expect(admin.locator("g.djs-shape", has_text="Rencana dari berkas")).to_have_count(1)
     admin.click("#editor-check")
     expect(admin.locator("#editor-problems")).to_contain_text("__import__")

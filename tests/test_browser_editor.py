@@ -3,6 +3,10 @@ Indonesian in the modeler, its properties panel and the decision table, no conso
 
 from __future__ import annotations
 
+import ast
+import html
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +15,7 @@ from playwright.sync_api import expect
 from tests.browser import screenshot
 
 pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def laptop(browser: Any, base: str) -> Any:
@@ -64,3 +69,142 @@ def test_the_decision_table_editor_speaks_indonesian_without_console_errors(
     expect(table).to_contain_text("Maka")
     expect(page.locator(".view-drd-button")).to_have_text("Lihat DRD")
     assert errors == []
+
+
+# Every text of the page, shown or in a tooltip, outside Simpul's own header and footer.
+SHOWN_TEXTS = """() => {
+  const out = new Set();
+  const keep = (value) => { value = (value || "").trim(); if (value) { out.add(value); } };
+  const outside = (el) => !el || el.closest("header.topbar, footer, script, style, template");
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    if (!outside(walker.currentNode.parentElement)) { keep(walker.currentNode.nodeValue); }
+  }
+  document.querySelectorAll("[title], [aria-label], [placeholder]").forEach((el) => {
+    if (outside(el)) { return; }
+    ["title", "aria-label", "placeholder"].forEach((name) => keep(el.getAttribute(name)));
+  });
+  return [...out];
+}"""
+WORD = re.compile(r"[A-Za-z]{3,}")
+# Words of an editor's English besides those the dictionary translates
+ENGLISH = {"the", "and", "with", "for", "are", "not", "all", "may", "will", "open", "close",
+           "toggle", "section", "edits", "move", "input", "output", "powered", "results",
+           "collaboration", "participant", "process", "task", "event", "flow", "click", "add",
+           "remove", "delete", "create", "edit", "show", "hide", "select", "search", "back",
+           "menu", "context", "empty", "table", "decision", "literal", "expression", "rules",
+           "matching", "chosen", "values", "collects", "overlap", "name", "type", "value"}
+# English that stays on purpose: DMN's and BPMN's own names, data types, the library's name
+KEPT = {"hit", "policy", "feel", "bpmn", "dmn", "string", "number", "boolean", "integer",
+        "long", "double", "date", "lane", "pool", "gateway", "unique", "first", "any",
+        "collect", "rule", "order", "output", "priority", "script", "skrip", "io"}
+
+
+def is_code(text: str) -> bool:
+    """An expression or an assignment (an example in a placeholder), not a bare word."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    return not (len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr)
+                and isinstance(tree.body[0].value, ast.Name | ast.Constant))
+
+
+def english_left(texts: set[str], dictionary: dict[str, str], diagram: str) -> list[str]:
+    """Texts still in English: a dictionary text shown untranslated, or any text with a word
+    that only the English side of the dictionary uses (the diagram's own words excepted)."""
+    english = ENGLISH | {w.lower() for key in dictionary for w in WORD.findall(key)}
+    indonesian = {w.lower() for value in dictionary.values() for w in WORD.findall(value)}
+    only_english = english - indonesian - KEPT
+    left = []
+    for text in texts:
+        if text in diagram or is_code(text):
+            continue  # a name, an id or an expression of the diagram, or an example of one
+        if dictionary.get(text, text) != text or any(
+                w.lower() in only_english for w in WORD.findall(text)):
+            left.append(text)
+    return sorted(left)
+
+
+def open_everything(page: Any, element_ids: list[str]) -> set[str]:
+    """Select each element, unfold every section of its properties, open its context pad and
+    its replace menu; the texts shown on the way."""
+    seen = set(page.evaluate(SHOWN_TEXTS))
+    menus: set[str] = set()
+    for element_id in [None, *element_ids]:
+        page.evaluate("""(id) => {
+            const m = window.simpulModeler, registry = m.get("elementRegistry");
+            const element = id && registry.get(id);
+            m.get("selection").select(element || null);
+            if (element) { m.get("contextPad").open(element); }
+        }""", element_id)
+        page.evaluate("""() => document.querySelectorAll(
+            ".bio-properties-panel-group-header:not(.open)").forEach((h) => h.click())""")
+        seen |= set(page.evaluate(SHOWN_TEXTS))
+        if element_id:
+            for menu in ("bpmn-replace", "bpmn-append", "bpmn-create"):
+                opened = page.evaluate("""([id, menu]) => {
+                    const m = window.simpulModeler, element = m.get("elementRegistry").get(id);
+                    try { m.get("popupMenu").open(element, menu, {x: 200, y: 200}, {}); }
+                    catch (error) { return false; }  // a menu this build does not have
+                    return true;
+                }""", [element_id, menu])
+                if opened:
+                    menus.add(menu)
+                    seen |= set(page.evaluate(SHOWN_TEXTS))
+                    page.evaluate("() => window.simpulModeler.get('popupMenu').close()")
+    assert "bpmn-replace" in menus
+    page.evaluate("() => window.simpulModeler.get('searchPad').open()")
+    return seen | set(page.evaluate(SHOWN_TEXTS))
+
+
+def test_no_english_is_left_in_the_process_editor(browser: Any, live_server: str) -> None:
+    page = laptop(browser, live_server)
+    page.goto(f"{live_server}/admin/processes/program_cycle/edit")
+    expect(page.locator("#editor.editor-ready")).to_be_visible(timeout=20_000)
+    dictionary = page.evaluate("() => window.SimpulEditorTexts.id")
+    seen = open_everything(page, [
+        "start", "needs_assessment", "decide_priority", "plan_reminder", "plan_decision",
+        "flow_plan_returned", "flow_plan_approved", "init_rounds", "Lane_Koordinator", "end"])
+    assert len(seen) > 150
+    assert "Buka editor pop-up" in seen and "Tugas pengguna" in seen  # a tooltip, a header
+    diagram = html.unescape((ROOT / "workflows/program_cycle.bpmn").read_text(encoding="utf-8"))
+    assert english_left(seen, dictionary, diagram) == []
+
+
+def test_no_english_is_left_in_the_decision_table_editor(browser: Any, live_server: str
+                                                         ) -> None:
+    page = laptop(browser, live_server)
+    page.goto(f"{live_server}/admin/processes/program_priority/edit")
+    expect(page.locator("#editor.editor-ready")).to_be_visible(timeout=20_000)
+    dictionary = page.evaluate("() => window.SimpulEditorTexts.id")
+    seen = set(page.evaluate(SHOWN_TEXTS))
+    page.locator(".hit-policy").first.click()  # the hit policy's choices
+    seen |= set(page.evaluate(SHOWN_TEXTS))
+    page.keyboard.press("Escape")
+    for cell in (".input-cell.input-editor", ".output-cell.output-editor", "td.input-cell",
+                 "td.output-cell", "td.annotation"):
+        target = page.locator(cell).first
+        target.click()
+        seen |= set(page.evaluate(SHOWN_TEXTS))
+        target.click(button="right")  # the context menu: add, remove, move
+        seen |= set(page.evaluate(SHOWN_TEXTS))
+        page.keyboard.press("Escape")
+    page.locator(".view-drd-button").click()
+    expect(page.locator(".djs-palette")).to_be_visible()
+    seen |= open_drd(page)
+    assert "Hit policy:" in seen and "UNIQUE (tunggal)" in seen
+    diagram = html.unescape((ROOT / "workflows/program_priority.dmn").read_text(encoding="utf-8"))
+    assert english_left(seen, dictionary, diagram) == []
+
+
+def open_drd(page: Any) -> set[str]:
+    seen = set(page.evaluate(SHOWN_TEXTS))
+    page.evaluate("""() => {
+        const viewer = window.simpulModeler.getActiveViewer();
+        const decision = viewer.get("elementRegistry").get("program_priority");
+        viewer.get("selection").select(decision);
+        viewer.get("contextPad").open(decision);
+        viewer.get("popupMenu").open(decision, "dmn-replace", {x: 200, y: 200});
+    }""")
+    return seen | set(page.evaluate(SHOWN_TEXTS))

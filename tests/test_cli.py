@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from webapp import create_app
-from webapp.models import User
+from webapp.models import Region, User
 from webapp.services.users import authenticate
 
 
@@ -63,15 +65,49 @@ def test_seed_demo_creates_a_program_waiting_at_planning(app: Flask, session: Se
     assert "already" in again.output
 
 
-def test_init_db_migrates_loads_regions_and_deploys_once(tmp_path: object) -> None:
-    from pathlib import Path
-
-    url = f"sqlite:///{Path(str(tmp_path)) / 'fresh.sqlite3'}"
-    app = create_app({"ENV": "testing", "DATABASE_URL": url, "REGIONS_FILE": "/nonexistent"})
+def test_init_db_migrates_loads_every_region_and_deploys_once(tmp_path: Path) -> None:
+    # no REGIONS_FILE: the national table shipped in the repository, as `make run` loads it
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    app = create_app({"ENV": "testing", "DATABASE_URL": url})
     runner = app.test_cli_runner()
     first = runner.invoke(args=["init-db"])
     assert first.exit_code == 0, first.output
+    assert "regions: 91599 added, 91599 in all" in first.output
     assert "program_cycle v1" in first.output and "program_priority v1" in first.output
     second = runner.invoke(args=["init-db"])
     assert second.exit_code == 0 and "nothing new" in second.output
+    assert "regions: 0 added, 91599 in all" in second.output
+    with app.extensions["simpul_sessions"]() as session:
+        ngantang = session.get(Region, "35.07.27.2011")
+        assert ngantang is not None and ngantang.name == "Tulungrejo"
+        assert ngantang.parent_code == "35.07.27"
     app.extensions["simpul_engine"].dispose()
+
+
+def test_init_db_reads_a_plain_region_file_and_refuses_a_missing_one(tmp_path: Path) -> None:
+    table = tmp_path / "wilayah.csv"
+    table.write_text("kode,nama,tingkat,induk\n35,Jawa Timur,provinsi,\n"
+                     "35.07,Kabupaten Malang,kabupaten_kota,35\n", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    app = create_app({"ENV": "testing", "DATABASE_URL": url, "REGIONS_FILE": str(table)})
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0 and "regions: 2 added, 2 in all" in result.output
+    app.config["REGIONS_FILE"] = str(tmp_path / "missing.csv")
+    missing = app.test_cli_runner().invoke(args=["init-db"])
+    assert missing.exit_code == 1 and "region table not found" in missing.output
+    app.extensions["simpul_engine"].dispose()
+
+
+def test_nothing_reads_files_from_outside_the_repository() -> None:
+    # a clone of the repository alone sets up, runs, tests and benchmarks (no ../shared folder)
+    root = Path(__file__).resolve().parent.parent
+    texts = [root / name for name in ("Makefile", "README.md", "pyproject.toml", ".ci/run")]
+    for folder in ("webapp", "forms", "benchmarks", "tests", "docs", "migrations"):
+        texts += [path for path in (root / folder).rglob("*")
+                  if path.suffix in (".py", ".md", ".html", ".js") and "vendor" not in path.parts]
+    assert root / "webapp/cli.py" in texts and root / "docs/admin.md" in texts
+    needle = "/".join(("shared", "data"))  # spelt apart: this file is searched too
+    outside = [str(path.relative_to(root)) for path in texts
+               if needle in path.read_text("utf-8")]
+    assert outside == []
+    assert (root / "webapp/data/LICENSE-wilayah.txt").is_file()

@@ -44,6 +44,8 @@ def test_wrong_files_and_empty_comments_are_refused(login_as: Any, session: Sess
     token = csrf_token(client, f"/tasks/{task}")
     for data in ({"text": ""},
                  {"text": "x", "file": (io.BytesIO(b"MZ"), "alat.exe")},
+                 {"text": "z", "file": (io.BytesIO(b"<svg onload='alert(1)'/>"), "peta.svg")},
+                 {"text": "w", "file": (io.BytesIO(b"<html><script>x()</script>"), "foto.jpg")},
                  {"text": "y", "file": (io.BytesIO(b"a" * (5 * 1024 * 1024 + 1)), "besar.pdf")}):
         response = client.post(f"/tasks/{task}/comments", data=dict(data, csrf_token=token),
                                content_type="multipart/form-data", follow_redirects=True)

@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from flask_babel import gettext
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
+from tests.program_data import STEP_DATA, fresh, program_at
 from webapp import engine
 from webapp.models import DefinitionVersion, Instance, User
 from webapp.services import definitions, deployment, instances
@@ -115,8 +118,6 @@ def test_a_start_on_a_version_that_no_longer_parses_says_why(
                                  "35.07.01")
     assert "__import__" in str(caught.value.message)
     session.rollback()
-    from tests.conftest import login
-
     login(client, "koordinator")
     response = client.post("/programs/new", data={
         "process_key": "program_cycle", "title": "Program Donomulyo", "region": "35.07.01",
@@ -125,3 +126,39 @@ def test_a_start_on_a_version_that_no_longer_parses_says_why(
     page = response.get_data(as_text=True)
     assert "__import__" in page  # the reason, escaped, not a server error page
     assert session.scalar(sa.select(sa.func.count()).select_from(Instance)) == 0
+
+
+def test_an_output_that_would_build_a_huge_text_is_refused_at_deploy(
+        session: Session, people: dict[str, User]) -> None:
+    huge = PRIORITY.replace(FIRST_OUTPUT, '<text>"tinggi" * 10**9</text>', 1)
+    reasons = refused_alone(session, people["admin"], huge)
+    assert "Rule_1" in reasons and "cannot be computed" in reasons and "too large" in reasons
+    # nothing reached a program: new programs take the decision as before
+    program = program_at(session, people, "approve_plan")
+    assert program.status == "running"
+
+
+def test_an_output_that_grows_huge_from_the_data_stops_the_step_in_words(
+        session: Session, people: dict[str, User], client: FlaskClient) -> None:
+    # the size depends on the data, so the check cannot see it: the run time bound stops it
+    grows = PRIORITY.replace(FIRST_OUTPUT, '<text>"tinggi" * hh_food_insecure * 10**4</text>', 1)
+    deployment.deploy_definitions(session, [dmn(grows)], people["admin"], comment="uji",
+                                  origin="upload")
+    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+                                       "BPNT Donomulyo", "35.07.01")
+    (task,) = instances.open_tasks(session, program)
+    login(client, "koordinator")
+    data = {key: str(value) for key, value in STEP_DATA["needs_assessment"].items()}
+    response = client.post(f"/tasks/{task.id}", data=dict(
+        data, csrf_token=csrf_token(client, f"/tasks/{task.id}")), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    with client.application.test_request_context():
+        words = engine.Message(
+            "step '%(step)s': %(reason)s", step="Tentukan Prioritas Program",
+            reason=engine.Message("the value would grow too large (more than 100,000 "
+                                  "characters or items)")).translate(gettext)
+    assert str(escape(words)) in page
+    for english in ("Sorry", "Error evaluating", "Business Rule Task", "IterableTooLong"):
+        assert english not in page
+    fresh(session)
+    assert [t.status for t in instances.open_tasks(session, program)] == ["open"]

@@ -140,6 +140,38 @@ def test_the_coordinator_fills_the_new_step_with_a_file(
     assert after.bpmn_id == "distribution_record"  # the process went on to execution
 
 
+@pytest.mark.parametrize(("content", "filename"), [
+    (b"<html><script>alert(1)</script>", "x.html"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "peta.svg"),
+    (b'<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>', "x.xhtml"),
+    (b"<?xml version='1.0'?><x/>", "data.xml"),
+    (b"MZ\x90\x00", "setup.exe"),
+    (b"\xef\xbb\xbf  <html><script>alert(1)</script>", "foto.jpg"),  # markup under a photo's name
+])
+def test_a_file_field_accepts_only_documents_and_photos(
+        login_as: Any, session: Session, people: dict[str, User], content: bytes,
+        filename: str) -> None:
+    deploy_partner_step(session, people["admin"])
+    program, task = to_partner_step(session, people)
+    client = login_as("koordinator")
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    # the phone offers documents and photos
+    (accept,) = re.findall(r'<input accept="([^"]*)"[^>]*name="mou_file"', page)
+    assert ".pdf" in accept and ".jpg" in accept and ".svg" not in accept
+    response = client.post(f"/tasks/{task.id}", data={
+        "csrf_token": csrf_token(client, f"/tasks/{task.id}"), "partner_name": "Dinas Sosial",
+        "partner_kind": "dinas", "mou_signed": "false",
+        "mou_file": (io.BytesIO(content), filename)}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    errors = re.findall(r'<small class="field-error"[^>]*>([^<]*)</small>',
+                        response.get_data(as_text=True))
+    assert len(errors) == 1 and errors[0].startswith("Jenis berkas ini tidak diterima")
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
+    (still,) = instances.open_tasks(session, program)
+    assert still.id == task.id
+
+
 def test_attachments_stay_in_scope(login_as: Any, session: Session,
                                    people: dict[str, User]) -> None:
     deploy_partner_step(session, people["admin"])
@@ -148,12 +180,11 @@ def test_attachments_stay_in_scope(login_as: Any, session: Session,
     token = csrf_token(client, f"/tasks/{task.id}")
     client.post(f"/tasks/{task.id}", data={
         "csrf_token": token, "partner_name": "Dinas Sosial", "partner_kind": "dinas",
-        "mou_signed": "false",
-        "mou_file": (io.BytesIO(b"<html><script>alert(1)</script>"), "x.html")},
+        "mou_signed": "false", "mou_file": (io.BytesIO(b"\xff\xd8\xff\xe0 foto"), "mou.jpg")},
         content_type="multipart/form-data")
     session.rollback()
     stored = session.scalars(sa.select(Attachment)).one()
-    assert stored.content_type == "application/octet-stream"  # never rendered as a page
+    assert stored.content_type == "image/jpeg"
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     other = login_as("kota")  # a coordinator of another region
     assert other.get(f"/programs/attachments/{stored.id}").status_code == 404

@@ -138,7 +138,7 @@ def test_a_diagram_from_another_tool_opens_in_the_editor_and_the_check_marks_it(
     admin.goto(f"{live_server}/admin/processes/new")
     expect(admin.locator("#editor.editor-ready")).to_be_visible(timeout=20_000)
     admin.set_input_files("#editor-file", str(FOREIGN / name))
-    expect(admin.locator("#editor-status")).to_have_text("Berkas dibuka. Periksa, lalu sebarkan.")
+    expect(admin.locator("#editor-status")).to_have_text("Berkas dibuka. Periksa, lalu terapkan.")
     assert admin.locator("g.djs-shape").count() >= 4
     admin.click("#editor-check")
     problems = admin.locator("#editor-problems li")

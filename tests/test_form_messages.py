@@ -119,7 +119,8 @@ def test_field_list_numbers_read_the_indonesian_way(app: Flask, typed: str, valu
 
 
 @pytest.mark.parametrize("text", ["Bantuan\x00 sembako", "Program \u202eakaj\u202c",
-                                  "Judul\u2066tersembunyi\u2069", "bel\x07"])
+                                  "Judul\u2066tersembunyi\u2069", "bel\x07", "CSI\x9b31m",
+                                  "awal\x80", "akhir\x9f"])
 def test_texts_with_control_characters_are_refused(app: Flask, text: str) -> None:
     form_class = build_form([TEXT_FIELD])
     with app.test_request_context(method="POST"):
@@ -129,10 +130,12 @@ def test_texts_with_control_characters_are_refused(app: Flask, text: str) -> Non
         assert "karakter kendali" in str(form.judul.errors[0])
 
 
-def test_a_program_title_with_a_right_to_left_override_is_refused(login_as: Any) -> None:
+@pytest.mark.parametrize("title", ["BPNT \u202eatrakaJ 2026", "BPNT \x9b2J 2026"])
+def test_a_program_title_with_a_control_character_is_refused(login_as: Any, title: str) -> None:
+    # a right-to-left override, and U+009B (the one-character CSI of terminals: C1 controls)
     client = login_as("koordinator")
     response = client.post("/programs/new", data={
-        "process_key": "program_cycle", "title": "BPNT \u202eatrakaJ 2026",
+        "process_key": "program_cycle", "title": title,
         "region": "35.07.01", "csrf_token": csrf_token(client, "/programs/new")})
     assert response.status_code == 422
     assert "karakter kendali" in response.get_data(as_text=True)

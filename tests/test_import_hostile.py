@@ -162,9 +162,7 @@ def test_the_worker_process_outlives_a_hostile_file(tmp_path: Path) -> None:
                       "PASSWORD_HASH_PROFILE": "CHEAPEST"})
     session = make_session_factory(app.extensions["simpul_engine"])()
     users.ensure_groups(session, [("Koordinator", "")])
-    from tests.conftest import TEST_REGIONS
-
-    regions.load_regions(session, TEST_REGIONS)
+    regions.load_region_file(session)
     coordinator = users.create_user(session, "koordinator", "rahasia-sekali-123",
                                     ["Koordinator"], role="coordinator", region_code="35.07")
     hostile = importing.start(session, coordinator, "kpm.xlsx", far_corner_xlsx())

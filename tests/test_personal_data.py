@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,10 @@ from webapp.models import Event, User
 from webapp.services import instances
 
 NIK_SPACED = "3507 0112 0385 0001"
+# The eight digits the mask hides, however spaced or URL-encoded (so the full number too). Not a
+# run of four digits: SpiffWorkflow's random task ids contain "0112" in about one program in 130.
+FULL_NIK = re.compile(r"0112(?:\s|\+|%20)*0385")
+FULL_KK = re.compile(r"0115(?:\s|\+|%20)*0620")
 
 
 def test_a_nik_typed_in_a_comment_is_kept_masked(
@@ -30,7 +35,7 @@ def test_a_nik_typed_in_a_comment_is_kept_masked(
     assert stored.data["text"] == "Keluarga dengan NIK 3507********0001 pindah ke Pagak"
     for page in (client.get(f"/tasks/{task.id}"), client.get(f"/programs/{program.id}")):
         body = page.get_data(as_text=True)
-        assert "3507********0001" in body and "0112" not in body
+        assert "3507********0001" in body and not FULL_NIK.search(body)
 
 
 def test_a_comment_with_control_characters_is_refused(
@@ -55,7 +60,7 @@ def test_a_search_for_a_nik_is_masked_in_the_request_log(
             opener.open(f"{live_server}/?q={query}").read()
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert sum("/?q=3507********0001" in line for line in lines) == 3, lines
-    assert not any("0385" in line for line in lines)
+    assert not any(FULL_NIK.search(line) for line in lines)
 
 
 def test_step_data_keeps_no_full_nik_in_the_history_or_the_program_state(
@@ -75,4 +80,4 @@ def test_step_data_keeps_no_full_nik_in_the_history_or_the_program_state(
     assert stored.data["data"]["notes"] == "Pelapor NIK 3507********0001, KK 3507********0003"
     assert stored.data["data"]["households_total"] == 400
     state = session.scalars(sa.select(Instance.state).where(Instance.id == program.id)).one()
-    assert "0112" not in state and "3507011506200003" not in state
+    assert not FULL_NIK.search(state) and not FULL_KK.search(state)

@@ -190,13 +190,14 @@ def test_an_import_never_moves_a_person_or_crosses_regions(session: Session) -> 
 
 
 def test_a_desa_name_found_in_two_kecamatan_is_told_apart(session: Session) -> None:
-    # the KK was issued in Pagak (35.07.02): its Tulungrejo is Pagak's
-    by_kk = [["3507021506200003", "3507021203850001", "Slamet", "L", "Malang", "12-03-1985",
+    # Kabupaten Malang has a Tulungrejo in Donomulyo (35.07.01.2001) and one in Ngantang
+    # (35.07.27.2011); the KK was issued in Ngantang: its Tulungrejo is Ngantang's
+    by_kk = [["3507271506200003", "3507271203850001", "Slamet", "L", "Malang", "12-03-1985",
               "Kepala Keluarga", "", "3", "1", "Tulungrejo", "2"]]
     found = preview(session, csv_bytes(by_kk))
     row = session.scalars(sa.select(ImportRow).where(ImportRow.import_id == found.id)).one()
     assert row.outcome == "new", row.problems
-    assert row.values["household"]["region_code"] == "35.07.02.2002"
+    assert row.values["household"]["region_code"] == "35.07.27.2011"
     # a KK from elsewhere and no Kecamatan column: the coordinator is asked for the code
     elsewhere = [["3573011506200003", "3573011203850001", "Slamet", "L", "Malang",
                   "12-03-1985", "Kepala Keluarga", "", "3", "1", "Tulungrejo", "2"]]

@@ -100,6 +100,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def fetch_until_answered(server: subprocess.Popen[str], url: str, seconds: float,
+                         headers: bool = False) -> str:
+    """The body (or the headers) of a 200 answer, retrying failed requests until the deadline."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert server.poll() is None, "the server stopped"
+        try:
+            with urllib.request.urlopen(url, timeout=15) as response:
+                assert response.status == 200
+                return str(response.headers) if headers else str(response.read().decode())
+        except OSError:  # URLError, ConnectionError, TimeoutError
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def test_gunicorn_serves_the_app_with_health_and_timed_logs(database_url: str, app: Flask
                                                              ) -> None:
     port = free_port()
@@ -110,18 +126,13 @@ def test_gunicorn_serves_the_app_with_health_and_timed_logs(database_url: str, a
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     try:
-        body = ""
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                    body = r.read().decode()
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        assert '"status":"ok"' in body.replace(" ", "")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login?q=3507011203850001",
-                                    timeout=5) as page:
-            assert page.status == 200 and "Server-Timing" in page.headers
+        # gunicorn and its workers may take long to start on a busy machine: retry any refused,
+        # reset or timed-out request (all OSError) until a generous deadline
+        health = fetch_until_answered(server, f"http://127.0.0.1:{port}/health", seconds=120)
+        assert '"status":"ok"' in health.replace(" ", "")
+        page = fetch_until_answered(server, f"http://127.0.0.1:{port}/login?q=3507011203850001",
+                                    seconds=60, headers=True)
+        assert "Server-Timing" in page
     finally:
         server.send_signal(signal.SIGTERM)
         log, _ = server.communicate(timeout=30)

@@ -15,6 +15,7 @@ from . import config as default_config
 from .db import make_engine, make_session_factory
 from .extensions import babel, close_db, csrf, htmx, login_manager
 from .services.personal_data import log_audit, mask_logs
+from .services.regions import SHIPPED_FILE
 from .services.users import configure_hashing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +110,7 @@ def _resolve_paths(app: Flask) -> None:
     if not app.config["WORKFLOWS_DIR"]:
         app.config["WORKFLOWS_DIR"] = str(ROOT / "workflows")
     if not app.config["REGIONS_FILE"]:
-        app.config["REGIONS_FILE"] = str(ROOT.parent / "shared/data/wilayah-kepmendagri-2025.csv")
+        app.config["REGIONS_FILE"] = str(SHIPPED_FILE)
 
 
 def _select_locale() -> str:

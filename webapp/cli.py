@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 import signal
 import sys
@@ -26,17 +24,7 @@ BASE_GROUPS = [
     ("Kepala Bidang", "Kepala bidang: persetujuan yang terlambat dialihkan ke sini"),
     ("Admin", "Administrator proses dan pengguna"),
 ]
-# Used when the national table is not available (a laptop without ../shared/data).
 MAX_WORKER_PAUSE = 60.0  # seconds between tries while the database is down
-FALLBACK_REGIONS = """kode,nama,tingkat,induk
-35,Jawa Timur,provinsi,
-35.07,Kabupaten Malang,kabupaten_kota,35
-35.07.01,Donomulyo,kecamatan,35.07
-35.07.02,Pagak,kecamatan,35.07
-35.07.01.2001,Tulungrejo,desa_kelurahan,35.07.01
-35.73,Kota Malang,kabupaten_kota,35
-35.73.01,Blimbing,kecamatan,35.73
-"""
 
 
 def register_cli(app: Flask) -> None:
@@ -68,12 +56,11 @@ def init_db(with_regions: bool) -> None:
 
 
 def load_regions(session: Session) -> int:
-    """The national table when it is there, else a small built-in set (one kabupaten)."""
+    """The national table: the one shipped in webapp/data/, or SIMPUL_REGIONS_FILE."""
     path = Path(current_app.config["REGIONS_FILE"])
-    if path.is_file():
-        return regions.load_region_file(session, path)
-    return regions.load_regions(session, csv.DictReader(io.StringIO(FALLBACK_REGIONS)),
-                                source="fallback")
+    if not path.is_file():
+        raise click.ClickException(f"region table not found: {path}")
+    return regions.load_region_file(session, path)
 
 
 @click.command("seed-demo")

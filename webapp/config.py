@@ -8,7 +8,7 @@ ENV = "production"
 SECRET_KEY = ""
 DATABASE_URL = ""  # empty: an SQLite file under instance/
 WORKFLOWS_DIR = ""  # empty: the repository's workflows/ folder
-REGIONS_FILE = ""  # empty: ../shared/data/wilayah-kepmendagri-2025.csv when present
+REGIONS_FILE = ""  # empty: the shipped webapp/data/wilayah-kepmendagri-2025.csv.gz
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

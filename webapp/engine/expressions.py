@@ -15,8 +15,10 @@ import functools
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from simpleeval import EvalWithCompoundTypes
+from simpleeval import DEFAULT_OPERATORS, EvalWithCompoundTypes
 
+from . import bounds
+from .bounds import ExpressionFailed
 from .messages import Message, MessageError
 
 MAX_EXPRESSION_LENGTH = 2_000
@@ -37,8 +39,8 @@ SAFE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "max": max,
     "min": min,
     "round": round,
-    "str": str,
-    "sum": sum,
+    "str": bounds.as_text,
+    "sum": bounds.total,
     "sorted": sorted,
     "any": any,
     "all": all,
@@ -134,7 +136,30 @@ def parse_expression(text: str) -> ast.Expression:
     except SyntaxError as err:
         raise UnsafeExpression("syntax error: %(reason)s", reason=syntax_reason(err)) from None
     _check_node(tree)
+    _compute_constant_parts(tree.body)
     return tree
+
+
+def _uses_data(node: ast.AST) -> bool:
+    called = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+    return any(isinstance(n, ast.Name) and n.id not in SAFE_CONSTANTS and id(n) not in called
+               for n in ast.walk(node))
+
+
+def _compute_constant_parts(node: ast.AST) -> None:
+    """Compute each part that uses no data now, at the check, not when a program runs: a text
+    repeated a billion times or a division by zero is refused before it is deployed."""
+    if isinstance(node, ast.Constant | ast.Name | ast.expr_context):
+        return
+    if isinstance(node, ast.expr) and not _uses_data(node):
+        try:
+            _eval_tree(ast.Expression(body=node), {}, "")
+        except ExpressionFailed as err:
+            raise UnsafeExpression("'%(part)s' cannot be computed: %(reason)s",
+                                   part=ast.unparse(node)[:80], reason=err.message) from None
+        return
+    for child in ast.iter_child_nodes(node):
+        _compute_constant_parts(child)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -170,6 +195,7 @@ def parse_script(text: str) -> tuple[tuple[str, str | None, ast.Expression], ...
         expression = ast.Expression(body=value)
         try:
             _check_node(expression)
+            _compute_constant_parts(value)
         except UnsafeExpression as err:
             raise UnsafeExpression("line %(line)s: %(reason)s", line=line,
                                    reason=err.message) from None
@@ -177,16 +203,28 @@ def parse_script(text: str) -> tuple[tuple[str, str | None, ast.Expression], ...
     return tuple(steps)
 
 
-def _evaluator(context: Mapping[str, Any]) -> EvalWithCompoundTypes:
-    names: dict[str, Any] = dict(SAFE_CONSTANTS)
-    names.update(context)
-    return EvalWithCompoundTypes(functions=dict(SAFE_FUNCTIONS), names=names)
+class _BoundedEvaluator(EvalWithCompoundTypes):  # type: ignore[misc]
+    """simpleeval with every operation that builds a larger value bounded (bounds.py)."""
+
+    def __init__(self, names: dict[str, Any]):
+        super().__init__(operators={**DEFAULT_OPERATORS, **bounds.OPERATORS},
+                         functions=dict(SAFE_FUNCTIONS), names=names)
+        for kind in (ast.List, ast.Tuple, ast.Dict, ast.Set):  # [x, x, x, ...] of a long x
+            build = self.nodes[kind]
+            self.nodes[kind] = lambda node, build=build: bounds.bounded(build(node))
 
 
 def _eval_tree(tree: ast.Expression, context: Mapping[str, Any], text: str) -> Any:
-    evaluator = _evaluator(context)
+    names: dict[str, Any] = dict(SAFE_CONSTANTS)
+    names.update(context)
+    evaluator = _BoundedEvaluator(names)
     evaluator.expr = text
-    return evaluator._eval(tree.body)  # simpleeval walks our already-checked tree
+    try:
+        return evaluator._eval(tree.body)  # simpleeval walks our already-checked tree
+    except MessageError:
+        raise
+    except Exception as err:  # noqa: BLE001 - every failure is said in words, never raw
+        raise ExpressionFailed(bounds.reason(err)) from err
 
 
 def evaluate(text: str, context: Mapping[str, Any]) -> Any:
@@ -195,10 +233,10 @@ def evaluate(text: str, context: Mapping[str, Any]) -> Any:
     return _eval_tree(tree, context, text)
 
 
-_AUG = {
-    "Add": lambda a, b: a + b,
+_AUG: dict[str, Callable[[Any, Any], Any]] = {
+    "Add": bounds.add,
     "Sub": lambda a, b: a - b,
-    "Mult": lambda a, b: a * b,
+    "Mult": bounds.mult,
     "Div": lambda a, b: a / b,
 }
 
@@ -209,8 +247,14 @@ def execute(text: str, context: MutableMapping[str, Any]) -> None:
         value = _eval_tree(tree, context, text)
         if op is not None:
             if target not in context:
-                raise NameError(f"'{target}' is not defined")
-            value = _AUG[op](context[target], value)
+                raise ExpressionFailed(Message("the name '%(name)s' is not in the data",
+                                               name=target))
+            try:
+                value = _AUG[op](context[target], value)
+            except MessageError:
+                raise
+            except Exception as err:  # noqa: BLE001 - said in words, as in _eval_tree
+                raise ExpressionFailed(bounds.reason(err)) from err
         if isinstance(value, float) and not isinstance(value, bool):
             value = round(value, 10)
         context[target] = value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -11,7 +12,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException  # type: ignore[impo
 from SpiffWorkflow.spiff.specs.defaults import UserTask  # type: ignore[import-untyped]
 from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
 
-from . import timers
+from . import bounds, timers
 from .environment import SCRIPT_ENGINE
 from .expressions import UnsafeExpression
 from .limits import Budget, RunawayProcess
@@ -20,16 +21,18 @@ from .parsing import ParsedDefinition, UserTaskInfo
 from .pruning import ArchivedTask, prune
 from .serialization import dump_state, load_state
 
+log = logging.getLogger(__name__)
+
 
 class EngineError(RuntimeError):
     """The engine could not run a step (a failing script, condition or decision).
 
-    ``message`` is a translatable Message for Simpul's own reasons (a budget crossed), or the
-    engine library's English text. ``runaway``: a run-time budget was crossed; trying the same
-    step again cannot help until the diagram is fixed.
+    ``message`` is a translatable Message, whatever failed (the library's own English goes to
+    the log only). ``runaway``: a run-time budget was crossed; trying the same step again cannot
+    help until the diagram is fixed.
     """
 
-    def __init__(self, message: str | Message, element_id: str = "", element_name: str = "",
+    def __init__(self, message: Message, element_id: str = "", element_name: str = "",
                  runaway: bool = False):
         self.message = message
         self.element_id = element_id
@@ -156,7 +159,8 @@ class WorkflowHandle:
         try:
             self._guard(lambda: timers.arm(self._workflow))
         except (ValueError, TypeError, KeyError, NameError) as err:
-            raise EngineError(f"timer: {err}") from err
+            raise EngineError(Message("a timer cannot be set: %(reason)s",
+                                      reason=bounds.reason(err))) from err
         if self._stuck():
             raise EngineError(Message(
                 "the process stopped with nothing to wait for: no step for a person, no timer "
@@ -189,15 +193,18 @@ class WorkflowHandle:
         try:
             action()
         except SpiffWorkflowException as err:
-            cause = getattr(err, "exception", None) or err.__cause__
+            cause = _cause(err)
             if isinstance(cause, RunawayProcess):
                 raise EngineError(cause.message, runaway=True) from err
-            task = getattr(err, "task", None)
-            spec = getattr(task, "task_spec", None)
-            raise EngineError(
-                _engine_message(err), getattr(spec, "bpmn_id", "") or "",
-                getattr(spec, "bpmn_name", "") or "",
-            ) from err
+            spec = getattr(getattr(err, "task", None), "task_spec", None) or getattr(
+                err, "task_spec", None)
+            element_id = getattr(spec, "bpmn_id", "") or ""
+            element_name = getattr(spec, "bpmn_name", "") or element_id
+            log.warning("engine: %s: %s", element_id, _engine_text(err))
+            reason = bounds.reason(cause) if cause is not None else _library_reason(err)
+            message = Message("step '%(step)s': %(reason)s", step=element_name,
+                              reason=reason) if element_name else reason
+            raise EngineError(message, element_id, element_name) from err
         except RunawayProcess as err:
             raise EngineError(err.message, runaway=True) from err
         except UnsafeExpression as err:
@@ -207,11 +214,37 @@ class WorkflowHandle:
                               runaway=True) from err
         except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as err:
             # the library lets some errors of a diagram's data through unwrapped
-            detail = (type(err).__name__ + ": " + str(err))[:300]
-            raise EngineError(Message("the step failed: %(error)s", error=detail)) from err
+            log.warning("engine: %s: %s", type(err).__name__, err)
+            raise EngineError(Message("the step failed: %(error)s",
+                                      error=bounds.reason(err))) from err
 
 
-def _engine_message(err: Exception) -> str:
+def _cause(err: BaseException) -> BaseException | None:
+    """The first error under the library's wrappers (an expression's, a budget's), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if not isinstance(current, SpiffWorkflowException):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _library_reason(err: Exception) -> Message:
+    """The library's own failures (no Python error under them), in translatable words."""
+    text = _engine_text(err).lower()
+    if "no conditions satisfied" in text:
+        return Message("no condition of the gateway holds and it has no default path")
+    if "data input" in text or "data ouput" in text or "data output" in text:
+        return Message("a data input or output the step needs is missing")
+    if "multiinstance" in text or "multi-instance" in text:
+        return Message("the items of a multi-instance step are missing or not a list")
+    return Message("the engine could not run it")
+
+
+def _engine_text(err: Exception) -> str:
+    """The library's English message with its notes (for the log, never for a person)."""
     message = str(err.args[0]) if err.args else str(err)
     notes = getattr(err, "notes", None) or getattr(err, "__notes__", None) or []
     return " ".join([message, *[str(n) for n in notes]])

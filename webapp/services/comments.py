@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from forms.base import CONTROL, CONTROL_CHARACTERS
+from forms.dynamic import FILE_TYPE_REFUSED, accepted_file
 
 from ..db import begin_write, utcnow
 from ..models import Event, User
@@ -22,8 +23,6 @@ from .tasks import get_task
 
 TEXT_MAX = 2000
 FILE_MAX_BYTES = 5 * 1024 * 1024
-FILE_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".csv", ".xlsx", ".xls", ".docx", ".doc",
-              ".odt", ".ods", ".txt")
 
 
 def add_comment(session: Session, user: User, task_id: int, text: str,
@@ -40,9 +39,8 @@ def add_comment(session: Session, user: User, task_id: int, text: str,
     if len(text) > TEXT_MAX:
         raise InvalidInput(_l("Please use at most %(max)d characters.", max=TEXT_MAX))
     if upload is not None:
-        if not upload.filename.lower().endswith(FILE_TYPES):
-            raise InvalidInput(_l("This kind of file is not accepted. Accepted: %(types)s",
-                                  types=", ".join(t.lstrip(".") for t in FILE_TYPES)))
+        if not accepted_file(upload.filename, upload.data):
+            raise InvalidInput(FILE_TYPE_REFUSED)
         if len(upload.data) > FILE_MAX_BYTES:
             raise InvalidInput(_l("The file is too large (at most 5 MB)."))
     begin_write(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from ..db import begin_write
 from ..models import Region
 
 SOURCE = "kepmendagri-2025"
+# The national table ships with the product (91,599 rows, MIT; see webapp/data/README.md).
+SHIPPED_FILE = Path(__file__).resolve().parents[1] / "data" / "wilayah-kepmendagri-2025.csv.gz"
 
 
 def load_regions(session: Session, rows: Iterable[dict[str, str]], source: str = SOURCE) -> int:
@@ -39,8 +42,10 @@ def load_regions(session: Session, rows: Iterable[dict[str, str]], source: str =
     return added
 
 
-def load_region_file(session: Session, path: Path) -> int:
-    with path.open(encoding="utf-8", newline="") as handle:
+def load_region_file(session: Session, path: Path = SHIPPED_FILE) -> int:
+    """Load a region CSV (kode, nama, tingkat, induk), plain or gzip-compressed (.gz)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
         return load_regions(session, csv.DictReader(handle))
 
 

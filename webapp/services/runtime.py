@@ -246,9 +246,7 @@ def close_step(session: Session, step: Step, journal: Journal, result: engine.St
 
 def failure_text(err: engine.EngineError) -> str:
     """Why the engine stopped, in the reader's language."""
-    if isinstance(err.message, engine.Message):
-        return err.message.translate(gettext)
-    return str(err.message)
+    return err.message.translate(gettext)
 
 
 def read_workflow(session: Session, instance_id: int, version_id: int,

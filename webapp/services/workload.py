@@ -29,14 +29,15 @@ class BulkResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (task name, why)
 
 
-def _overseer(user: User) -> None:
+def require_overseer(user: User) -> None:
+    """Reassigning and prioritising others' tasks is for supervisors and administrators."""
     if user.role not in ("supervisor", "admin"):
         raise Forbidden(_l("Only supervisors and administrators may do this."))
 
 
 def assignable(session: Session, actor: User) -> list[User]:
     """Active people in the actor's region, to hand tasks to."""
-    _overseer(actor)
+    require_overseer(actor)
     return list(session.scalars(select(User).where(User.is_active.is_(True),
                                                    region_clause(actor, User.region_code))
                                 .order_by(User.full_name, User.username)))
@@ -50,7 +51,7 @@ def _tasks(session: Session, actor: User, task_ids: list[int]) -> list[HumanTask
 
 def reassign(session: Session, actor: User, task_ids: list[int], person_id: int) -> BulkResult:
     """Give open tasks to one person (in the task's group and region, not its own reviewer)."""
-    _overseer(actor)
+    require_overseer(actor)
     begin_write(session)
     person = session.get(User, person_id)
     if person is None or not person.is_active or not in_region(actor, person.region_code):
@@ -99,7 +100,7 @@ def reassign(session: Session, actor: User, task_ids: list[int], person_id: int)
 
 def set_priority(session: Session, actor: User, task_ids: list[int], priority: int
                  ) -> BulkResult:
-    _overseer(actor)
+    require_overseer(actor)
     if priority not in PRIORITIES:
         raise InvalidInput(_l("Unknown priority."))
     begin_write(session)

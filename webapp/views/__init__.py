@@ -14,6 +14,7 @@ from flask import (
     current_app,
     g,
     jsonify,
+    make_response,
     render_template,
     request,
     send_from_directory,
@@ -34,7 +35,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from .. import clock
-from ..extensions import close_db, db, login_manager
+from ..extensions import close_db, db, htmx, login_manager
 from ..services import health
 from ..services.personal_data import mask_nik
 from ..services.users import load_user
@@ -286,5 +287,12 @@ def _http_error(error: HTTPException) -> Any:
         500: _l("Something went wrong on our side. Try again; if it happens again, "
                 "tell the administrator."),
     }
-    message = messages.get(error.code or 500, error.description)
-    return render_template("errors/error.html", code=error.code, message=message), error.code
+    message = getattr(error, "reason", None) or messages.get(error.code or 500, error.description)
+    response = make_response(render_template("errors/error.html", code=error.code,
+                                             message=message), error.code)
+    if error.code == 403 and htmx:
+        # htmx swaps a 403 (base.html's htmx-config): the page's main part, in place of the
+        # page's, whatever element the request aimed at
+        response.headers.update({"HX-Retarget": "#main", "HX-Reswap": "outerHTML",
+                                 "HX-Reselect": "#main"})
+    return response

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..services import definitions, tasks, workload
-from .rendering import attempt, flash, render
+from .rendering import attempt, flash, or_abort, render
 
 bp = Blueprint("inbox", __name__)
 
@@ -76,6 +76,7 @@ def delete_filter(filter_id: int) -> Any:
 @login_required
 def bulk() -> Any:
     """Reassign or prioritise the ticked tasks (supervisors and admins)."""
+    or_abort(workload.require_overseer, current_user)  # before any check of what was sent
     ids = [int(i) for i in request.form.getlist("task") if i.isdigit()]
     action = request.form.get("action", "")
     if not ids:

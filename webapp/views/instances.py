@@ -18,7 +18,7 @@ from ..extensions import db
 from ..services import administration, attachments, definitions, instances, regions
 from ..services.errors import ServiceError
 from ..services.scope import can_see_task
-from .rendering import flash, render
+from .rendering import flash, refuse, render
 
 bp = Blueprint("instances", __name__, url_prefix="/programs")
 
@@ -118,7 +118,7 @@ def attachment(attachment_id: int) -> Any:
     try:
         found = attachments.get_attachment(db(), current_user, attachment_id)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
     response = Response(found.data, mimetype=found.content_type)
     response.headers["Content-Disposition"] = (
         "attachment; filename*=UTF-8''" + quote(found.filename))

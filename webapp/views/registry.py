@@ -207,6 +207,7 @@ def move(person_id: int) -> Any:
     """Move a member to the household chosen from the suggestions (or the one household
     that the typed name or number finds, without JavaScript)."""
     person = or_abort(access.get_person, db(), current_user, person_id)
+    or_abort(access.require_editor, current_user)  # the role, before what was sent
     source = person.household_id
     form = MoveForm()
     if not form.validate():
@@ -247,6 +248,7 @@ def move_targets(person_id: int) -> Any:
 @login_required
 def reveal(person_id: int | None, household_id: int | None) -> Any:
     """The full number, for an htmx swap in place of the masked one (or a page without JS)."""
+    or_abort(access.require_revealer, current_user)  # the role, before what was sent
     form = RevealForm()
     number, problem = None, None
     if form.validate():

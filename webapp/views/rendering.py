@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import flask
 from flask import Response, abort, make_response, render_template
 from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import Forbidden
 
 from ..extensions import db, htmx
 from ..services.errors import ServiceError
@@ -47,22 +48,38 @@ def flash(message: Any, category: str = "message") -> None:
     flask.flash(str(message), category)
 
 
+class Refused(Forbidden):
+    """403: the person's role or duties do not allow this; the error page says why."""
+
+    def __init__(self, reason: Any):
+        super().__init__()
+        self.reason = reason
+
+
+def refuse(err: ServiceError) -> NoReturn:
+    """A service's refusal as its HTTP error: 403 with the reason, 404 saying nothing."""
+    if err.status == 403:
+        raise Refused(err.message)
+    abort(err.status)
+
+
 def or_abort(action: Callable[..., Any], *args: Any) -> Any:
     """A service read for a page: its result, or its refusal as the HTTP error (404, 403)."""
     try:
         return action(*args)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
 
 
 def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a service action for a form post. On a refusal: roll back, let a 404 stay a 404,
-    flash the reason, and return None (the caller redirects either way)."""
+    """Run a service action for a form post. On a refusal: roll back; a 404 stays a 404 and a
+    refusal of the person's rights is a 403 page; anything else is flashed and None returned
+    (the caller redirects either way)."""
     try:
         return action(*args, **kwargs)
     except ServiceError as err:
         db().rollback()
-        if err.status == 404:
-            abort(404)
+        if err.status in (403, 404):
+            refuse(err)
         flash(err.message, "error")
         return None

@@ -15,7 +15,7 @@ from ..services.errors import ServiceError
 from ..services.registry import program_lists
 from ..services.task_page import form_class_for, task_context, task_data, task_head
 from .inbox import inbox_context, inbox_url
-from .rendering import attempt, flash, htmx_location, render, wants_fragment
+from .rendering import attempt, flash, htmx_location, refuse, render, wants_fragment
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -71,7 +71,7 @@ def show(task_id: int) -> Any:
     try:
         return _page(task_id)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
 
 
 @bp.post("/<int:task_id>")
@@ -81,7 +81,7 @@ def submit(task_id: int) -> Any:
     try:
         task = task_head(db(), current_user, task_id, to_submit=True)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
     form = _form_for(task)
     if not form.validate_on_submit():
         db().rollback()  # nothing to write: let go of the write transaction

@@ -70,9 +70,13 @@ def record(session: Session, user: User | None, kind: str, household_id: int | N
                               detail=detail, by_id=user.id if user is not None else None))
 
 
-def _reason(user: User, reason: str) -> str:
+def require_revealer(user: User) -> None:
     if not may_reveal(user):
         raise Forbidden(_l("Your role does not show full NIK and KK numbers."))
+
+
+def _reason(user: User, reason: str) -> str:
+    require_revealer(user)
     reason = " ".join(reason.split())[:300]
     if len(reason) < 5:
         raise InvalidInput(_l("Say why you need the full number (at least 5 characters)."))

@@ -103,6 +103,9 @@
     });
   }
   var translateModule = { translate: ["value", translate] };
+  if (window.SimpulEditorTexts && window.SimpulEditorTexts.watch) {
+    window.SimpulEditorTexts.watch(document.body, dictionary);  // texts written around it
+  }
 
   if (kind === "bpmn") {
     var panel = window.BpmnJSPropertiesPanel;

@@ -19,7 +19,7 @@ from forms.fields import FILE_REQUIRED, at_most, required
 from ...extensions import db
 from ...services import definitions, deployment, migration
 from ...services.errors import InvalidInput, ServiceError
-from ..rendering import attempt, flash, render
+from ..rendering import attempt, flash, refuse, render
 from . import admin_required, bp
 
 MAX_UPLOAD_FILES = 10
@@ -66,7 +66,7 @@ def versions(key: str) -> Any:
     try:
         rows = definitions.list_versions(db(), key)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
     current = definitions.current_version(db(), key)
     return render("admin/versions.html", "content", key=key, rows=rows, current=current,
                   name=(current or rows[0][0]).name)
@@ -79,7 +79,7 @@ def download(key: str, number: int, kind: str) -> Any:
     try:
         version = definitions.get_version(db(), key, number)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
     if kind != version.kind:
         abort(404)
     # Always a download: a stored diagram is never rendered by the browser as a document.
@@ -257,7 +257,7 @@ def migrate(key: str) -> Any:
         checks = migration.dry_run(db(), current_user, key, source, target)
         target_version = definitions.get_version(db(), key, target)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
     return render("admin/migrate.html", "content", key=key, source=source, target=target,
                   checks=checks, name=target_version.name,
                   undoable=migration.recently_moved(db(), target_version))

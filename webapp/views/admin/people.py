@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -25,7 +25,7 @@ from forms.fields import (
 from ...extensions import db
 from ...services import people
 from ...services.errors import ServiceError
-from ..rendering import attempt, flash, render
+from ..rendering import attempt, flash, refuse, render
 from . import admin_required, bp
 
 ROLE_LABELS = {"coordinator": _l("Coordinator"), "supervisor": _l("Supervisor"),
@@ -114,7 +114,7 @@ def user_edit(user_id: int) -> Any:
     try:
         user = people.get_user(db(), current_user, user_id)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
     form = _user_form(user)
     del form.username  # a user name never changes: it is in the history
     if form.validate_on_submit():
@@ -194,7 +194,7 @@ def partner_edit(partner_id: int) -> Any:
     try:
         partner = people.get_partner(db(), current_user, partner_id)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
     form = PartnerForm(obj=partner) if request.method == "GET" else PartnerForm()
     if request.method == "GET":
         form.region.data = partner.region_code or ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -14,7 +14,7 @@ from ...extensions import db
 from ...services import administration, definitions, instances
 from ...services.errors import ServiceError
 from .. import STATUS as STATUS_LABELS
-from ..rendering import attempt, flash, render
+from ..rendering import attempt, flash, refuse, render
 from . import admin_required, bp
 
 
@@ -65,7 +65,7 @@ def retry_incident(incident_id: int) -> Any:
     try:
         instance_id = administration.get_incident(db(), current_user, incident_id).instance_id
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
     ran = attempt(administration.retry_incident, db(), current_user, incident_id)
     if ran:
         flash(_l("The step ran this time."), "success")
@@ -82,5 +82,5 @@ def program_data(instance_id: int) -> Any:
         instance = instances.get_instance(db(), current_user, instance_id)
         rows = administration.program_data(db(), current_user, instance)
     except ServiceError as err:
-        abort(err.status)
+        refuse(err)
     return render("admin/program_data.html", "content", instance=instance, rows=rows)
