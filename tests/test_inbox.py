@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD, csrf_token
 from tests.program_data import data_for, fresh, program_at
 from webapp import clock
-from webapp.models import Event, HumanTask, Instance, User
+from webapp.models import Event, HumanTask, Instance, SavedFilter, User
 from webapp.services import instances, tasks, users, workload
 from webapp.services.tasks import InboxFilter
 
@@ -75,6 +75,16 @@ def test_filters_are_saved_and_the_inbox_is_kept_when_coming_back(
     assert back is not None  # back to that inbox, with its tab, filter and order
     assert parse_qs(urlsplit(html.unescape(back.group(1))).query) == {
         "tab": ["group"], "phase": ["planning"], "sort": ["due"]}
+
+
+def test_a_filter_name_follows_the_text_rules(login_as: Any, session: Session) -> None:
+    client = login_as("supervisor")
+    token = csrf_token(client, "/")
+    for name, said in (("Rencana\u202e", "karakter kendali"), ("R" * 81, "80 karakter")):
+        answer = client.post("/inbox/filters", data={"csrf_token": token, "name": name},
+                             follow_redirects=True)
+        assert said in answer.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(SavedFilter)) == 0
 
 
 def test_a_supervisor_reassigns_many_tasks_but_not_to_their_author(

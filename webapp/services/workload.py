@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from forms.base import CONTROL, CONTROL_CHARACTERS
+
 from ..db import begin_write
 from ..models import HumanTask, SavedFilter, User
 from . import duties
@@ -122,9 +124,13 @@ def saved_filters(session: Session, user: User) -> list[SavedFilter]:
 
 def save_filter(session: Session, user: User, name: str, args: dict[str, Any]) -> SavedFilter:
     """Name the current inbox filter (replacing one of the same name)."""
-    name = " ".join((name or "").split())[:80]
+    name = " ".join((name or "").split())
     if not name:
         raise InvalidInput(_l("Give the filter a name."))
+    if CONTROL.search(name):
+        raise InvalidInput(CONTROL_CHARACTERS)
+    if len(name) > 80:
+        raise InvalidInput(_l("Please use at most %(max)d characters.", max=80))
     begin_write(session)
     found = session.scalar(select(SavedFilter).where(SavedFilter.user_id == user.id,
                                                      SavedFilter.name == name))
