@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..db import begin_write
 from ..models import Region
+from .scope import within_code
 
 SOURCE = "kepmendagri-2025"
 
@@ -130,7 +131,7 @@ def desa_choices(session: Session, within: str | None,
     name)])] for a grouped drop-down."""
     query = select(Region).where(Region.level.in_(("kecamatan", "desa_kelurahan")))
     if within:
-        query = query.where(or_(Region.code == within, Region.code.like(within + ".%")))
+        query = query.where(within_code(within, Region.code, ranged=True))
     groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for region in session.scalars(query.order_by(Region.code).limit(limit)):
         if region.level == "kecamatan":

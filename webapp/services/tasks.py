@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import begin_write, utcnow
@@ -169,11 +169,14 @@ def _inbox_query(user: User, wanted: InboxFilter, tab: str) -> Any:
                             HumanTask.assignee_id != user.id)
     if wanted.q:
         like = f"%{wanted.q.lower()}%"
+        # the task's own program, looked up by its key: a set of matching programs would
+        # read every program's title (a substring has no index)
+        program = aliased(Instance)
         query = query.where(or_(
             func.lower(HumanTask.name).like(like),
-            HumanTask.instance_id.in_(select(Instance.id).where(or_(
-                func.lower(Instance.title).like(like),
-                func.lower(Instance.business_key).like(like))).correlate(None))))
+            exists().where(program.id == HumanTask.instance_id,
+                           or_(func.lower(program.title).like(like),
+                               func.lower(program.business_key).like(like)))))
     return query
 
 
