@@ -120,9 +120,27 @@ def current_processes(session: Session) -> list[DefinitionVersion]:
     ))
 
 
-def startable_processes(session: Session) -> list[DefinitionVersion]:
-    """The current version of every deployed process."""
-    return sorted(current_processes(session), key=lambda v: v.name)
+@dataclass(frozen=True)
+class ProcessName:
+    """A deployed process as a list of choices shows it."""
+
+    key: str
+    name: str
+
+
+_PROCESS_NAMES = (
+    select(DefinitionVersion.key, DefinitionVersion.name)
+    .join(DefinitionHead, DefinitionHead.current_version_id == DefinitionVersion.id)
+    .where(DefinitionHead.kind == "bpmn")
+)
+
+
+def startable_processes(session: Session) -> list[ProcessName]:
+    """Key and name of every deployed process, by name (the inbox filter and the start form
+    ask on every request: two columns, no version objects)."""
+    return sorted((ProcessName(row.key, row.name)
+                   for row in session.connection().execute(_PROCESS_NAMES)),
+                  key=lambda p: p.name)
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,13 @@ def open_tasks(session: Session, instance: Instance) -> list[HumanTask]:
                                                         HumanTask.status == "open")))
 
 
+def own_open_task(session: Session, instance_id: int, user_id: int) -> int | None:
+    """The first open task of the program that is the user's own (where a start leads)."""
+    return session.scalar(select(HumanTask.id).where(
+        HumanTask.instance_id == instance_id, HumanTask.status == "open",
+        HumanTask.assignee_id == user_id).order_by(HumanTask.id).limit(1))
+
+
 def open_task_ids(session: Session, instance_id: int) -> list[int]:
     """Ids of the instance's open tasks (one indexed query, no ORM loading)."""
     return list(session.scalars(select(HumanTask.id).where(

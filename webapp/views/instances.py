@@ -84,8 +84,8 @@ def start() -> Any:
             flash(err.message, "error")
             return render("instances/start.html", "start_form", err.status, form=form)
         flash(_l("Program %(key)s started.", key=instance.business_key), "success")
-        mine = [t for t in instances.open_tasks(db(), instance) if t.assignee_id == current_user.id]
-        target = url_for("tasks.show", task_id=mine[0].id) if mine \
+        mine = instances.own_open_task(db(), instance.id, current_user.id)
+        target = url_for("tasks.show", task_id=mine) if mine is not None \
             else url_for("instances.show", instance_id=instance.id)
         return redirect(target, 303)
     status = 422 if form.is_submitted() else 200
