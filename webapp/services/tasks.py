@@ -80,9 +80,14 @@ class TaskPage:
 COUNT_CAP = 1000
 
 
+def _capped(query: Any) -> Any:
+    """The count of a query's rows, stopping at COUNT_CAP."""
+    return select(func.count()).select_from(
+        query.with_only_columns(HumanTask.id).order_by(None).limit(COUNT_CAP).subquery())
+
+
 def capped_count(session: Session, query: Any) -> int:
-    return session.scalar(select(func.count()).select_from(
-        query.with_only_columns(HumanTask.id).order_by(None).limit(COUNT_CAP).subquery())) or 0
+    return session.scalar(_capped(query)) or 0
 
 
 @dataclass
@@ -192,12 +197,14 @@ def _ordered(query: Any, wanted: InboxFilter, tab: str) -> Any:
 
 def list_tasks(session: Session, user: User, tab: str = "mine", process: str | None = None,
                phase: str | None = None, page: int = 1, per_page: int = PER_PAGE,
-               wanted: InboxFilter | None = None) -> TaskPage:
-    """One page of the user's tasks: their own, their groups' or those they completed."""
+               wanted: InboxFilter | None = None, total: int | None = None) -> TaskPage:
+    """One page of the user's tasks: their own, their groups' or those they completed
+    (``total``: their count, when the caller has it from ``task_counts``)."""
     wanted = wanted or InboxFilter(tab=tab, process=process, phase=phase, page=page)
     tab = wanted.tab if wanted.tab in TABS else "mine"
     query = _inbox_query(user, wanted, tab)
-    total = capped_count(session, query)
+    if total is None:
+        total = capped_count(session, query)
     page = max(1, min(wanted.page, max(1, math.ceil(total / per_page))))
     lines = (_ordered(query, wanted, tab).with_only_columns(*_ROW_COLUMNS)
              .select_from(HumanTask)
@@ -213,13 +220,16 @@ def task_counts(session: Session, user: User, process: str | None = None,
                 phase: str | None = None, wanted: InboxFilter | None = None,
                 known: Mapping[str, int] | None = None) -> dict[str, int]:
     """Task counts per inbox tab, with the same filters as the list (``known``: tabs counted
-    already, such as the page's own)."""
+    already), in one statement."""
     wanted = wanted or InboxFilter(process=process, phase=phase)
-    return {
-        tab: known[tab] if known and tab in known
-        else capped_count(session, _inbox_query(user, wanted, tab))
-        for tab in TABS
-    }
+    counts = dict(known or {})
+    missing = [tab for tab in TABS if tab not in counts]
+    if missing:
+        row = session.execute(select(*(
+            _capped(_inbox_query(user, wanted, tab)).scalar_subquery().label(tab)
+            for tab in missing))).one()
+        counts.update({tab: int(value or 0) for tab, value in zip(missing, row, strict=True)})
+    return {tab: counts[tab] for tab in TABS}
 
 
 def get_task(session: Session, user: User, task_id: int) -> HumanTask:

@@ -35,9 +35,8 @@ def inbox_url() -> str:
 
 def inbox_context() -> dict[str, Any]:
     wanted = inbox_filters()
-    page = tasks.list_tasks(db(), current_user, wanted=wanted)
-    counts = tasks.task_counts(db(), current_user, wanted=wanted,
-                               known={wanted.tab: page.total})
+    counts = tasks.task_counts(db(), current_user, wanted=wanted)  # the tabs: one statement
+    page = tasks.list_tasks(db(), current_user, wanted=wanted, total=counts[wanted.tab])
     args = wanted.as_args(page=page.page)
     if session.get("inbox_args") != args:  # a new cookie only when the inbox changed
         session["inbox_args"] = args
