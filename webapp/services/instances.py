@@ -19,6 +19,7 @@ from .runtime import (
     HANDLES,
     InstanceRef,
     Journal,
+    OpenedTask,
     Step,
     close_step,
     failure_text,
@@ -29,8 +30,22 @@ from .runtime import (
 from .scope import in_region, instance_visible
 
 
+@dataclass(frozen=True)
+class Started:
+    """A program just started, and the tasks its first run opened."""
+
+    instance: Instance
+    opened: list[OpenedTask]
+
+
 def start_instance(session: Session, user: User, process_key: str, title: str,
                    region_code: str | None) -> Instance:
+    """Start a program (see ``start_program``); the program."""
+    return start_program(session, user, process_key, title, region_code).instance
+
+
+def start_program(session: Session, user: User, process_key: str, title: str,
+                  region_code: str | None) -> Started:
     """Start a program on the newest version of its process, in a region the user covers.
     A NIK or KK typed in the title is kept masked (the title is shown everywhere)."""
     title = mask_nik(title)
@@ -38,7 +53,8 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
     version = current_version(session, process_key)
     if version is None or version.kind != "bpmn":
         raise NotFound(_l("This process is not deployed."))
-    if region_code and session.get(Region, region_code) is None:
+    if region_code and session.scalar(
+            select(Region.code).where(Region.code == region_code)) is None:
         raise InvalidInput(_l("Unknown region."))
     if not in_region(user, region_code):
         raise Forbidden(_l("The region is outside your area."))
@@ -77,11 +93,11 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
                              data={"kind": "start"}, actor_id=user.id))
         session.commit()
         raise StartFailed(instance, reason) from None
-    close_step(session, step, journal, result, user)
+    opened = close_step(session, step, journal, result, user) or []
     session.commit()
     session.expire(instance, ["version", "status", "ended_at", "state"])  # the step moved them
     HANDLES.checkin(ref, handle)
-    return instance
+    return Started(instance, opened)
 
 
 class StartFailed(StepFailed):
@@ -159,13 +175,6 @@ def diagram_state(session: Session, instance: Instance) -> DiagramState:
 def open_tasks(session: Session, instance: Instance) -> list[HumanTask]:
     return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
                                                         HumanTask.status == "open")))
-
-
-def own_open_task(session: Session, instance_id: int, user_id: int) -> int | None:
-    """The first open task of the program that is the user's own (where a start leads)."""
-    return session.scalar(select(HumanTask.id).where(
-        HumanTask.instance_id == instance_id, HumanTask.status == "open",
-        HumanTask.assignee_id == user_id).order_by(HumanTask.id).limit(1))
 
 
 def open_task_ids(session: Session, instance_id: int) -> list[int]:

@@ -74,8 +74,8 @@ def start() -> Any:
         return render("instances/start.html", "start_form", form=form)
     if form.validate_on_submit():
         try:
-            instance = instances.start_instance(db(), current_user, form.process_key.data,
-                                                form.title.data or "", form.region.data)
+            started = instances.start_program(db(), current_user, form.process_key.data,
+                                              form.title.data or "", form.region.data)
         except instances.StartFailed as failed:  # created, but stuck: show where it stands
             flash(failed.message, "error")
             return redirect(url_for("instances.show", instance_id=failed.instance.id), 303)
@@ -83,9 +83,11 @@ def start() -> Any:
             db().rollback()
             flash(err.message, "error")
             return render("instances/start.html", "start_form", err.status, form=form)
+        instance = started.instance
         flash(_l("Program %(key)s started.", key=instance.business_key), "success")
-        mine = instances.own_open_task(db(), instance.id, current_user.id)
-        target = url_for("tasks.show", task_id=mine) if mine is not None \
+        # the first step is the starter's own (as a rule): straight on to it
+        mine = [t.id for t in started.opened if t.assignee_id == current_user.id]
+        target = url_for("tasks.show", task_id=mine[0]) if mine \
             else url_for("instances.show", instance_id=instance.id)
         return redirect(target, 303)
     status = 422 if form.is_submitted() else 200
