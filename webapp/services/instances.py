@@ -68,10 +68,11 @@ def start_program(session: Session, user: User, process_key: str, title: str,
         raise Forbidden(_l("You are not in any group of this process."))
     data = {"program_title": title, "region_code": region_code or ""}
     handle = engine.WorkflowHandle.create(parsed, data)
+    # the state is stored once the first run is saved (or, if it fails, as it began)
     instance = Instance(
         definition_version=version, title=title.strip(), region_code=region_code or None,
         business_key=_new_business_key(session, process_key), status="running",
-        state=handle.serialize(), started_by_id=user.id, authors={}, version=1,
+        state="", started_by_id=user.id, authors={}, version=1,
     )
     session.add(instance)
     session.flush()
@@ -88,7 +89,8 @@ def start_program(session: Session, user: User, process_key: str, title: str,
         # The program is kept where it began, as an incident an administrator can retry once
         # the diagram is fixed; nothing of the failed run is saved.
         reason = failure_text(err)
-        journal.write(session)  # the row keeps the state from before the run
+        instance.state = engine.WorkflowHandle.create(parsed, data).serialize()  # as it began
+        journal.write(session)
         session.add(Incident(instance_id=instance.id, error=reason[:4000],
                              data={"kind": "start"}, actor_id=user.id))
         session.commit()
