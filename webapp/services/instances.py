@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from .. import engine
 from ..db import begin_write, utcnow
 from ..models import Event, HumanTask, Incident, Instance, Region, User
-from .definitions import current_version, parsed_definition, problem_text
+from .definitions import current_head, parsed_version, problem_text
 from .errors import Forbidden, InvalidInput, NotFound, StepFailed
 from .personal_data import mask_nik
 from .runtime import (
@@ -50,7 +50,7 @@ def start_program(session: Session, user: User, process_key: str, title: str,
     A NIK or KK typed in the title is kept masked (the title is shown everywhere)."""
     title = mask_nik(title)
     begin_write(session)
-    version = current_version(session, process_key)
+    version = current_head(session, process_key)
     if version is None or version.kind != "bpmn":
         raise NotFound(_l("This process is not deployed."))
     if region_code and session.scalar(
@@ -59,7 +59,7 @@ def start_program(session: Session, user: User, process_key: str, title: str,
     if not in_region(user, region_code):
         raise Forbidden(_l("The region is outside your area."))
     try:
-        parsed = parsed_definition(session, version)
+        parsed = parsed_version(session, version.id, version.sha256)
     except engine.DefinitionInvalid as err:  # a version that no longer parses (say, its table)
         session.rollback()
         raise StepFailed(_l("The process cannot start: %(reason)s", reason="; ".join(
@@ -70,7 +70,7 @@ def start_program(session: Session, user: User, process_key: str, title: str,
     handle = engine.WorkflowHandle.create(parsed, data)
     # the state is stored once the first run is saved (or, if it fails, as it began)
     instance = Instance(
-        definition_version=version, title=title.strip(), region_code=region_code or None,
+        definition_version_id=version.id, title=title.strip(), region_code=region_code or None,
         business_key=_new_business_key(session, process_key), status="running",
         state="", started_by_id=user.id, authors={}, version=1,
     )
