@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import engine
@@ -185,11 +185,14 @@ def open_task_ids(session: Session, instance_id: int) -> list[int]:
         HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)))
 
 
+_KEY_TAKEN = select(Instance.id).where(Instance.business_key == bindparam("key"))
+
+
 def _new_business_key(session: Session, process_key: str) -> str:
     """A readable program number, PRO-20261128-3F9A0C12D4: the date and 40 random bits,
     checked against the ones already given (a collision is possible, if unlikely)."""
     for _attempt in range(10):
         key = f"{process_key[:3].upper()}-{utcnow():%Y%m%d}-{secrets.token_hex(5).upper()}"
-        if session.scalar(select(Instance.id).where(Instance.business_key == key)) is None:
+        if session.connection().execute(_KEY_TAKEN, {"key": key}).first() is None:
             return key
     raise RuntimeError("no free program number after 10 tries")
