@@ -101,7 +101,7 @@ def measure(url: str, folder: Path, mode: str, programs: int = 20) -> dict[str, 
                 shown = timed_request("inbox", who, "GET", "/")
                 assert shown.status == 200, shown.status
         coordinator = people["koordinator0"]
-        for n in range(programs):  # new programs in one of the desk's kecamatan
+        for n in range(2 * programs):  # new programs in one of the desk's kecamatan
             page = timed_request("start_page", coordinator, "GET", "/programs/new")
             token = CSRF.search(page.text)
             assert page.status == 200 and token, page.status

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -50,9 +51,9 @@ def region_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Region)) or 0
 
 
-@dataclass(frozen=True)
-class Place:
-    """A region to choose: its code, name and the region it lies in."""
+class Place(NamedTuple):
+    """A region to choose: its code, name and the region it lies in (a tuple: a national
+    list makes 514 of them)."""
 
     code: str
     name: str
