@@ -55,8 +55,9 @@ run: setup
 # the environment (SIMPUL_DATABASE_URL, SIMPUL_SECRET_KEY; see docs/deploy.md).
 serve: setup
 	$(FLASK) init-db
-	$(FLASK) worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
-		$(VENV)/bin/gunicorn -c gunicorn.conf.py 'webapp:create_app()'
+	@# gunicorn and one job worker, stopped together: Ctrl-C, SIGTERM to make (which passes it
+	@# on), or either of them stopping (webapp/serving.py)
+	$(FLASK) serve
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -75,7 +75,7 @@ def seed(url: str, desks: int, extra: Iterable[Path] = (), mail: bool = False) -
     rows = [{"kode": PROVINCE, "nama": "Jawa Timur", "tingkat": "provinsi", "induk": ""}]
     for desk in range(desks):
         code = desk_region(desk)
-        rows += [{"kode": code, "nama": f"Kabupaten {desk + 1}", "tingkat": "kabupaten",
+        rows += [{"kode": code, "nama": f"Kabupaten {desk + 1}", "tingkat": "kabupaten_kota",
                   "induk": PROVINCE},
                  {"kode": f"{code}.01", "nama": f"Kecamatan {desk + 1}", "tingkat": "kecamatan",
                   "induk": code}]

@@ -128,3 +128,15 @@ def test_a_failing_statement_never_carries_its_parameters(database_url: str,
     text = str(failed.value)
     assert "[SQL parameters hidden" in text
     assert NIK not in mask_nik(text)  # PostgreSQL's own DETAIL names the key: masked
+
+
+def test_every_text_a_template_prints_is_masked_unless_shown_on_purpose(app: Any) -> None:
+    from flask import render_template_string
+    from markupsafe import Markup
+
+    with app.test_request_context():
+        printed = render_template_string(
+            "{{ plain }}|{{ _('Reason: %(r)s', r=plain) }}|{{ shown }}|{{ amount }}",
+            plain=f"alasan {TYPED}", shown=Markup.escape(NIK), amount=3507014404700003)
+    assert printed == (f"alasan 3507********0003|Reason: alasan 3507********0003|{NIK}|"
+                       "3507********0003")

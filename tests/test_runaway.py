@@ -174,6 +174,7 @@ def test_a_loop_that_waits_on_nothing_at_run_time_becomes_an_incident_quickly(
     assert "without waiting for a person" in str(caught.value.message)
     program = session.get(Instance, caught.value.instance.id)
     assert program is not None and program.status == "running"
+    assert program.state.startswith("{")  # stored as it began, for the retry
     (incident,) = session.scalars(sa.select(Incident)).all()
     assert incident.instance_id == program.id and incident.data == {"kind": "start"}
     assert session.scalar(sa.select(sa.func.count()).select_from(HumanTask)) == 0

@@ -1,4 +1,5 @@
-"""Command-line set-up: migrate, deploy shipped diagrams, load regions, demo data, users."""
+"""Command-line set-up: migrate, deploy shipped diagrams, load regions, demo data, users; the
+job worker, and serving (gunicorn with a worker beside it)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(user_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(serve)
 
 
 @click.command("init-db")
@@ -149,6 +151,15 @@ def worker(once: bool, interval: float, batch: int) -> None:
         if pause or not outcomes:
             _sleep(pause or interval, stopping)
     click.echo(f"worker {name} stopped")
+
+
+@click.command("serve")
+def serve() -> None:
+    """Serve with gunicorn (gunicorn.conf.py) and one job worker: they start and stop
+    together (Ctrl-C, SIGTERM, or either one stopping). What `make serve` runs."""
+    from .serving import serve as run
+
+    sys.exit(run(Path(__file__).resolve().parent.parent))
 
 
 def _sleep(seconds: float, stopping: list[bool]) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, UTCDateTime, utcnow
+from ..db import Base, UTCDateTime, bytewise, utcnow
 
 ROLES = ("coordinator", "supervisor", "admin")
 PARTNER_KINDS = ("government", "ngo", "community", "private", "other")
@@ -33,10 +33,16 @@ user_group = Table(
 
 
 class Region(Base):
-    """An administrative region (Kepmendagri code), versioned by code table."""
+    """An administrative region (Kepmendagri code), versioned by code table.
+
+    Codes compare byte by byte on PostgreSQL, and so do the columns that refer to them (their
+    type follows the key's): a region's codes are one index range, and a table whose codes are
+    byte-wise (households, tasks) joins the region table on its key.
+    """
 
     __tablename__ = "region"
-    code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    __table_args__ = (Index("ix_region_level_code", "level", "code"),)
+    code: Mapped[str] = mapped_column(bytewise(13), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     level: Mapped[str] = mapped_column(String(20))
     parent_code: Mapped[str | None] = mapped_column(String(13), index=True)

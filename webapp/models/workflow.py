@@ -101,10 +101,13 @@ class HumanTask(Base):
         # from the index alone
         Index("ix_human_task_open_scope", "status", "group_name", "region_code",
               "process_key", "assignee_id", postgresql_include=["id", "created_at"]),
+        # does a program have tasks of these groups in this region (who may see a program:
+        # scope.instance_visible), answered from the index alone; it serves every lookup by
+        # instance too
+        Index("ix_human_task_instance_group", "instance_id", "group_name", "region_code"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
-                                             index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
     task_id: Mapped[str] = mapped_column(String(36))
     bpmn_id: Mapped[str] = mapped_column(String(120))
     name: Mapped[str] = mapped_column(String(200))
@@ -138,8 +141,10 @@ class Event(Base):
     action: Mapped[str] = mapped_column(String(40))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
                                                     index=True)
+    # a task page reads the task's comments by it
     human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id",
-                                                                 ondelete="SET NULL"))
+                                                                 ondelete="SET NULL"),
+                                                      index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     actor: Mapped[User | None] = relationship(lazy="joined")
 

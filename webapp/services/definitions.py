@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .. import engine
@@ -41,6 +41,31 @@ def current_version(session: Session, key: str) -> DefinitionVersion | None:
         .join(DefinitionHead, DefinitionHead.current_version_id == DefinitionVersion.id)
         .where(DefinitionHead.key == key)
     )
+
+
+@dataclass(frozen=True)
+class Head:
+    """The version new programs of a definition start on, as a start needs it."""
+
+    id: int
+    key: str
+    kind: str
+    version: int
+    sha256: str
+
+
+_HEAD = (
+    select(DefinitionVersion.id, DefinitionVersion.key, DefinitionVersion.kind,
+           DefinitionVersion.version, DefinitionVersion.sha256)
+    .join(DefinitionHead, DefinitionHead.current_version_id == DefinitionVersion.id)
+    .where(DefinitionHead.key == bindparam("key"))
+)
+
+
+def current_head(session: Session, key: str) -> Head | None:
+    """``current_version`` in one prebuilt statement, without loading the version."""
+    row = session.connection().execute(_HEAD, {"key": key}).first()
+    return Head(*row) if row is not None else None
 
 
 def get_version(session: Session, key: str, number: int) -> DefinitionVersion:
@@ -120,9 +145,27 @@ def current_processes(session: Session) -> list[DefinitionVersion]:
     ))
 
 
-def startable_processes(session: Session) -> list[DefinitionVersion]:
-    """The current version of every deployed process."""
-    return sorted(current_processes(session), key=lambda v: v.name)
+@dataclass(frozen=True)
+class ProcessName:
+    """A deployed process as a list of choices shows it."""
+
+    key: str
+    name: str
+
+
+_PROCESS_NAMES = (
+    select(DefinitionVersion.key, DefinitionVersion.name)
+    .join(DefinitionHead, DefinitionHead.current_version_id == DefinitionVersion.id)
+    .where(DefinitionHead.kind == "bpmn")
+)
+
+
+def startable_processes(session: Session) -> list[ProcessName]:
+    """Key and name of every deployed process, by name (the inbox filter and the start form
+    ask on every request: two columns, no version objects)."""
+    return sorted((ProcessName(row.key, row.name)
+                   for row in session.connection().execute(_PROCESS_NAMES)),
+                  key=lambda p: p.name)
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,20 @@ import secrets
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .. import engine
 from ..db import begin_write, utcnow
 from ..models import Event, HumanTask, Incident, Instance, Region, User
-from .definitions import current_version, parsed_definition, problem_text
+from .definitions import current_head, parsed_version, problem_text
 from .errors import Forbidden, InvalidInput, NotFound, StepFailed
 from .personal_data import mask_nik
 from .runtime import (
     HANDLES,
     InstanceRef,
     Journal,
+    OpenedTask,
     Step,
     close_step,
     failure_text,
@@ -29,21 +30,36 @@ from .runtime import (
 from .scope import in_region, instance_visible
 
 
+@dataclass(frozen=True)
+class Started:
+    """A program just started, and the tasks its first run opened."""
+
+    instance: Instance
+    opened: list[OpenedTask]
+
+
 def start_instance(session: Session, user: User, process_key: str, title: str,
                    region_code: str | None) -> Instance:
+    """Start a program (see ``start_program``); the program."""
+    return start_program(session, user, process_key, title, region_code).instance
+
+
+def start_program(session: Session, user: User, process_key: str, title: str,
+                  region_code: str | None) -> Started:
     """Start a program on the newest version of its process, in a region the user covers.
     A NIK or KK typed in the title is kept masked (the title is shown everywhere)."""
     title = mask_nik(title)
     begin_write(session)
-    version = current_version(session, process_key)
+    version = current_head(session, process_key)
     if version is None or version.kind != "bpmn":
         raise NotFound(_l("This process is not deployed."))
-    if region_code and session.get(Region, region_code) is None:
+    if region_code and session.scalar(
+            select(Region.code).where(Region.code == region_code)) is None:
         raise InvalidInput(_l("Unknown region."))
     if not in_region(user, region_code):
         raise Forbidden(_l("The region is outside your area."))
     try:
-        parsed = parsed_definition(session, version)
+        parsed = parsed_version(session, version.id, version.sha256)
     except engine.DefinitionInvalid as err:  # a version that no longer parses (say, its table)
         session.rollback()
         raise StepFailed(_l("The process cannot start: %(reason)s", reason="; ".join(
@@ -52,10 +68,11 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
         raise Forbidden(_l("You are not in any group of this process."))
     data = {"program_title": title, "region_code": region_code or ""}
     handle = engine.WorkflowHandle.create(parsed, data)
+    # the state is stored once the first run is saved (or, if it fails, as it began)
     instance = Instance(
-        definition_version=version, title=title.strip(), region_code=region_code or None,
+        definition_version_id=version.id, title=title.strip(), region_code=region_code or None,
         business_key=_new_business_key(session, process_key), status="running",
-        state=handle.serialize(), started_by_id=user.id, authors={}, version=1,
+        state="", started_by_id=user.id, authors={}, version=1,
     )
     session.add(instance)
     session.flush()
@@ -72,16 +89,17 @@ def start_instance(session: Session, user: User, process_key: str, title: str,
         # The program is kept where it began, as an incident an administrator can retry once
         # the diagram is fixed; nothing of the failed run is saved.
         reason = failure_text(err)
-        journal.write(session)  # the row keeps the state from before the run
+        instance.state = engine.WorkflowHandle.create(parsed, data).serialize()  # as it began
+        journal.write(session)
         session.add(Incident(instance_id=instance.id, error=reason[:4000],
                              data={"kind": "start"}, actor_id=user.id))
         session.commit()
         raise StartFailed(instance, reason) from None
-    close_step(session, step, journal, result, user)
+    opened = close_step(session, step, journal, result, user) or []
     session.commit()
     session.expire(instance, ["version", "status", "ended_at", "state"])  # the step moved them
     HANDLES.checkin(ref, handle)
-    return instance
+    return Started(instance, opened)
 
 
 class StartFailed(StepFailed):
@@ -167,11 +185,14 @@ def open_task_ids(session: Session, instance_id: int) -> list[int]:
         HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)))
 
 
+_KEY_TAKEN = select(Instance.id).where(Instance.business_key == bindparam("key"))
+
+
 def _new_business_key(session: Session, process_key: str) -> str:
     """A readable program number, PRO-20261128-3F9A0C12D4: the date and 40 random bits,
     checked against the ones already given (a collision is possible, if unlikely)."""
     for _attempt in range(10):
         key = f"{process_key[:3].upper()}-{utcnow():%Y%m%d}-{secrets.token_hex(5).upper()}"
-        if session.scalar(select(Instance.id).where(Instance.business_key == key)) is None:
+        if session.connection().execute(_KEY_TAKEN, {"key": key}).first() is None:
             return key
     raise RuntimeError("no free program number after 10 tries")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import gzip
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..db import begin_write
 from ..models import Region
+from .scope import within_code
 
 SOURCE = "kepmendagri-2025"
 # The national table ships with the product (91,599 rows, MIT; see webapp/data/README.md).
@@ -71,17 +74,74 @@ def region_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Region)) or 0
 
 
-def kecamatan_choices(session: Session, within: str | None, limit: int = 1000) -> list[Region]:
-    """Where a user may start a program: the kabupaten/kota and kecamatan of their region, or
-    every kabupaten/kota (514) for a user without a region (the 7,285 kecamatan would not fit
-    a drop-down)."""
+class Place(NamedTuple):
+    """A region to choose: its code, name and the region it lies in (a tuple: a national
+    list makes 514 of them)."""
+
+    code: str
+    name: str
+    parent_code: str | None
+
+
+@dataclass(frozen=True)
+class StartPlaces:
+    """Where a user may start a program: a kabupaten/kota or one of its kecamatan.
+
+    A user of one kabupaten/kota (or of one kecamatan) chooses from one short list
+    (``places``). A wider region (a province, or none: every region) has too many kecamatan for
+    one list, 7,285 nationally: the user chooses the kabupaten/kota first (``areas``, with
+    ``provinces`` to group them), then it or one of its kecamatan (``places``, once ``area`` is
+    chosen).
+    """
+
+    places: list[Place]
+    areas: list[Place] | None = None
+    area: str | None = None
+    provinces: dict[str, str] = field(default_factory=dict)
+
+
+_PLACE = (Region.code, Region.name, Region.parent_code)
+_WITH_CHILDREN = (select(*_PLACE, Region.level)
+                  .where(or_(Region.code == bindparam("code"),
+                             Region.parent_code == bindparam("code")))
+                  .order_by(Region.code))
+
+
+def start_places(session: Session, within: str | None, area: str | None = None
+                 ) -> StartPlaces:
+    """The places a user of region ``within`` may start a program in (``area``: the
+    kabupaten/kota chosen first, for a wide region). Reads the region and its children by
+    their keys, never the whole table."""
     if within:
-        query = select(Region).where(
-            Region.level.in_(("kabupaten_kota", "kecamatan")),
-            (Region.code == within) | Region.code.like(within + ".%"))
+        rows = session.execute(_WITH_CHILDREN, {"code": within}).all()
+        level = next((row.level for row in rows if row.code == within), None)
+        own = [Place(r.code, r.name, r.parent_code) for r in rows if r.code == within]
+        children = [Place(r.code, r.name, r.parent_code) for r in rows if r.code != within]
+        if level == "kabupaten_kota":
+            return StartPlaces(own + children)
+        if level == "kecamatan":
+            return StartPlaces(own)
+        if level != "provinsi":
+            return StartPlaces([])  # a desa, or an unknown code: nowhere to start from
+        areas, provinces = children, {r.code: r.name for r in own}
     else:
-        query = select(Region).where(Region.level == "kabupaten_kota")
-    return list(session.scalars(query.order_by(Region.code).limit(limit)))
+        rows = session.execute(
+            select(*_PLACE, Region.level)
+            .where(Region.level.in_(("provinsi", "kabupaten_kota"))).order_by(Region.code)).all()
+        areas = [Place(r.code, r.name, r.parent_code) for r in rows
+                 if r.level == "kabupaten_kota"]
+        provinces = {r.code: r.name for r in rows if r.level == "provinsi"}
+    if area not in {a.code for a in areas}:
+        return StartPlaces([], areas, None, provinces)
+    rows = session.execute(_WITH_CHILDREN, {"code": area}).all()
+    return StartPlaces([Place(r.code, r.name, r.parent_code) for r in rows], areas, area,
+                       provinces)
+
+
+def kabupaten_of(code: str | None) -> str | None:
+    """The kabupaten/kota a code lies in (its first two parts), for a code that is deeper."""
+    parts = (code or "").split(".")
+    return ".".join(parts[:2]) if len(parts) >= 2 else None
 
 
 def known_codes(session: Session, level: str = "kecamatan") -> frozenset[str]:
@@ -96,7 +156,7 @@ def desa_choices(session: Session, within: str | None,
     (a province or the whole country: too many to choose from a list)."""
     query = select(Region).where(Region.level.in_(("kecamatan", "desa_kelurahan")))
     if within:
-        query = query.where(or_(Region.code == within, Region.code.like(within + ".%")))
+        query = query.where(within_code(within, Region.code, ranged=True))
     found = list(session.scalars(query.order_by(Region.code).limit(limit + 1)))
     if len(found) > limit:
         return None

@@ -12,7 +12,8 @@ from ..models import HumanTask, Instance, User
 def region_clause(user: User, column: Any, ranged: bool = False) -> ColumnElement[bool]:
     """Rows whose region lies inside the user's region (a user without one sees all).
 
-    ``ranged``: for a column compared byte by byte (``human_task.region_code``), the region is
+    ``ranged``: for a column compared byte by byte (every column of region codes but an
+    import's), the region is
     also given as the range of codes from ``35.07`` up to ``35.07/`` (``/`` sorts right after
     ``.``, and codes hold only digits and dots), which an index scans directly.
     """
@@ -52,12 +53,16 @@ def instance_visible(user: User) -> ColumnElement[bool]:
     those they started or whose tasks reach their groups."""
     if user.role == "admin" and not user.region_code:
         return true()
-    region = region_clause(user, Instance.region_code)
+    region = region_clause(user, Instance.region_code, ranged=True)
     if user.role in ("admin", "supervisor"):  # they oversee every program of their region
         return region
     groups = sorted(user.group_names)
+    # Each program's own tasks of those groups, from one index (ix_human_task_instance_group,
+    # its region included), so a list of the region's programs never reads every task of a
+    # group (a hashed set of them, as PostgreSQL would otherwise choose).
     reaches = exists(
         select(HumanTask.id).where(HumanTask.instance_id == Instance.id,
-                                   HumanTask.group_name.in_(groups))
+                                   HumanTask.group_name.in_(groups),
+                                   region_clause(user, HumanTask.region_code, ranged=True))
     )
     return region & or_(Instance.started_by_id == user.id, reaches)

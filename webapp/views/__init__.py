@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,11 @@ def register_views(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda text: _translations().ugettext(text),
         ngettext=lambda one, many, n: _translations().ungettext(one, many, n), newstyle=True)
+    # ... and through plain functions: Jinja's own take the template context, and a function
+    # that takes it, called in a loop, gets a copy of the whole context each time (a third
+    # of an inbox page's rendering went to copying it for each row's texts).
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext,
+                                 ngettext=_template_ngettext)
     app.add_url_rule("/favicon.ico", "favicon", _favicon)
     app.add_url_rule("/health", "health", _health)
     app.before_request(_started)
@@ -129,6 +135,8 @@ def register_views(app: Flask) -> None:
 
 def _no_full_numbers(value: Any) -> Any:
     if isinstance(value, str) and not isinstance(value, Markup) and len(value) >= 16:
+        return mask_nik(value)
+    if isinstance(value, int) and 10**15 <= value < 10**16:  # a NIK kept as a number
         return mask_nik(value)
     return value
 
@@ -196,6 +204,21 @@ def _translations() -> Any:
     return found
 
 
+def _template_gettext(text: str, **variables: Any) -> Markup:
+    """A template's ``_()``, as Jinja's newstyle gettext does it in an autoescaped template
+    (every template of Simpul is HTML): the translation is markup, the values are escaped
+    (and masked, as everything a page prints)."""
+    if variables:
+        variables = {k: _no_full_numbers(v) for k, v in variables.items()}
+    return Markup(_translations().ugettext(text)) % variables
+
+
+def _template_ngettext(one: str, many: str, n: int, **variables: Any) -> Markup:
+    variables = {k: _no_full_numbers(v) for k, v in variables.items()}
+    variables.setdefault("num", n)
+    return Markup(_translations().ungettext(one, many, n)) % variables
+
+
 @functools.lru_cache(maxsize=256)
 def _static_url(filename: str, script_root: str) -> str:
     return url_for("static", filename=filename)
@@ -206,10 +229,31 @@ def static_url(filename: str) -> str:
     return _static_url(filename, request.script_root)
 
 
+class Labels(Mapping[Any, str]):
+    """A table of translated labels for one page: each translated on its first use there,
+    not each time a row shows it (a lazy text looks its catalogue up at every use)."""
+
+    def __init__(self, labels: Mapping[Any, Any]):
+        self._labels = labels
+        self._done: dict[Any, str] = {}
+
+    def __getitem__(self, key: Any) -> str:
+        found = self._done.get(key)
+        if found is None:
+            found = self._done[key] = str(self._labels[key])
+        return found
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
 def _globals() -> dict[str, Any]:
-    return {"csrf_token_value": generate_csrf, "PHASES": PHASES, "STATUS": STATUS,
-            "REGION_LEVELS": REGION_LEVELS,
-            "ACTIONS": ACTIONS, "fragment": wants_fragment(), "locale": str(get_locale()),
+    return {"csrf_token_value": generate_csrf, "PHASES": Labels(PHASES),
+            "STATUS": Labels(STATUS), "REGION_LEVELS": Labels(REGION_LEVELS),
+            "ACTIONS": Labels(ACTIONS), "fragment": wants_fragment(), "locale": str(get_locale()),
             "me": current_user._get_current_object(),  # not the proxy: read a dozen times
             "static_url": static_url, "due_state": due_state, "due_text": due_text,
             "unread_count": _unread}

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..services import definitions, tasks, workload
+from . import Labels
 from .rendering import attempt, flash, or_abort, render
 
 bp = Blueprint("inbox", __name__)
@@ -34,13 +35,14 @@ def inbox_url() -> str:
 
 def inbox_context() -> dict[str, Any]:
     wanted = inbox_filters()
-    page = tasks.list_tasks(db(), current_user, wanted=wanted)
-    counts = tasks.task_counts(db(), current_user, wanted=wanted,
-                               known={wanted.tab: page.total})
-    session["inbox_args"] = wanted.as_args(page=page.page)
+    counts = tasks.task_counts(db(), current_user, wanted=wanted)  # the tabs: one statement
+    page = tasks.list_tasks(db(), current_user, wanted=wanted, total=counts[wanted.tab])
+    args = wanted.as_args(page=page.page)
+    if session.get("inbox_args") != args:  # a new cookie only when the inbox changed
+        session["inbox_args"] = args
     oversees = current_user.role in ("supervisor", "admin")
     return {"filters": wanted, "page": page, "counts": counts, "oversees": oversees,
-            "PRIORITIES": PRIORITY_LABELS,
+            "PRIORITIES": Labels(PRIORITY_LABELS),
             "saved": workload.saved_filters(db(), current_user),
             "people": workload.assignable(db(), current_user) if oversees else []}
 

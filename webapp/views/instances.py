@@ -6,15 +6,16 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, redirect, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from forms.base import SimpulForm
 from forms.fields import CHOOSE, as_choices, between, required
 
-from ..extensions import db
+from ..extensions import db, htmx
 from ..services import administration, attachments, definitions, instances, regions
 from ..services.errors import ServiceError
 from ..services.scope import can_see_task
@@ -29,20 +30,36 @@ class StartForm(SimpulForm):
     title = StringField(_l("Program name"), validators=[required(), between(5, 200)],
                         filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v],
                         description=_l("For example: BPNT Sembako Kecamatan Donomulyo 2026"))
+    # Only for a user of a wide region (a province, or every region): the kabupaten/kota
+    # first, then the region list holds it and its kecamatan.
+    area = SelectField(_l("Regency / city"), invalid_choice_message=CHOOSE)
     region = SelectField(_l("Region (kabupaten/kota or kecamatan)"),
                          validators=[required(CHOOSE)], invalid_choice_message=CHOOSE)
 
 
 def _start_form() -> StartForm:
-    form = StartForm()
+    # a plain GET may name the kabupaten/kota chosen first (?area=35.07): the region list of
+    # the page, or just that list for htmx
+    form = StartForm() if request.method == "POST" else StartForm(formdata=request.args or None)
     processes = [(p.key, p.name) for p in definitions.startable_processes(db())]
     # more than one process: the person chooses; one: it is chosen already
     form.process_key.choices = as_choices(
         ([("", _l("— choose the process —"))] if len(processes) > 1 else []) + processes)
-    form.region.choices = as_choices(
-        (r.code, f"{r.code} — {r.name}")
-        for r in regions.kecamatan_choices(db(), current_user.region_code)
-    )
+    places = regions.start_places(db(), current_user.region_code,
+                                  form.area.data or regions.kabupaten_of(form.region.data))
+    form.region.choices = as_choices((p.code, f"{p.code} — {p.name}") for p in places.places)
+    if places.areas is None:
+        del form.area
+        return form
+    form.area.data = places.area or ""
+    form.area.choices = [SelectChoice("", _l("— choose the regency/city —"))] + [
+        SelectChoice(a.code, f"{a.code} — {a.name}", optgroup=places.provinces.get(
+            a.parent_code or "") if len(places.provinces) > 1 else None)
+        for a in places.areas]
+    form.area.render_kw = {"hx-get": url_for("instances.start"), "hx-trigger": "change",
+                           "hx-target": "#region-field", "hx-swap": "outerHTML"}
+    if places.area is None:
+        form.region.choices = as_choices([("", _l("— choose the regency/city first —"))])
     return form
 
 
@@ -51,10 +68,14 @@ def _start_form() -> StartForm:
 def start() -> Any:
     """Start a new program."""
     form = _start_form()
+    if htmx.target == "region-field":  # a kabupaten/kota was chosen: its places
+        return render("instances/start.html", "region_field", form=form)
+    if request.form.get("show_places"):  # the same without JavaScript
+        return render("instances/start.html", "start_form", form=form)
     if form.validate_on_submit():
         try:
-            instance = instances.start_instance(db(), current_user, form.process_key.data,
-                                                form.title.data or "", form.region.data)
+            started = instances.start_program(db(), current_user, form.process_key.data,
+                                              form.title.data or "", form.region.data)
         except instances.StartFailed as failed:  # created, but stuck: show where it stands
             flash(failed.message, "error")
             return redirect(url_for("instances.show", instance_id=failed.instance.id), 303)
@@ -62,9 +83,11 @@ def start() -> Any:
             db().rollback()
             flash(err.message, "error")
             return render("instances/start.html", "start_form", err.status, form=form)
+        instance = started.instance
         flash(_l("Program %(key)s started.", key=instance.business_key), "success")
-        mine = [t for t in instances.open_tasks(db(), instance) if t.assignee_id == current_user.id]
-        target = url_for("tasks.show", task_id=mine[0].id) if mine \
+        # the first step is the starter's own (as a rule): straight on to it
+        mine = [t.id for t in started.opened if t.assignee_id == current_user.id]
+        target = url_for("tasks.show", task_id=mine[0]) if mine \
             else url_for("instances.show", instance_id=instance.id)
         return redirect(target, 303)
     status = 422 if form.is_submitted() else 200
