@@ -64,3 +64,21 @@ def program_at(session: Any, people: dict[str, Any], until: str,
         who = people["supervisor"] if task.group_name == "Supervisor" else people["koordinator"]
         tasks.complete_task(session, who, task.id, data_for(task.form_key or "", None,
                                                             task.bpmn_id))
+
+
+def own_plan_at_approval(session: Any) -> tuple[Any, Any]:
+    """A person in both Koordinator and Supervisor who wrote a plan now waiting for approval:
+    (that person, the approval task)."""
+    from tests.conftest import PASSWORD
+    from webapp.services import instances, tasks, users
+
+    dual = users.create_user(session, "dual", PASSWORD, ["Koordinator", "Supervisor"],
+                             full_name="Dwi Peran", region_code="35.07")
+    program = instances.start_instance(session, dual, "program_cycle", "Program Dwi",
+                                       "35.07.01")
+    for form in ("needs_assessment", "program_plan"):
+        (task,) = instances.open_tasks(session, program)
+        tasks.complete_task(session, dual, task.id, data_for(form))
+    fresh(session)
+    (approval,) = instances.open_tasks(session, program)
+    return dual, approval

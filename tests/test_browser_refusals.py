@@ -10,26 +10,16 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from tests.browser import screenshot
-from tests.conftest import PASSWORD
-from tests.program_data import data_for, fresh
+from tests.program_data import own_plan_at_approval
 from tests.test_browser import sign_in
 from webapp.models import User
-from webapp.services import instances, tasks, users
 
 pytestmark = pytest.mark.browser
 
 
 def test_claiming_the_approval_of_ones_own_plan_shows_why_not(
         browser: Any, live_server: str, session: Session, people: dict[str, User]) -> None:
-    dual = users.create_user(session, "dual", PASSWORD, ["Koordinator", "Supervisor"],
-                             full_name="Dwi Peran", region_code="35.07")
-    program = instances.start_instance(session, dual, "program_cycle", "Program Dwi",
-                                       "35.07.01")
-    for form in ("needs_assessment", "program_plan"):
-        (task,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, dual, task.id, data_for(form))
-    fresh(session)
-    (approval,) = instances.open_tasks(session, program)
+    dual, approval = own_plan_at_approval(session)
     page = sign_in(browser, live_server, "dual", phone=True)
     page.goto(f"{live_server}/tasks/{approval.id}")
     page.get_by_role("button", name="Ambil").click()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD, csrf_token
-from tests.program_data import data_for, fresh
+from tests.program_data import data_for, fresh, own_plan_at_approval
 from webapp.models import Event, User
 from webapp.services import instances, tasks, users
 from webapp.services.errors import Forbidden
@@ -17,15 +17,7 @@ from webapp.services.errors import Forbidden
 
 def test_a_person_in_both_groups_cannot_approve_their_own_plan(
         login_as: Any, session: Session, people: dict[str, User]) -> None:
-    dual = users.create_user(session, "dual", PASSWORD, ["Koordinator", "Supervisor"],
-                             full_name="Dwi Peran", region_code="35.07")
-    program = instances.start_instance(session, dual, "program_cycle", "Program Dwi",
-                                       "35.07.01")
-    for form in ("needs_assessment", "program_plan"):
-        (task,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, dual, task.id, data_for(form))
-    fresh(session)
-    (approval,) = instances.open_tasks(session, program)
+    dual, approval = own_plan_at_approval(session)
     assert approval.bpmn_id == "approve_plan"
     assert approval.assignee_id is None  # not handed to its own author, left to the group
     with pytest.raises(Forbidden) as refused:

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.program_data import data_for, fresh, program_at
+from tests.program_data import data_for, fresh, own_plan_at_approval, program_at
 from tests.test_registry_import import GOOD, csv_bytes, work
 from webapp.models import Enrolment, Group, Household, Person, RegistryImport, User
 from webapp.services import instances, tasks, users
@@ -151,15 +151,7 @@ def test_an_admin_cannot_change_a_recipient_list(login_as: Any, desk: Desk) -> N
 
 def test_the_author_of_a_step_cannot_claim_its_approval(
         client: FlaskClient, session: Session, people: dict[str, User]) -> None:
-    dual = users.create_user(session, "dual", PASSWORD, ["Koordinator", "Supervisor"],
-                             full_name="Dwi Peran", region_code="35.07")
-    program = instances.start_instance(session, dual, "program_cycle", "Program Dwi",
-                                       "35.07.01")
-    for form in ("needs_assessment", "program_plan"):
-        (task,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, dual, task.id, data_for(form))
-    fresh(session)
-    (approval,) = instances.open_tasks(session, program)
+    dual, approval = own_plan_at_approval(session)
     login(client, "dual")
     token = csrf_token(client, f"/tasks/{approval.id}")
     response = client.post(f"/tasks/{approval.id}/claim", data={"csrf_token": token})
