@@ -64,7 +64,8 @@ def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
     general.locator(".bio-properties-panel-group-header").click()
     name = admin.locator("#bio-properties-panel-name")
     name.fill("Rencana Kerja Program")
-    admin.wait_for_timeout(400)  # the panel commits after a short pause
+    # the panel commits after a short pause: the diagram's own label shows it has
+    expect(admin.locator('[data-element-id="program_plan"]')).to_contain_text("Rencana Kerja")
     admin.click("#editor-deploy")
     admin.fill("#deploy-comment", "Nama langkah perencanaan diperjelas")
     admin.click("#deploy-confirm")

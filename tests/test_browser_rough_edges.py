@@ -117,8 +117,7 @@ def test_terminate_asks_first_and_the_language_switch_changes_the_page_language(
         dialog.dismiss()
 
     page.once("dialog", dismiss)
-    page.click("button[value=terminate]")
-    page.wait_for_timeout(500)
+    page.click("button[value=terminate]")  # returns once the dialog was answered
     assert asked and "tidak bisa diurungkan" in asked[0]
     fresh(session)
     assert session.get(Instance, program.id).status == "running"  # type: ignore[union-attr]
