@@ -1,0 +1,314 @@
+"""Reading an uploaded list into its preview (in the worker): every row checked with the
+registry's own rules, grouped into families by No. KK, compared with the registry, and given an
+outcome (new, update with what changes, same, rejected with every reason). Nothing of the
+registry changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from ....db import begin_write
+from ....models import DISABILITIES, Household, ImportRow, Person, RegistryImport, User
+from ...personal_data import mask_nik
+from ...scope import in_region
+from ..entry import Checked, check_household, check_person
+from ..files import Table, read_table
+from ..identity import clean_number
+from ..keys import name_key, today
+from .columns import (
+    FIELD_LABELS,
+    HOUSEHOLD_FIELDS,
+    PERSON_FIELDS,
+    REQUIRED,
+    Row,
+    guess_mapping,
+    person_values,
+)
+from .places import Places
+from .status import progress
+
+CHUNK = 1000
+
+
+def read(session: Session, import_id: int, still_mine: Callable[[], None]) -> None:
+    """Read and check an uploaded list into preview rows (the registry does not change)."""
+    begin_write(session)
+    found = session.get(RegistryImport, import_id, populate_existing=True)
+    if found is None or found.status != "reading":
+        session.rollback()
+        return
+    user = found.user
+    scope = _Scope(user, found.region_code)
+    session.execute(delete(ImportRow).where(ImportRow.import_id == import_id))
+    table = read_table(found.content, found.filename)
+    mapping = found.mapping or guess_mapping(table.headers)
+    found.headers, found.mapping, found.total = table.headers, mapping, len(table.rows)
+    found.processed = 0
+    missing = [f for f in REQUIRED if f not in mapping.values()]
+    if missing:
+        found.status = "failed"
+        found.error = gettext("No column for: %(fields)s. Choose the columns below.",
+                              fields=", ".join(str(FIELD_LABELS[f]) for f in missing))
+        session.commit()
+        return
+    session.commit()
+    places = Places(session, scope)
+    rows = _check_rows(session, scope, table, mapping, places, import_id, still_mine)
+    _find_existing(session, scope, rows, mapping, places)
+    counts = _write_rows(session, import_id, rows, still_mine)
+    reasons = Counter(problem for row in rows for problem in row.problems)
+    begin_write(session)
+    still_mine()
+    session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
+                    .values(status="ready", counts=counts, processed=len(rows),
+                            reasons=[[text, n] for text, n in reasons.most_common(8)])
+                    .execution_options(synchronize_session=False))
+    session.commit()
+
+
+class _Scope:
+    """The uploader as the import sees them: their region when they uploaded."""
+
+    def __init__(self, user: User, region_code: str | None):
+        self.id, self.role, self.region_code = user.id, user.role, region_code
+        self.username = user.username
+
+
+def _check_rows(session: Session, user: Any, table: Table, mapping: dict[str, str],
+                places: Places, import_id: int, still_mine: Callable[[], None]
+                ) -> list[Row]:
+    columns = [(index, mapping[h]) for index, h in enumerate(table.headers) if h in mapping]
+    known_area = places.kecamatan.__contains__
+    on = today()
+    has_relation = "relation" in mapping.values()
+    rows: list[Row] = []
+    families: dict[str, list[Row]] = {}
+    household_checks: dict[tuple[str, str], Checked] = {}
+    first_desa: dict[str, tuple[str, int]] = {}
+    seen_nik: dict[str, int] = {}
+    for number, cells in enumerate(table.rows):
+        line = table.header_line + 1 + number
+        raw = {name: cells[index] for index, name in columns}
+        row = Row(line, [c if not isinstance(c, dt.date | dt.datetime) else c.isoformat()
+                          for c in cells], raw)
+        if number in table.notes:
+            row.warnings.append(table.notes[number])
+        row.kk = clean_number(raw.get("kk_number"))
+        code, problem = places.code_of(raw.get("region_code"), raw.get("kecamatan"), row.kk)
+        if problem:
+            row.problems.append(problem)
+        household_raw: dict[str, Any] = {"kk_number": raw.get("kk_number"), "region_code": code,
+                         **{k: raw.get(k) for k in ("address", "rt", "rw", "desil")
+                            if k in raw}}
+        if household_raw.get("desil") not in (None, ""):
+            household_raw["desil_source"] = "impor"
+        checked_household = household_checks.get((row.kk, code))
+        if checked_household is None:
+            checked_household = check_household(session, user, household_raw,
+                                                known_area=known_area, on=on,
+                                                region_of=places.region, duplicates=False)
+            household_checks[(row.kk, code)] = checked_household
+            row.warnings.extend(str(w) for w in checked_household.warnings)
+        if code:
+            first_code, first_line = first_desa.setdefault(row.kk, (code, line))
+            if first_code != code:
+                row.problems.append(gettext("The same KK is in another desa on line %(line)s.",
+                                            line=first_line))
+        row.problems.extend(str(m) for name, m in checked_household.errors.items()
+                            if not (problem and name == "region_code"))
+        person_raw = person_values(raw, row)
+        if not has_relation:
+            person_raw["relation"] = "head" if row.kk not in families else "other"
+            if row.kk in families:
+                row.warnings.append(gettext(
+                    "The file has no relationship column: recorded as “Other” (the first row "
+                    "of a KK is its head). Add a Hubungan column, or correct it on the "
+                    "household's page."))
+        checked = check_person(session, user, person_raw, known_area=known_area,
+                               duplicates=False, on=on, refuse_missing_nik=True)
+        row.problems.extend(str(m) for m in checked.errors.values())
+        row.warnings.extend(str(w) for w in checked.warnings)
+        values = {k: v for k, v in checked.values.items()}
+        if isinstance(values.get("birth_date"), dt.date):
+            values["birth_date"] = values["birth_date"].isoformat()
+        row.values = {"person": values, "household": {
+            k: (v.isoformat() if isinstance(v, dt.date) else v)
+            for k, v in checked_household.values.items()}}
+        nik = values.get("nik")
+        if nik:
+            if nik in seen_nik:
+                row.problems.append(gettext("The same NIK is on line %(line)s.",
+                                            line=seen_nik[nik]))
+            else:
+                seen_nik[nik] = line
+        families.setdefault(row.kk, []).append(row)
+        rows.append(row)
+        if (number + 1) % 5000 == 0:
+            progress(session, import_id, number + 1, still_mine)
+    for family in families.values():
+        heads = [r for r in family if r.values["person"].get("relation") == "head"]
+        for extra in heads[1:]:
+            extra.problems.append(gettext("A second head of family for this KK (the first is "
+                                          "on line %(line)s).", line=heads[0].line))
+    return rows
+
+
+def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _find_existing(session: Session, user: Any, rows: list[Row],
+                   mapping: dict[str, str], places: Places) -> None:
+    """Compare the rows with the registry: a family's KK and each member's NIK (or name and
+    birth date, for members without one)."""
+    mapped = set(mapping.values())
+    kks = sorted({r.kk for r in rows if r.kk and not r.problems})
+    households: dict[str, Household] = {}
+    for chunk in chunks(kks):
+        for one in session.scalars(select(Household).where(Household.kk_number.in_(chunk))):
+            households[one.kk_number] = one
+    niks = sorted({r.values["person"]["nik"] for r in rows if r.values["person"].get("nik")})
+    people: dict[str, tuple[int, int | None, str]] = {}
+    for chunk in chunks(niks):
+        for person_id, nik, household_id, kk in session.execute(
+                select(Person.id, Person.nik, Person.household_id, Household.kk_number)
+                .outerjoin(Household, Household.id == Person.household_id)
+                .where(Person.nik.in_(chunk))):
+            people[nik or ""] = (person_id, household_id, kk or "")
+    members: dict[int, list[Person]] = defaultdict(list)
+    ids = [h.id for h in households.values()]
+    for chunk in chunks(ids):
+        for person in session.scalars(select(Person).where(Person.household_id.in_(chunk))):
+            members[person.household_id or 0].append(person)
+    head_known = {h.id for h in households.values()
+                  if any(m.relation == "head" for m in members[h.id])}
+    new_heads: dict[str, bool] = defaultdict(bool)
+    for row in rows:
+        if row.problems:
+            row.outcome = "rejected"
+            continue
+        person = row.values["person"]
+        household: Household | None = households.get(row.kk)
+        if household is not None and not in_region(user, household.region_code):
+            row.problems.append(gettext("This KK is already in the registry, in another "
+                                        "region."))
+            row.outcome = "rejected"
+            continue
+        known = people.get(person.get("nik") or "")
+        if known is not None and known[2] != row.kk:
+            row.problems.append(gettext(
+                "This NIK is already in another household (KK %(kk)s): move the person on "
+                "the household's page first.", kk=mask_nik(known[2]) or "-"))
+            row.outcome = "rejected"
+            continue
+        row.values["family_known"] = household is not None
+        if household is None:
+            new_heads[row.kk] = new_heads[row.kk] or person.get("relation") == "head"
+            row.outcome = "new"
+            continue
+        row.changes = _household_changes(household, row.values["household"], mapped)
+        if "region_code" in row.changes:
+            row.warnings.append(gettext(
+                "This family moves from desa %(old)s to desa %(new)s with this import.",
+                old=places.name(household.region_code),
+                new=places.name(row.values["household"]["region_code"])))
+        match = _member_match(members[household.id], person, known)
+        if match is None:
+            if person.get("relation") == "head" and household.id in head_known:
+                row.problems.append(gettext("The household already has a head of family "
+                                            "in the registry."))
+                row.outcome = "rejected"
+                continue
+            row.outcome = "new"
+            continue
+        row.values["person_id"] = match.id
+        row.changes += _person_changes(match, person, mapped)
+        row.outcome = "update" if row.changes else "same"
+    warned_desil: set[str] = set()
+    for row in rows:  # a new family needs its head of family in the file
+        if row.outcome == "new" and row.kk not in households and not new_heads[row.kk]:
+            row.problems.append(gettext("No head of family for this KK in the file, or the "
+                                        "head's row was rejected."))
+            row.outcome = "rejected"
+        elif row.outcome != "rejected" and row.kk not in warned_desil:
+            known_family = households.get(row.kk)
+            desil = row.values["household"].get("desil")
+            if desil is None and (known_family is None or known_family.desil is None):
+                warned_desil.add(row.kk)
+                row.warnings.append(gettext(
+                    "No desil for this family: recipient lists built by desil leave it out "
+                    "until its desil is recorded."))
+
+
+def _household_changes(household: Household, values: dict[str, Any],
+                       mapped: set[str]) -> list[str]:
+    changed = []
+    for name in HOUSEHOLD_FIELDS:
+        if name in mapped and values.get(name) not in (None, "") \
+                and values.get(name) != getattr(household, name):
+            changed.append(name)
+    return changed
+
+
+def _member_match(members: list[Person], person: dict[str, Any],
+                  known: tuple[int, int | None, str] | None) -> Person | None:
+    if known is not None:
+        return next((m for m in members if m.id == known[0]), None)
+    key = name_key(person.get("full_name"))
+    born = person.get("birth_date") or None
+    for member in members:
+        if member.name_key == key and (born is None or member.birth_date is None
+                                       or member.birth_date.isoformat() == born):
+            return member
+    return None
+
+
+def _person_changes(member: Person, values: dict[str, Any], mapped: set[str]) -> list[str]:
+    changed = []
+    for name in PERSON_FIELDS:
+        if name not in mapped or values.get(name) in (None, "", []):
+            continue
+        now: Any = getattr(member, name)
+        new: Any = values[name]
+        if name == "birth_date":
+            now = now.isoformat() if now else ""
+        if name == "disability":
+            new = ",".join(d for d in DISABILITIES if d in new)
+        if now != new:
+            changed.append(name)
+    return changed
+
+
+def _write_rows(session: Session, import_id: int, rows: list[Row],
+                still_mine: Callable[[], None]) -> dict[str, int]:
+    counts = {"rows": len(rows), "new": 0, "update": 0, "same": 0, "rejected": 0,
+              "warned": 0, "families_new": 0, "families_known": 0}
+    families_new: set[str] = set()
+    families_known: set[str] = set()
+    for chunk in chunks(rows, CHUNK):
+        begin_write(session)
+        still_mine()
+        session.connection().execute(insert(ImportRow), [
+            {"import_id": import_id, "line": r.line, "kk_number": r.kk[:40],
+             "cells": r.cells if r.outcome == "rejected" else [],  # only for the rejected file
+             "values": r.values, "outcome": r.outcome, "problems": r.problems,
+             "warnings": r.warnings if r.outcome != "rejected" else [],
+             "changes": r.changes, "applied": False} for r in chunk])
+        session.commit()
+        for r in chunk:
+            counts[r.outcome] += 1
+            if r.outcome != "rejected":
+                counts["warned"] += bool(r.warnings)
+                (families_known if r.values.get("family_known") else families_new).add(r.kk)
+    counts["families_new"] = len(families_new)
+    counts["families_known"] = len(families_known)
+    counts["to_apply"] = counts["new"] + counts["update"]
+    return counts
