@@ -40,3 +40,11 @@ def test_forms_never_import_the_web_app() -> None:
     forms = [p for p in SOURCES if p.parts[-2] == "forms" or "forms/" in p.as_posix()]
     assert forms
     assert not [p for p in forms if any(n.startswith("webapp") for n in _imports(p))]
+
+
+def test_the_people_epoch_watches_the_table_of_people() -> None:
+    """changes.py sits below the models and names their table: it must be User's."""
+    from webapp import changes
+    from webapp.models import User
+
+    assert changes.PEOPLE_TABLE == User.__tablename__

@@ -122,6 +122,9 @@ class PeopleEpoch:
                 time.sleep(1.0)
 
 
+PEOPLE_TABLE = "user_account"  # webapp.models.User: a change to a row of it moves the epoch
+
+
 def epoch_of(url: str) -> PeopleEpoch:
     """The people epoch of a database URL (one per process and database)."""
     with _LOCK:
@@ -137,10 +140,9 @@ def watch(factory: sessionmaker[Session], engine: Engine) -> None:
 
     @event.listens_for(factory, "after_flush")
     def _flushed(session: Session, _context: Any) -> None:
-        from .models import User  # models import db, which imports nothing of this module
-
+        # by table name: this module sits below the models (they import db, which imports it)
         touched = [o for o in (*session.dirty, *session.new, *session.deleted)
-                   if isinstance(o, User)]
+                   if getattr(o, "__tablename__", None) == PEOPLE_TABLE]
         if touched and not session.info.get("people_changed"):
             session.info["people_changed"] = True
             epoch.announce_in(session.connection())
