@@ -13,11 +13,11 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy.orm import Session
 
 from tests.conftest import login
-from tests.program_data import data_for, fresh, program_at
-from tests.test_registry_import import BAD, GOOD, csv_bytes, work
+from tests.program_data import data_for, fresh
+from tests.test_registry_import import BAD, GOOD, imported_plan_at_approval
 from webapp.models import Enrolment, Household, Person, RegistryImport, User
 from webapp.services import instances, tasks
-from webapp.services.registry import importing, program_lists
+from webapp.services.registry import program_lists
 
 SIXTEEN = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
@@ -25,18 +25,8 @@ SIXTEEN = re.compile(r"(?<!\d)\d{16}(?!\d)")
 def test_no_page_or_export_shows_a_full_number(client: Any, session: Session,
                                                people: dict[str, User]) -> None:
     koordinator = people["koordinator"]
-    made = importing.start(session, koordinator, "kpm.csv",
-                           csv_bytes([list(r) for r in GOOD + BAD]))
-    work(session)
-    importing.confirm(session, koordinator, made.id)
-    work(session)
-    program = program_at(session, people, "program_plan", title="BPNT NIK 3507011203850001")
-    program_lists.add_from_registry(session, koordinator, program.id)
-    fresh(session)
-    (plan,) = instances.open_tasks(session, program)
-    tasks.complete_task(session, koordinator, plan.id, data_for("program_plan"))
-    fresh(session)
-    (approval,) = instances.open_tasks(session, program)
+    made, program, plan, approval = imported_plan_at_approval(
+        session, people, [list(r) for r in GOOD + BAD], title="BPNT NIK 3507011203850001")
     urls = [f"/tasks/{approval.id}"]
     tasks.complete_task(session, people["supervisor"], approval.id, data_for("approval"))
     fresh(session)

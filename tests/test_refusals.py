@@ -15,11 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.program_data import data_for, fresh, own_plan_at_approval, program_at
-from tests.test_registry_import import GOOD, csv_bytes, work
+from tests.program_data import fresh, own_plan_at_approval
+from tests.test_registry_import import GOOD, imported_plan_at_approval
 from webapp.models import Enrolment, Group, Household, Person, RegistryImport, User
-from webapp.services import instances, tasks, users
-from webapp.services.registry import importing, program_lists
+from webapp.services import users
 
 NOT_ALLOWED = "Anda tidak berwenang melakukan ini."  # "You may not do this."
 OVERSEERS_ONLY = "Hanya supervisor dan administrator yang boleh melakukan ini."
@@ -35,18 +34,8 @@ class Desk:
 
 @pytest.fixture
 def desk(session: Session, people: dict[str, User]) -> Desk:
-    koordinator = people["koordinator"]
-    made = importing.start(session, koordinator, "kpm.csv", csv_bytes([list(r) for r in GOOD]))
-    work(session)
-    importing.confirm(session, koordinator, made.id)
-    work(session)
-    program = program_at(session, people, "program_plan")
-    program_lists.add_from_registry(session, koordinator, program.id)
-    fresh(session)
-    (plan,) = instances.open_tasks(session, program)
-    tasks.complete_task(session, koordinator, plan.id, data_for("program_plan"))
-    fresh(session)
-    (approval,) = instances.open_tasks(session, program)
+    _made, program, _plan, approval = imported_plan_at_approval(
+        session, people, [list(r) for r in GOOD])
     household = session.scalars(sa.select(Household.id).order_by(Household.id)).first()
     person = session.scalars(sa.select(Person.id).order_by(Person.id)).first()
     enrolment = session.scalars(sa.select(Enrolment.id).where(

@@ -283,3 +283,27 @@ def test_the_web_flow(client: Any, session: Session) -> None:
     login(client, "kota")
     assert client.get(f"/registry/imports/{import_id}").status_code == 404
     assert client.get(f"/registry/imports/{import_id}/rejected.csv").status_code == 404
+
+
+def imported_plan_at_approval(session: Session, people: dict[str, User],
+                              rows: list[list[str]], title: str = "BPNT Donomulyo"
+                              ) -> tuple[RegistryImport, Any, Any, Any]:
+    """A village list imported, a program whose list takes every family of it, its plan
+    submitted: (the import, the program, the plan step, the approval step)."""
+    from tests.program_data import data_for, program_at
+    from webapp.services import instances, tasks
+    from webapp.services.registry import program_lists
+
+    koordinator = people["koordinator"]
+    made = importing.start(session, koordinator, "kpm.csv", csv_bytes(rows))
+    work(session)
+    importing.confirm(session, koordinator, made.id)
+    work(session)
+    program = program_at(session, people, "program_plan", title=title)
+    program_lists.add_from_registry(session, koordinator, program.id)
+    fresh(session)
+    (plan,) = instances.open_tasks(session, program)
+    tasks.complete_task(session, koordinator, plan.id, data_for("program_plan"))
+    fresh(session)
+    (approval,) = instances.open_tasks(session, program)
+    return made, program, plan, approval

@@ -476,12 +476,12 @@ def move_member(session: Session, user: UserModel, person_id: int, to_household_
     """Move a person to another household of the user's region, with their relationship to
     its head and the reason, recorded in both histories (each naming the person)."""
     access.require_editor(user)
-    reason = " ".join(reason.split())
+    said = Checked()
+    reason = _text({"reason": reason}, "reason", 300, said)  # the forms' text rules
+    if said.errors:
+        raise InvalidInput(said.errors["reason"])
     if len(reason) < 5:
         raise InvalidInput(_l("Say why the person moves (at least 5 characters)."))
-    if len(reason) > 300 or CONTROL.search(reason):
-        raise InvalidInput(CONTROL_CHARACTERS if CONTROL.search(reason) else
-                           _l("Please use at most %(max)d characters.", max=300))
     if relation not in RELATIONSHIPS:
         raise InvalidInput(_l("Choose the person's relationship to the new head of family."))
     begin_write(session)
