@@ -66,6 +66,8 @@ def sign_in(browser: Any, base: str, username: str, width: int = 1280,
     page.fill("[name=password]", PASSWORD)
     page.click("main button[type=submit]")
     expect(page.locator("h1")).to_have_text("Kotak Masuk")
+    # the inbox's text can be there before its stylesheets: measure nothing until they are
+    page.wait_for_load_state("load")
     return page
 
 
