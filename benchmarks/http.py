@@ -34,7 +34,8 @@ def prepare(url: str, programs: int) -> None:
     from webapp.db import make_engine, make_session_factory
     from webapp.migrate import upgrade_database
     from webapp.models import User
-    from webapp.services import instances, regions
+    from webapp.services.accounts import regions
+    from webapp.services.workflow import programs
 
     upgrade_database(url)
     database = make_engine(url)
@@ -45,7 +46,7 @@ def prepare(url: str, programs: int) -> None:
     session = make_session_factory(database)()
     coordinator = session.scalars(select(User).where(User.username == "koordinator0")).one()
     for n in range(programs):
-        instances.start_instance(session, coordinator, "handoff", f"Program {n}",
+        programs.start_instance(session, coordinator, "handoff", f"Program {n}",
                                  desk_region(0) + ".01")
     session.close()
     database.dispose()

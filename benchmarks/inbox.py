@@ -22,8 +22,9 @@ from webapp import engine as wf_engine
 from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import HumanTask, Instance, User
-from webapp.services import definitions, deployment, users
-from webapp.services.tasks import InboxFilter, list_tasks
+from webapp.services.accounts import users
+from webapp.services.diagrams import definitions, deployment
+from webapp.services.workflow.inbox import InboxFilter, list_tasks
 
 KABUPATEN = [f"35.{n:02d}" for n in range(1, 11)]
 GROUPS = ["Koordinator", "Supervisor", "Kepala Bidang", "Mitra", "Pendamping", "Verifikator",
@@ -40,7 +41,7 @@ def _percentile(values: list[float], share: float) -> float:
 def _seed(session: Session, tasks_wanted: int) -> User:
     users.configure_hashing("CHEAPEST")
     users.ensure_groups(session, [(g, "") for g in GROUPS])
-    from webapp.services.regions import load_regions
+    from webapp.services.accounts.regions import load_regions
 
     load_regions(session, [{"kode": "35", "nama": "Jawa Timur", "tingkat": "provinsi",
                             "induk": ""}] + [

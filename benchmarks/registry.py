@@ -31,10 +31,11 @@ from benchmarks.village_list import csv_bytes
 from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import Household, Person, User
-from webapp.services import regions, users
+from webapp.services.accounts import regions, users
 from webapp.services.registry import importing, search
 from webapp.services.registry.keys import name_key
 from webapp.services.registry.synthetic import MEN, SECOND, WOMEN
+from webapp.services.workflow import completion
 
 IMPORT_DESA = ["35.07.01.2001", "35.07.01.2002", "35.07.01.2003", "35.07.01.2004"]
 
@@ -210,8 +211,9 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     from tests.program_data import APPROVE, STEP_DATA
     from webapp import engine as wf_engine
     from webapp.models import DistributionLine, Enrolment
-    from webapp.services import deployment, instances, tasks
-    from webapp.services.registry import program_lists
+    from webapp.services.diagrams import deployment
+    from webapp.services.registry import recipient_lists
+    from webapp.services.workflow import programs
 
     session = _fresh(url)
     users.ensure_groups(session, [(g, "") for g in ("Supervisor", "Kepala Bidang", "Mitra",
@@ -228,15 +230,15 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     importing.read(session, made.id, lambda: None)
     importing.confirm(session, coordinator, made.id)
     importing.apply(session, made.id, lambda: None)
-    program = instances.start_instance(session, coordinator, "program_cycle", "Bench",
+    program = programs.start_instance(session, coordinator, "program_cycle", "Bench",
                                        "35.07.01")
 
     def step(who: User, data: dict[str, Any]) -> None:
-        (task,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, who, task.id, data)
+        (task,) = programs.open_tasks(session, program)
+        completion.complete_task(session, who, task.id, data)
 
     step(coordinator, dict(STEP_DATA["needs_assessment"]))
-    program_lists.add_from_registry(session, coordinator, program.id)
+    recipient_lists.add_from_registry(session, coordinator, program.id)
     step(coordinator, dict(STEP_DATA["program_plan"], rounds=1))
     step(supervisor, dict(APPROVE))
     enrolled = list(session.scalars(select(Enrolment.id).where(
@@ -246,7 +248,7 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     for n in range(ticks):
         enrolment_id = rng.choice(enrolled)
         begin = time.perf_counter()
-        program_lists.tick(session, coordinator, program.id, enrolment_id, 1, n % 7 != 0,
+        recipient_lists.tick(session, coordinator, program.id, enrolment_id, 1, n % 7 != 0,
                            "absent" if n % 7 == 0 else "", 200_000 if n % 7 else None)
         measured.append((time.perf_counter() - begin) * 1000)
     line_ids = list(session.scalars(text("SELECT id FROM distribution_line")))

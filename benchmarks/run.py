@@ -18,12 +18,15 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from benchmarks import http, inbox, load, registry  # noqa: E402
+from benchmarks import http, load, registry  # noqa: E402
+from benchmarks import inbox as inbox_benchmark
 from webapp import engine
 from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import User
-from webapp.services import deployment, instances, tasks, users
+from webapp.services.accounts import users
+from webapp.services.diagrams import deployment
+from webapp.services.workflow import completion, programs
 
 HERE = Path(__file__).resolve().parent
 LINEAR = HERE / "linear5.bpmn"
@@ -64,11 +67,11 @@ def simpul_instances_per_s(session: Session, user: User, count: int) -> float:
     """The same process through Simpul's services, each step its own transaction."""
     started = time.perf_counter()
     for n in range(count):
-        instance = instances.start_instance(session, user, "linear5", f"bench {n}", None)
-        open_ids = instances.open_task_ids(session, instance.id)
+        instance = programs.start_instance(session, user, "linear5", f"bench {n}", None)
+        open_ids = programs.open_task_ids(session, instance.id)
         while open_ids:  # each step says which tasks it opened, as the task page uses it
             open_ids = [t.id for task_id in open_ids
-                        for t in tasks.complete_task(session, user, task_id, {"note": "ok"})]
+                        for t in completion.complete_task(session, user, task_id, {"note": "ok"})]
     return count / (time.perf_counter() - started)
 
 
@@ -79,12 +82,12 @@ def loop_step_ms(session: Session, user: User, loops: int, window: int = 21
     Each figure is the median of ``window`` consecutive steps, so one WAL checkpoint or GC pause
     does not decide it.
     """
-    instance = instances.start_instance(session, user, "loop", "bench loop", None)
+    instance = programs.start_instance(session, user, "loop", "bench loop", None)
     timings: list[float] = []
     for _ in range(loops):
-        (task_id,) = instances.open_task_ids(session, instance.id)
+        (task_id,) = programs.open_task_ids(session, instance.id)
         begin = time.perf_counter()
-        tasks.complete_task(session, user, task_id, {"value": 1, "done": False})
+        completion.complete_task(session, user, task_id, {"value": 1, "done": False})
         timings.append(time.perf_counter() - begin)
     session.refresh(instance)
     first = statistics.median(timings[:window]) * 1000
@@ -140,7 +143,7 @@ def main() -> None:
     if args.inbox == "skip":
         return
     with tempfile.TemporaryDirectory() as folder:
-        figures = inbox.main(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}", args.postgres,
+        figures = inbox_benchmark.main(f"sqlite:///{Path(folder) / 'inbox.sqlite3'}", args.postgres,
                              small=args.inbox == "small")
     for name, value in figures.items():
         print(f"{name}: {value:.1f}")

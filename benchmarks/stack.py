@@ -64,7 +64,8 @@ def seed(url: str, desks: int, extra: Iterable[Path] = (), mail: bool = False) -
     from webapp import engine
     from webapp.db import make_engine, make_session_factory
     from webapp.migrate import upgrade_database
-    from webapp.services import deployment, regions, users
+    from webapp.services.accounts import regions, users
+    from webapp.services.diagrams import deployment
 
     upgrade_database(url)
     database = make_engine(url)

@@ -21,10 +21,8 @@ from webapp import create_app
 from webapp.db import Base, make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import User
-from webapp.services import definitions, deployment, regions, users
-from webapp.services.notifications import forget_counts
-from webapp.services.runtime import HANDLES, READY_DATA
-from webapp.services.users import SIGNED_IN
+from webapp.services.accounts import regions, users
+from webapp.services.diagrams import deployment
 
 pytest_plugins = ["tests.browser"]
 
@@ -103,12 +101,6 @@ def make_test_app(url: str, **extra: Any) -> Flask:
 def app(database_url: str) -> Iterator[Flask]:
     """The app on a database holding base groups, every region, users and shipped diagrams."""
     wipe(database_url)
-    # Ids start again on a wiped database: caches keyed by version id must start empty too.
-    definitions.SPEC_CACHE.clear()
-    HANDLES.clear()
-    READY_DATA.clear()
-    SIGNED_IN.clear()
-    forget_counts()
     application = make_test_app(database_url)
     session = application.extensions["simpul_sessions"]()
     users.ensure_groups(session, GROUPS)

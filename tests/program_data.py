@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.services.workflow import completion
+
 STEP_DATA: dict[str, dict[str, Any]] = {
     "needs_assessment": {
         "assessment_date": "2026-11-02", "villages": "Tulungrejo, Kedungsalam",
@@ -53,16 +55,16 @@ def fresh(session: Any) -> None:
 def program_at(session: Any, people: dict[str, Any], until: str,
                title: str = "BPNT Donomulyo", region: str = "35.07.01") -> Any:
     """A program of the coordinator, taken step by step until ``until`` is open."""
-    from webapp.services import instances, tasks
+    from webapp.services.workflow import programs
 
-    program = instances.start_instance(session, people["koordinator"], "program_cycle", title,
+    program = programs.start_instance(session, people["koordinator"], "program_cycle", title,
                                        region)
     while True:
-        (task,) = instances.open_tasks(session, program)
+        (task,) = programs.open_tasks(session, program)
         if task.bpmn_id == until:
             return program
         who = people["supervisor"] if task.group_name == "Supervisor" else people["koordinator"]
-        tasks.complete_task(session, who, task.id, data_for(task.form_key or "", None,
+        completion.complete_task(session, who, task.id, data_for(task.form_key or "", None,
                                                             task.bpmn_id))
 
 
@@ -70,15 +72,16 @@ def own_plan_at_approval(session: Any) -> tuple[Any, Any]:
     """A person in both Koordinator and Supervisor who wrote a plan now waiting for approval:
     (that person, the approval task)."""
     from tests.conftest import PASSWORD
-    from webapp.services import instances, tasks, users
+    from webapp.services.accounts import users
+    from webapp.services.workflow import programs
 
     dual = users.create_user(session, "dual", PASSWORD, ["Koordinator", "Supervisor"],
                              full_name="Dwi Peran", region_code="35.07")
-    program = instances.start_instance(session, dual, "program_cycle", "Program Dwi",
+    program = programs.start_instance(session, dual, "program_cycle", "Program Dwi",
                                        "35.07.01")
     for form in ("needs_assessment", "program_plan"):
-        (task,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, dual, task.id, data_for(form))
+        (task,) = programs.open_tasks(session, program)
+        completion.complete_task(session, dual, task.id, data_for(form))
     fresh(session)
-    (approval,) = instances.open_tasks(session, program)
+    (approval,) = programs.open_tasks(session, program)
     return dual, approval

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD, csrf_token, login, make_test_app
 from webapp import create_app
 from webapp.models import Partner, User
-from webapp.services import users
+from webapp.services.accounts import users
 
 
 def sign_in(client: FlaskClient, username: str, password: str) -> Any:

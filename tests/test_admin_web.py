@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from tests.conftest import csrf_token
 from webapp import engine
 from webapp.models import DefinitionVersion, User
-from webapp.services import definitions, deployment, instances
+from webapp.services.diagrams import definitions, deployment
+from webapp.services.workflow import programs
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
@@ -73,7 +74,7 @@ def test_stored_diagrams_are_always_downloads(login_as: Any, session: Session,
     plain = client.get("/admin/processes/program_cycle/v1.bpmn")  # as the editor loads it
     assert plain.headers["Content-Disposition"] == 'attachment; filename="program_cycle-v1.bpmn"'
     assert plain.headers["X-Content-Type-Options"] == "nosniff"
-    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "Program", "35.07.01")
     shown = client.get(f"/programs/{program.id}/diagram.xml")
     assert shown.status_code == 200 and shown.get_data(as_text=True) == CYCLE
@@ -115,7 +116,7 @@ def test_editor_check_and_deploy_answer_with_problems_then_a_new_version(
     from tests.program_data import program_at
 
     program = program_at(session, people, "program_plan")
-    (step,) = instances.open_tasks(session, program)
+    (step,) = programs.open_tasks(session, program)
     assert step.name == "<script>alert(1)</script>"
     coordinator = login_as("koordinator")
     for path in ("/?tab=mine", f"/tasks/{step.id}", f"/programs/{program.id}"):

@@ -14,9 +14,10 @@ from tests.conftest import csrf_token
 from tests.program_data import data_for, fresh, program_at
 from webapp import engine
 from webapp.models import Event, HumanTask, Incident, Instance, User
-from webapp.services import administration, deployment, instances, migration, tasks
+from webapp.services.diagrams import deployment
 from webapp.services.errors import Conflict, Forbidden, InvalidInput, StepFailed
-from webapp.services.personal_data import mask_nik
+from webapp.services.privacy import mask_nik
+from webapp.services.workflow import administration, completion, inbox, programs, version_moves
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
@@ -40,14 +41,14 @@ def test_suspend_holds_the_steps_and_resume_releases_them(
     (plan,) = session.scalars(sa.select(HumanTask).where(HumanTask.instance_id == program.id,
                                                          HumanTask.bpmn_id == "program_plan"))
     with pytest.raises(Conflict) as held:
-        tasks.complete_task(session, people["koordinator"], plan.id, data_for("program_plan"))
+        completion.complete_task(session, people["koordinator"], plan.id, data_for("program_plan"))
     assert "suspended" in str(held.value.message)
     fresh(session)
-    assert tasks.task_counts(session, people["koordinator"])["mine"] == 0  # out of the inbox
+    assert inbox.task_counts(session, people["koordinator"])["mine"] == 0  # out of the inbox
     administration.change_status(session, admin, program.id, "resume", "Audit selesai")
     assert statuses(session, program)[-1] == "open"
-    tasks.complete_task(session, people["koordinator"], plan.id, data_for("program_plan"))
-    reasons = [(e.action, e.data.get("reason")) for e in instances.history(session, program)
+    completion.complete_task(session, people["koordinator"], plan.id, data_for("program_plan"))
+    reasons = [(e.action, e.data.get("reason")) for e in programs.history(session, program)
                if e.action.startswith("instance.") and e.action != "instance.started"]
     assert reasons == [("instance.suspended", "Data penerima diaudit"),
                        ("instance.running", "Audit selesai")]
@@ -77,9 +78,9 @@ def test_a_failing_script_becomes_an_incident_that_retries_after_a_fix(
         deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", text.encode())],
                                        admin, comment="rusak", origin="editor")
     program = program_at(session, people, "approve_plan")
-    (approval,) = instances.open_tasks(session, program)
+    (approval,) = programs.open_tasks(session, program)
     with pytest.raises(StepFailed):
-        tasks.complete_task(session, people["supervisor"], approval.id,
+        completion.complete_task(session, people["supervisor"], approval.id,
                             {"decision": "approve", "reason": ""})
     fresh(session)
     (incident,) = administration.incidents(session, admin, program)
@@ -93,11 +94,11 @@ def test_a_failing_script_becomes_an_incident_that_retries_after_a_fix(
     assert session.get(Incident, incident.id).attempts == 2  # type: ignore[union-attr]
     deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", CYCLE.encode())],
                                    admin, comment="diperbaiki", origin="editor")
-    migration.move(session, admin, "program_cycle", 2, 3)
+    version_moves.move(session, admin, "program_cycle", 2, 3)
     assert administration.retry_incident(session, admin, incident.id) is True
     fresh(session)
     assert session.get(Incident, incident.id).resolved_by_id == admin.id  # type: ignore[union-attr]
-    (after,) = instances.open_tasks(session, program)
+    (after,) = programs.open_tasks(session, program)
     assert after.bpmn_id == "distribution_record"
     done = session.scalars(sa.select(Event).where(Event.action == "task.completed",
                                                   Event.human_task_id == approval.id)).one()
@@ -126,11 +127,11 @@ def test_nik_numbers_are_masked_in_numbers_and_containers() -> None:
 
 def test_the_admin_pages(login_as: Any, session: Session, people: dict[str, User]) -> None:
     program = program_at(session, people, "program_plan")
-    other = instances.start_instance(session, people["kota"], "program_cycle", "PKH Kota",
+    other = programs.start_instance(session, people["kota"], "program_cycle", "PKH Kota",
                                      "35.73.01")
     data = dict(data_for("needs_assessment"), notes="Ketua RT NIK 3507011203850001")
-    (plan,) = instances.open_tasks(session, program)
-    tasks.complete_task(session, people["koordinator"], plan.id, data_for("program_plan"))
+    (plan,) = programs.open_tasks(session, program)
+    completion.complete_task(session, people["koordinator"], plan.id, data_for("program_plan"))
     client = login_as("admin")
     listing = client.get("/admin/programs?region=35.07").get_data(as_text=True)
     assert "BPNT Donomulyo" in listing and "PKH Kota" not in listing
@@ -149,8 +150,8 @@ def test_the_admin_pages(login_as: Any, session: Session, people: dict[str, User
     assert program.status == "suspended"
     assert other.status == "running"
     second = program_at(session, people, "needs_assessment", "Dengan NIK")
-    (assessment,) = instances.open_tasks(session, second)
-    tasks.complete_task(session, people["koordinator"], assessment.id, data)
+    (assessment,) = programs.open_tasks(session, second)
+    completion.complete_task(session, people["koordinator"], assessment.id, data)
     shown = client.get(f"/admin/programs/{second.id}/data").get_data(as_text=True)
     assert "3507********0001" in shown and "3507011203850001" not in shown
     coordinator_page = login_as("koordinator").get(f"/programs/{second.id}").get_data(

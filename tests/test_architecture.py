@@ -48,3 +48,36 @@ def test_the_people_epoch_watches_the_table_of_people() -> None:
     from webapp.models import User
 
     assert changes.PEOPLE_TABLE == User.__tablename__
+
+
+def test_no_two_modules_share_a_name_across_layers() -> None:
+    """One name, one meaning: ``runtime`` or ``migration`` in two layers misled readers."""
+    seen: dict[str, list[str]] = {}
+    for path in SOURCES:
+        if path.name != "__init__.py":
+            seen.setdefault(path.stem, []).append(str(path.relative_to(ROOT)))
+        else:  # a package's name counts too
+            seen.setdefault(path.parent.name, []).append(str(path.parent.relative_to(ROOT)))
+    shared = {name: paths for name, paths in seen.items() if len(paths) > 1}
+    assert shared == {}
+
+
+def test_each_app_keeps_its_own_caches(database_url: str) -> None:
+    """Caches live on the app (built in create_app): a new app starts with none of the last
+    one's, so nothing has to be cleared by hand between apps or tests."""
+    from tests.conftest import make_test_app
+    from webapp.services.workflow.steps import HANDLES
+
+    first, second = make_test_app(database_url), make_test_app(database_url)
+    try:
+        one = first.extensions["simpul_sessions"]()
+        two = second.extensions["simpul_sessions"]()
+        assert HANDLES.of(one) is HANDLES.of(one)
+        assert HANDLES.of(one) is not HANDLES.of(two)
+        assert first.extensions["simpul_caches"].names() == ["workflow.handles"]
+        assert second.extensions["simpul_caches"].names() == ["workflow.handles"]
+        one.close()
+        two.close()
+    finally:
+        first.extensions["simpul_engine"].dispose()
+        second.extensions["simpul_engine"].dispose()

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import screenshot
 from tests.browser import sign_in as browser_sign_in
+from webapp.services.workflow import completion
 
 pytestmark = pytest.mark.browser
 
@@ -101,13 +102,13 @@ def test_coordinator_and_supervisor_take_a_program_through_revision(
 def test_two_supervisors_approving_the_same_plan_in_two_browsers(
         browser: Any, live_server: str, session: Any, people: Any) -> None:
     from tests.program_data import data_for
-    from webapp.services import instances, tasks
+    from webapp.services.workflow import programs
 
-    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "PKH Pagak 2027", "35.07.02")
     for _ in range(2):
-        (task,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, people["koordinator"], task.id, data_for(task.form_key))
+        (task,) = programs.open_tasks(session, program)
+        completion.complete_task(session, people["koordinator"], task.id, data_for(task.form_key))
     base = live_server
     first = sign_in(browser, base, "supervisor")
     second = sign_in(browser, base, "supervisor2")

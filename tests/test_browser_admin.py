@@ -12,7 +12,8 @@ from tests.browser import screenshot
 from tests.program_data import data_for
 from tests.test_browser import sign_in, submit
 from webapp.models import User
-from webapp.services import deployment, instances, tasks
+from webapp.services.diagrams import deployment
+from webapp.services.workflow import completion, programs
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,7 @@ def fill_assessment(page: Page, villages: str) -> None:
 def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
         browser: Any, live_server: str, session: Session, people: dict[str, User]) -> None:
     base = live_server
-    earlier = instances.start_instance(session, people["koordinator"], "program_cycle",
+    earlier = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "Program lama", "35.07.01")
     admin = sign_in(browser, base, "admin")
     admin.click(".topbar >> text=Administrasi")
@@ -87,10 +88,10 @@ def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
     expect(coordinator.locator("h1")).to_have_text("Rencana Kerja Program")
 
     # the program started before the deploy stays on version 1
-    (assessment,) = instances.open_tasks(session, earlier)
-    tasks.complete_task(session, people["koordinator"], assessment.id,
+    (assessment,) = programs.open_tasks(session, earlier)
+    completion.complete_task(session, people["koordinator"], assessment.id,
                         data_for("needs_assessment"))
-    (plan,) = instances.open_tasks(session, earlier)
+    (plan,) = programs.open_tasks(session, earlier)
     assert plan.name == "Perencanaan Program"
     assert earlier.definition_version.version == 1
 

@@ -15,8 +15,8 @@ from tests.program_data import fresh, program_at
 from tests.test_recipients import register
 from tests.test_ticks import at_round
 from webapp.models import Enrolment, Household, User
-from webapp.services import instances, tasks
-from webapp.services.registry import program_lists
+from webapp.services.registry import recipient_lists
+from webapp.services.workflow import inbox, programs
 
 pytestmark = pytest.mark.browser
 
@@ -75,8 +75,8 @@ def test_buttons_and_name_links_are_a_thumb_wide(
         browser: Any, live_server: str, session: Any, people: dict[str, User]) -> None:
     program = at_round(session, people, 2)
     planning = program_at(session, people, "program_plan", title="BLT Donomulyo")
-    (plan,) = instances.open_tasks(session, planning)
-    tasks.claim_task(session, people["koordinator"], plan.id)
+    (plan,) = programs.open_tasks(session, planning)
+    inbox.claim_task(session, people["koordinator"], plan.id)
     review = program_at(session, people, "approve_plan", title="PKH Donomulyo")
     fresh(session)
     household = session.scalars(sa.select(Household).order_by(Household.id)).first()
@@ -110,7 +110,7 @@ def test_taking_a_family_off_the_list_is_asked_first(
         browser: Any, live_server: str, session: Any, people: dict[str, User]) -> None:
     register(session, people["koordinator"], 2)
     program = program_at(session, people, "program_plan")
-    program_lists.add_from_registry(session, people["koordinator"], program.id)
+    recipient_lists.add_from_registry(session, people["koordinator"], program.id)
     page = sign_in(browser, live_server, "koordinator", 390, 800)
     page.goto(f"{live_server}/programs/{program.id}/recipients")
     rows = page.locator("#entries .task-row")

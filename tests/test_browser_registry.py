@@ -20,7 +20,7 @@ from tests.program_data import STEP_DATA, fresh
 from webapp.db import make_session_factory
 from webapp.extensions import db
 from webapp.models import User
-from webapp.services import instances, jobs, tasks
+from webapp.services.workflow import completion, jobs, programs
 
 pytestmark = pytest.mark.browser
 
@@ -90,13 +90,13 @@ def test_import_list_approve_tick_and_evaluate_on_a_phone(
     expect(coordinator.locator(".registry-list .task-name")).to_have_text("Slamet Riyadi")
 
     # 2. a program at its plan: the list is built from the registry
-    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "BPNT Tulungrejo 2027", "35.07.01")
-    (first,) = instances.open_tasks(session, program)
-    tasks.complete_task(session, people["koordinator"], first.id,
+    (first,) = programs.open_tasks(session, program)
+    completion.complete_task(session, people["koordinator"], first.id,
                         dict(STEP_DATA["needs_assessment"]))
     fresh(session)
-    (plan,) = instances.open_tasks(session, program)
+    (plan,) = programs.open_tasks(session, program)
     coordinator.goto(f"{base}/tasks/{plan.id}")
     coordinator.click("#list-panel a[role=button]")
     coordinator.click("text=Tambahkan ke daftar")
@@ -115,7 +115,7 @@ def test_import_list_approve_tick_and_evaluate_on_a_phone(
     # 3. the supervisor sees the list and approves the plan
     supervisor = phone(browser, base, "supervisor")
     fresh(session)
-    (approval,) = instances.open_tasks(session, program)
+    (approval,) = programs.open_tasks(session, program)
     supervisor.goto(f"{base}/tasks/{approval.id}")
     expect(supervisor.locator("#list-panel")).to_contain_text("3 keluarga")
     supervisor.check("input[name=decision][value=approve]")
@@ -124,7 +124,7 @@ def test_import_list_approve_tick_and_evaluate_on_a_phone(
 
     # 4. round 1 at the distribution point: tick each family
     fresh(session)
-    (round_task,) = instances.open_tasks(session, program)
+    (round_task,) = programs.open_tasks(session, program)
     coordinator.goto(f"{base}/tasks/{round_task.id}")
     coordinator.click("text=Buka daftar centang")
     coordinator.fill("#round-amount", "500.000")
@@ -147,11 +147,11 @@ def test_import_list_approve_tick_and_evaluate_on_a_phone(
 
     # 5. supervision, then the evaluation shows the figures from the lines
     fresh(session)
-    (visit,) = instances.open_tasks(session, program)
+    (visit,) = programs.open_tasks(session, program)
     visitor = people["supervisor" if visit.group_name == "Supervisor" else "koordinator"]
-    tasks.complete_task(session, visitor, visit.id, dict(STEP_DATA["supervision_visit"]))
+    completion.complete_task(session, visitor, visit.id, dict(STEP_DATA["supervision_visit"]))
     fresh(session)
-    (evaluation,) = instances.open_tasks(session, program)
+    (evaluation,) = programs.open_tasks(session, program)
     coordinator.goto(f"{base}/tasks/{evaluation.id}")
     panel = coordinator.locator("#list-panel")
     expect(panel).to_contain_text("66,7 %")  # 2 of the 3 families reached

@@ -16,7 +16,7 @@ from tests.browser import screenshot
 from tests.program_data import fresh, program_at
 from tests.test_browser import open_task, sign_in, submit
 from webapp.models import Event, Instance, User
-from webapp.services import instances
+from webapp.services.workflow import programs
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -158,7 +158,7 @@ def test_on_a_phone_tasks_show_on_the_first_screen_and_every_target_is_a_thumb_w
     for label, selector in targets.items():
         width, height = tap_size(supervisor, selector)
         assert width >= 44 and height >= 44, (label, width, height)
-    (approval,) = instances.open_tasks(session, session.scalars(sa.select(Instance)).first())
+    (approval,) = programs.open_tasks(session, session.scalars(sa.select(Instance)).first())
     supervisor.goto(f"{live_server}/tasks/{approval.id}")
     for label, selector in {"back": ".form-actions a", "decision": "[name=decision]"}.items():
         width, height = tap_size(supervisor, selector)

@@ -16,7 +16,7 @@ from tests.program_data import fresh
 from tests.test_browser_household import phone
 from tests.test_ticks import at_round
 from webapp.models import DistributionLine, User
-from webapp.services import instances, tasks
+from webapp.services.workflow import completion, programs
 
 pytestmark = pytest.mark.browser
 
@@ -68,8 +68,8 @@ def test_ticks_wait_for_the_connection_and_the_server_and_are_never_lost(
     rows.nth(2).locator("button[data-missed][value=other]").click()
     expect(banner).to_contain_text("Belum terkirim: 1")
     fresh(session)
-    (round_task,) = instances.open_tasks(session, program)
-    tasks.complete_task(session, people["koordinator"], round_task.id,
+    (round_task,) = programs.open_tasks(session, program)
+    completion.complete_task(session, people["koordinator"], round_task.id,
                         {"distribution_date": "2026-12-15", "on_time": True,
                          "distribution_issues": ""})
     page.context.set_offline(False)

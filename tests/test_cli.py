@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from webapp import create_app
 from webapp.models import Region, User
-from webapp.services.users import authenticate
+from webapp.services.accounts.users import authenticate
 
 
 def test_user_create_reads_the_password_from_stdin(app: Flask, session: Session) -> None:

@@ -31,7 +31,7 @@ from benchmarks.stack import PASSWORD, Stack, desk_region, free_port, seed
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from webapp.db import make_engine, make_session_factory
 from webapp.models import DefinitionVersion, Event, HumanTask, Instance, Job
-from webapp.services.runtime import read_workflow
+from webapp.services.workflow.steps import read_workflow
 
 RELAY = Path(__file__).resolve().parent / "data/relay.bpmn"
 DESKS = 4

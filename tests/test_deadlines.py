@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tests.program_data import fresh, program_at
 from webapp import clock, engine
 from webapp.models import Group, HumanTask, User
-from webapp.services import people as people_admin
+from webapp.services.accounts import people as people_admin
 from webapp.services.errors import InvalidInput
 
 T0 = dt.datetime(2027, 2, 1, 8, 0, tzinfo=dt.UTC)

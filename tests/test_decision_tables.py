@@ -16,8 +16,9 @@ from tests.conftest import csrf_token, login
 from tests.program_data import STEP_DATA, fresh, program_at
 from webapp import engine
 from webapp.models import DefinitionVersion, Instance, User
-from webapp.services import definitions, deployment, instances
+from webapp.services.diagrams import definitions, deployment
 from webapp.services.errors import InvalidInput, StepFailed
+from webapp.services.workflow import programs
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIORITY = (ROOT / "workflows/program_priority.dmn").read_text()
@@ -49,7 +50,7 @@ def test_a_hostile_table_uploaded_alone_is_refused_and_starts_still_work(
     hostile = PRIORITY.replace(FIRST_OUTPUT, "<text>__import__('os').system('id')</text>", 1)
     reasons = refused_alone(session, people["admin"], hostile)
     assert "Rule_1" in reasons and "__import__" in reasons
-    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "Masih berjalan", "35.07.01")
     assert program.status == "running"
 
@@ -112,9 +113,9 @@ def test_a_start_on_a_version_that_no_longer_parses_says_why(
     assert cycle is not None
     cycle.dependencies = [bad.id]
     session.commit()
-    definitions.SPEC_CACHE.clear()
+    definitions.SPEC_CACHE.of(session).clear()
     with pytest.raises(StepFailed) as caught:
-        instances.start_instance(session, people["koordinator"], "program_cycle", "Program",
+        programs.start_instance(session, people["koordinator"], "program_cycle", "Program",
                                  "35.07.01")
     assert "__import__" in str(caught.value.message)
     session.rollback()
@@ -144,9 +145,9 @@ def test_an_output_that_grows_huge_from_the_data_stops_the_step_in_words(
     grows = PRIORITY.replace(FIRST_OUTPUT, '<text>"tinggi" * hh_food_insecure * 10**4</text>', 1)
     deployment.deploy_definitions(session, [dmn(grows)], people["admin"], comment="uji",
                                   origin="upload")
-    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "BPNT Donomulyo", "35.07.01")
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     login(client, "koordinator")
     data = {key: str(value) for key, value in STEP_DATA["needs_assessment"].items()}
     response = client.post(f"/tasks/{task.id}", data=dict(
@@ -161,4 +162,4 @@ def test_an_output_that_grows_huge_from_the_data_stops_the_step_in_words(
     for english in ("Sorry", "Error evaluating", "Business Rule Task", "IterableTooLong"):
         assert english not in page
     fresh(session)
-    assert [t.status for t in instances.open_tasks(session, program)] == ["open"]
+    assert [t.status for t in programs.open_tasks(session, program)] == ["open"]

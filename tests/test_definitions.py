@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from tests.program_data import data_for
 from webapp import engine
 from webapp.models import DefinitionHead, DefinitionVersion, Event, User
-from webapp.services import definitions, deployment, instances, tasks
+from webapp.services.diagrams import definitions, deployment
 from webapp.services.errors import Forbidden, InvalidInput
-from webapp.services.task_page import task_context, task_head
+from webapp.services.workflow import completion, programs
+from webapp.services.workflow.task_page import task_context, task_head
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
@@ -45,19 +46,19 @@ def deploy(session: Session, admin: User, text: str, comment: str = "edit",
 def test_a_new_version_serves_new_programs_while_running_ones_keep_theirs(
         session: Session, people: dict[str, User]) -> None:
     coordinator, admin = people["koordinator"], people["admin"]
-    before = instances.start_instance(session, coordinator, "program_cycle", "Lama", "35.07.01")
+    before = programs.start_instance(session, coordinator, "program_cycle", "Lama", "35.07.01")
     done = deploy(session, admin, renamed(CYCLE, 'name="Perencanaan Program"',
                                           'name="Rencana Program"'), "Nama langkah diganti")
     assert done.labels == ["program_cycle v2"]
-    after = instances.start_instance(session, coordinator, "program_cycle", "Baru", "35.07.01")
+    after = programs.start_instance(session, coordinator, "program_cycle", "Baru", "35.07.01")
     assert before.definition_version.version == 1 and after.definition_version.version == 2
     current = definitions.current_version(session, "program_cycle")
     assert current is not None and current.comment == "Nama langkah diganti"
     assert current.deployed_by_id == admin.id and current.origin == "editor"
     for program, name in ((before, "Perencanaan Program"), (after, "Rencana Program")):
-        (assessment,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, coordinator, assessment.id, data_for("needs_assessment"))
-        (plan,) = instances.open_tasks(session, program)
+        (assessment,) = programs.open_tasks(session, program)
+        completion.complete_task(session, coordinator, assessment.id, data_for("needs_assessment"))
+        (plan,) = programs.open_tasks(session, program)
         assert plan.name == name
     events = session.scalars(sa.select(Event).where(Event.action == "definition.deployed",
                                                     Event.actor_id == admin.id)).all()
@@ -70,7 +71,7 @@ def test_rollback_makes_an_older_version_current_again(
     admin = people["admin"]
     deploy(session, admin, renamed(CYCLE, 'name="Perencanaan Program"', 'name="Rencana"'))
     deployment.make_current(session, admin, "program_cycle", 1)
-    program = instances.start_instance(session, people["koordinator"], "program_cycle", "Pagak",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle", "Pagak",
                                        "35.07.02")
     assert program.definition_version.version == 1
     newest = session.scalar(sa.select(sa.func.max(DefinitionVersion.version)).where(
@@ -106,7 +107,7 @@ def test_shipped_updates_never_replace_an_admins_edit(
 def test_a_new_decision_table_is_used_by_new_programs_only(
         session: Session, people: dict[str, User]) -> None:
     coordinator, admin = people["koordinator"], people["admin"]
-    old = instances.start_instance(session, coordinator, "program_cycle", "Lama", "35.07.01")
+    old = programs.start_instance(session, coordinator, "program_cycle", "Lama", "35.07.01")
     table = PRIORITY.replace('"tinggi"', '"darurat"')
     done = deployment.deploy_definitions(
         session, [engine.SourceFile("program_priority.dmn", table.encode())], admin,
@@ -116,12 +117,12 @@ def test_a_new_decision_table_is_used_by_new_programs_only(
     assert cycle is not None
     pinned = {(v.key, v.version) for v in definitions.pinned_versions(session, cycle)}
     assert pinned == {("program_priority", 2)}
-    new = instances.start_instance(session, coordinator, "program_cycle", "Baru", "35.07.01")
+    new = programs.start_instance(session, coordinator, "program_cycle", "Baru", "35.07.01")
     priorities = []
     for program in (old, new):
-        (assessment,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, coordinator, assessment.id, data_for("needs_assessment"))
-        (plan,) = instances.open_tasks(session, program)
+        (assessment,) = programs.open_tasks(session, program)
+        completion.complete_task(session, coordinator, assessment.id, data_for("needs_assessment"))
+        (plan,) = programs.open_tasks(session, program)
         head = task_head(session, coordinator, plan.id)
         priorities.append(task_context(session, head).data["priority"])
     assert priorities == ["tinggi", "darurat"]

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD, csrf_token
 from tests.program_data import data_for, fresh, own_plan_at_approval
 from webapp.models import Event, User
-from webapp.services import instances, tasks, users
+from webapp.services.accounts import users
 from webapp.services.errors import Forbidden
+from webapp.services.workflow import completion, inbox, programs
 
 
 def test_a_person_in_both_groups_cannot_approve_their_own_plan(
@@ -21,11 +22,11 @@ def test_a_person_in_both_groups_cannot_approve_their_own_plan(
     assert approval.bpmn_id == "approve_plan"
     assert approval.assignee_id is None  # not handed to its own author, left to the group
     with pytest.raises(Forbidden) as refused:
-        tasks.complete_task(session, dual, approval.id, {"decision": "approve", "reason": ""})
+        completion.complete_task(session, dual, approval.id, {"decision": "approve", "reason": ""})
     assert "Perencanaan Program" in str(refused.value.message)
     fresh(session)
     with pytest.raises(Forbidden):
-        tasks.claim_task(session, dual, approval.id)
+        inbox.claim_task(session, dual, approval.id)
     fresh(session)
     client = login_as("dual")
     token = csrf_token(client, f"/tasks/{approval.id}")
@@ -36,7 +37,7 @@ def test_a_person_in_both_groups_cannot_approve_their_own_plan(
     logged = session.scalars(sa.select(Event).where(Event.action == "duty.refused")).all()
     assert [(e.actor_id, e.data["action"]) for e in logged] == [
         (dual.id, "complete"), (dual.id, "claim"), (dual.id, "complete")]
-    tasks.complete_task(session, people["supervisor"], approval.id,
+    completion.complete_task(session, people["supervisor"], approval.id,
                         {"decision": "approve", "reason": ""})  # someone else may
 
 
@@ -44,12 +45,12 @@ def test_an_admin_in_both_groups_is_refused_too(session: Session,
                                                people: dict[str, User]) -> None:
     boss = users.create_user(session, "admin.dua", PASSWORD, ["Koordinator", "Supervisor"],
                              role="admin", full_name="Admin Dua")
-    program = instances.start_instance(session, boss, "program_cycle", "Program Admin",
+    program = programs.start_instance(session, boss, "program_cycle", "Program Admin",
                                        "35.07.01")
     for form in ("needs_assessment", "program_plan"):
-        (task,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, boss, task.id, data_for(form))
+        (task,) = programs.open_tasks(session, program)
+        completion.complete_task(session, boss, task.id, data_for(form))
     fresh(session)
-    (approval,) = instances.open_tasks(session, program)
+    (approval,) = programs.open_tasks(session, program)
     with pytest.raises(Forbidden):
-        tasks.complete_task(session, boss, approval.id, {"decision": "approve", "reason": ""})
+        completion.complete_task(session, boss, approval.id, {"decision": "approve", "reason": ""})

@@ -14,7 +14,7 @@ from tests.browser import screenshot
 from tests.program_data import fresh, program_at
 from webapp import clock
 from webapp.models import Event, Notification, User
-from webapp.services import instances, jobs, tasks
+from webapp.services.workflow import completion, jobs, programs
 
 T0 = dt.datetime(2027, 5, 3, 8, 0, tzinfo=dt.UTC)
 
@@ -32,22 +32,22 @@ def test_a_late_plan_approval_reminds_then_goes_to_the_lead(
     clock.advance(dt.timedelta(days=2, hours=1))
     assert [o.result for o in jobs.run_due(session, "w1")] == ["done"]  # the reminder
     assert kinds_for(session, people["supervisor"]) == ["assigned", "reminder"]
-    (still,) = instances.open_tasks(session, program)
+    (still,) = programs.open_tasks(session, program)
     assert still.bpmn_id == "approve_plan"
     clock.advance(dt.timedelta(days=3))
     assert [o.result for o in jobs.run_due(session, "w1")] == ["done"]  # 5 days: escalate
     fresh(session)
-    (lead_task,) = instances.open_tasks(session, program)
+    (lead_task,) = programs.open_tasks(session, program)
     assert lead_task.bpmn_id == "approve_plan_lead" and lead_task.group_name == "Kepala Bidang"
     assert kinds_for(session, people["kabid"]) == ["escalated"]
     with pytest.raises(Exception):  # noqa: B017 - the supervisor's step is gone
-        tasks.complete_task(session, people["supervisor"], still.id,
+        completion.complete_task(session, people["supervisor"], still.id,
                             {"decision": "approve", "reason": ""})
     fresh(session)
-    tasks.complete_task(session, people["kabid"], lead_task.id,
+    completion.complete_task(session, people["kabid"], lead_task.id,
                         {"decision": "approve", "reason": ""})
     fresh(session)
-    (next_step,) = instances.open_tasks(session, program)
+    (next_step,) = programs.open_tasks(session, program)
     assert next_step.bpmn_id == "distribution_record"
     fired = session.scalars(sa.select(Event.data).where(Event.action == "timer.fired")).all()
     assert [d["bpmn_id"] for d in fired] == ["plan_reminder", "plan_overdue"]
@@ -89,11 +89,11 @@ def test_a_grievance_is_recorded_verified_late_by_the_supervisor_and_answered(
         session: Session, people: dict[str, User]) -> None:
     clock.set_time(T0)
     coordinator, supervisor = people["koordinator"], people["supervisor"]
-    case = instances.start_instance(session, coordinator, "grievance",
+    case = programs.start_instance(session, coordinator, "grievance",
                                     "Pengaduan bantuan belum diterima", "35.07.01")
-    (record,) = instances.open_tasks(session, case)
+    (record,) = programs.open_tasks(session, case)
     assert record.due_at == T0 + dt.timedelta(days=1)
-    tasks.complete_task(session, coordinator, record.id, {
+    completion.complete_task(session, coordinator, record.id, {
         "complainant": "Ibu Sumarni", "complainant_nik": "3507011203850001",
         "village": "Tulungrejo", "category": "belum_diterima",
         "complaint": "Tahap 2 belum diterima."})
@@ -103,22 +103,22 @@ def test_a_grievance_is_recorded_verified_late_by_the_supervisor_and_answered(
     clock.advance(dt.timedelta(days=5))
     jobs.run_due(session, "w1")  # day 10: the Supervisor verifies instead
     fresh(session)
-    (verify,) = instances.open_tasks(session, case)
+    (verify,) = programs.open_tasks(session, case)
     assert verify.bpmn_id == "grievance_verify_escalated" and verify.group_name == "Supervisor"
-    tasks.complete_task(session, supervisor, verify.id, {
+    completion.complete_task(session, supervisor, verify.id, {
         "verified": True, "findings": "Nama tercantum, bantuan tertahan di desa."})
     fresh(session)
-    (followup,) = instances.open_tasks(session, case)
+    (followup,) = programs.open_tasks(session, case)
     assert followup.bpmn_id == "grievance_followup"
     with pytest.raises(Exception):  # noqa: B017 - who verified does not approve the follow-up
-        tasks.complete_task(session, supervisor, followup.id, {
+        completion.complete_task(session, supervisor, followup.id, {
             "corrective_action": "x", "recipient_list_changed": False})
     fresh(session)
-    tasks.complete_task(session, people["supervisor2"], followup.id, {
+    completion.complete_task(session, people["supervisor2"], followup.id, {
         "corrective_action": "Bantuan disalurkan ulang.", "recipient_list_changed": False})
     fresh(session)
-    (answer,) = instances.open_tasks(session, case)
-    tasks.complete_task(session, coordinator, answer.id, {
+    (answer,) = programs.open_tasks(session, case)
+    completion.complete_task(session, coordinator, answer.id, {
         "answer": "Bantuan tahap 2 sudah disalurkan.", "answer_date": "2027-05-15"})
     fresh(session)
     assert case.status == "completed"

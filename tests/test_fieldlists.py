@@ -16,7 +16,8 @@ from tests.fieldlist_data import PARTNER_FIELDS, with_partner_step
 from tests.program_data import data_for
 from webapp import engine
 from webapp.models import Attachment, Event, HumanTask, Instance, User
-from webapp.services import deployment, instances, tasks
+from webapp.services.diagrams import deployment
+from webapp.services.workflow import completion, programs
 
 
 def deploy_partner_step(session: Session, admin: User, fields: str | None = None) -> None:
@@ -27,14 +28,14 @@ def deploy_partner_step(session: Session, admin: User, fields: str | None = None
 
 
 def to_partner_step(session: Session, people: dict[str, User]) -> tuple[Instance, HumanTask]:
-    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "BPNT Donomulyo", "35.07.01")
     while True:
-        (task,) = instances.open_tasks(session, program)
+        (task,) = programs.open_tasks(session, program)
         if task.bpmn_id == "confirm_partner":
             return program, task
         who = people["supervisor"] if task.group_name == "Supervisor" else people["koordinator"]
-        tasks.complete_task(session, who, task.id, data_for(task.form_key or "", None,
+        completion.complete_task(session, who, task.id, data_for(task.form_key or "", None,
                                                             task.bpmn_id))
 
 
@@ -136,7 +137,7 @@ def test_the_coordinator_fills_the_new_step_with_a_file(
     assert download.status_code == 200 and download.data == b"%PDF-1.4 mou"
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert download.mimetype == "application/pdf"
-    (after,) = instances.open_tasks(session, program)
+    (after,) = programs.open_tasks(session, program)
     assert after.bpmn_id == "distribution_record"  # the process went on to execution
 
 
@@ -168,7 +169,7 @@ def test_a_file_field_accepts_only_documents_and_photos(
     assert len(errors) == 1 and errors[0].startswith("Jenis berkas ini tidak diterima")
     session.rollback()
     assert session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 0
-    (still,) = instances.open_tasks(session, program)
+    (still,) = programs.open_tasks(session, program)
     assert still.id == task.id
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tests.test_browser import sign_in
 from webapp import engine
 from webapp.models import User
-from webapp.services import definitions, deployment
+from webapp.services.diagrams import definitions, deployment
 
 FOREIGN = Path(__file__).resolve().parent / "data/foreign"
 FILES = sorted(p.name for p in FOREIGN.glob("*.bpmn"))

@@ -22,10 +22,10 @@ ENGLISH = re.compile(r"This field is required|Field must be|Not a valid|Invalid 
 
 
 def all_form_classes() -> Iterator[type[SimpulForm]]:
-    import webapp.views.account  # noqa: F401 - the forms of every view module
+    import webapp.views.account_pages  # noqa: F401 - the forms of every view module
     import webapp.views.admin  # noqa: F401
-    import webapp.views.auth  # noqa: F401
-    import webapp.views.instances  # noqa: F401
+    import webapp.views.program_pages  # noqa: F401
+    import webapp.views.signin_pages  # noqa: F401
 
     seen: list[type[SimpulForm]] = []
     todo = list(SimpulForm.__subclasses__())

@@ -26,8 +26,9 @@ from webapp import clock
 from webapp.db import make_engine
 from webapp.migrate import upgrade_database
 from webapp.models import ImportRow, Job, RegistryImport
-from webapp.services import jobs, regions
+from webapp.services.accounts import regions
 from webapp.services.registry import importing
+from webapp.services.workflow import jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,7 +155,7 @@ def test_the_worker_process_outlives_a_hostile_file(tmp_path: Path) -> None:
     reads the next file."""
     from webapp import create_app
     from webapp.db import make_session_factory
-    from webapp.services import users
+    from webapp.services.accounts import users
 
     url = f"sqlite:///{tmp_path / 'simpul.sqlite3'}"
     upgrade_database(url)

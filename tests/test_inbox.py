@@ -15,8 +15,9 @@ from tests.conftest import PASSWORD, csrf_token
 from tests.program_data import data_for, fresh, program_at
 from webapp import clock
 from webapp.models import Event, HumanTask, Instance, SavedFilter, User
-from webapp.services import instances, tasks, users, workload
-from webapp.services.tasks import InboxFilter
+from webapp.services.accounts import users
+from webapp.services.workflow import completion, inbox, programs, workload
+from webapp.services.workflow.inbox import InboxFilter
 
 T0 = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -25,7 +26,7 @@ def approvals(session: Session, people: dict[str, User], n: int) -> list[int]:
     ids = []
     for k in range(n):
         program = program_at(session, people, "approve_plan", f"Program {k:02d}")
-        (task,) = instances.open_tasks(session, program)
+        (task,) = programs.open_tasks(session, program)
         ids.append(task.id)
     return ids
 
@@ -37,23 +38,23 @@ def test_search_filters_order_and_the_done_tab(session: Session,
     clock.set_time(T0 + dt.timedelta(days=4))  # every approval (due in 3 days) is late
     late = approvals(session, people, 1)
     supervisor = people["supervisor"]
-    listed = tasks.list_tasks(session, supervisor, wanted=InboxFilter(tab="group", q="program 01"))
+    listed = inbox.list_tasks(session, supervisor, wanted=InboxFilter(tab="group", q="program 01"))
     assert [t.id for t in listed.items] == [ids[1]]
     program = session.get(Instance, listed.items[0].instance_id)
-    by_number = instances.open_tasks(session, program)[0].instance.business_key
-    found = tasks.list_tasks(session, supervisor,
+    by_number = programs.open_tasks(session, program)[0].instance.business_key
+    found = inbox.list_tasks(session, supervisor,
                              wanted=InboxFilter(tab="group", q=by_number.lower()))
     assert [t.id for t in found.items] == [ids[1]]
-    overdue = tasks.list_tasks(session, supervisor, wanted=InboxFilter(tab="group", due="late"))
+    overdue = inbox.list_tasks(session, supervisor, wanted=InboxFilter(tab="group", due="late"))
     assert {t.id for t in overdue.items} == set(ids)
     workload.set_priority(session, supervisor, [late[0]], 2)
-    first = tasks.list_tasks(session, supervisor,
+    first = inbox.list_tasks(session, supervisor,
                              wanted=InboxFilter(tab="group", sort="priority")).items[0]
     assert first.id == late[0]
-    assert tasks.list_tasks(session, supervisor,
+    assert inbox.list_tasks(session, supervisor,
                             wanted=InboxFilter(tab="group", priority=2)).total == 1
-    tasks.complete_task(session, supervisor, ids[0], {"decision": "approve", "reason": ""})
-    done = tasks.list_tasks(session, supervisor, wanted=InboxFilter(tab="done"))
+    completion.complete_task(session, supervisor, ids[0], {"decision": "approve", "reason": ""})
+    done = inbox.list_tasks(session, supervisor, wanted=InboxFilter(tab="done"))
     assert [t.id for t in done.items] == [ids[0]]
 
 
@@ -93,7 +94,7 @@ def test_a_supervisor_reassigns_many_tasks_but_not_to_their_author(
     dual = users.create_user(session, "dual", PASSWORD, ["Koordinator", "Supervisor"],
                              full_name="Dwi Peran", region_code="35.07")
     own = program_at(session, {**people, "koordinator": dual}, "approve_plan", "Milik Dwi")
-    (own_task,) = instances.open_tasks(session, own)
+    (own_task,) = programs.open_tasks(session, own)
     client = login_as("supervisor")
     token = csrf_token(client, "/?tab=group")
     response = client.post("/inbox/bulk", data={
@@ -116,4 +117,4 @@ def test_a_supervisor_reassigns_many_tasks_but_not_to_their_author(
         "person": str(dual.id), "task": [str(ids[0])]})
     assert refused.status_code == 403  # a role refusal: the 403 page says why
     assert "Hanya supervisor dan administrator" in refused.get_data(as_text=True)
-    tasks.complete_task(session, dual, ids[0], data_for("approval"))
+    completion.complete_task(session, dual, ids[0], data_for("approval"))

@@ -16,13 +16,13 @@ from tests.program_data import fresh
 from webapp import clock, engine
 from webapp.db import make_session_factory
 from webapp.models import Event, Incident, Instance, Job, User
-from webapp.services import (
+from webapp.services.diagrams import deployment
+from webapp.services.workflow import (
     administration,
-    deployment,
-    instances,
+    completion,
     jobs,
-    migration,
-    tasks,
+    programs,
+    version_moves,
 )
 
 ROOT = Path(__file__).resolve().parent
@@ -48,7 +48,7 @@ def deploy(session: Session, admin: User, text: str = DEADLINE) -> None:
 
 
 def start(session: Session, people: dict[str, User], title: str = "Tenggat") -> Instance:
-    return instances.start_instance(session, people["supervisor"], "deadline", title, "35.07.01")
+    return programs.start_instance(session, people["supervisor"], "deadline", title, "35.07.01")
 
 
 def fired(session: Session, program: Instance) -> int:
@@ -58,7 +58,7 @@ def fired(session: Session, program: Instance) -> int:
 
 def open_steps(session: Session, program: Instance) -> list[str]:
     fresh(session)
-    return [t.bpmn_id for t in instances.open_tasks(session, program)]
+    return [t.bpmn_id for t in programs.open_tasks(session, program)]
 
 
 def test_a_timer_is_cancelled_when_the_step_is_done_in_time_and_fires_when_due(
@@ -68,8 +68,8 @@ def test_a_timer_is_cancelled_when_the_step_is_done_in_time_and_fires_when_due(
     in_time, late = start(session, people, "Tepat waktu"), start(session, people, "Terlambat")
     (job,) = jobs.pending_timers(session, late.id)
     assert job.due_at == T0 + dt.timedelta(hours=48) and job.payload["bpmn_id"] == "too_late"
-    (step,) = instances.open_tasks(session, in_time)
-    tasks.complete_task(session, people["supervisor"], step.id, {"note": "ok"})
+    (step,) = programs.open_tasks(session, in_time)
+    completion.complete_task(session, people["supervisor"], step.id, {"note": "ok"})
     assert jobs.pending_timers(session, in_time.id) == []
     clock.advance(dt.timedelta(hours=47))
     assert jobs.run_due(session, "w1") == []  # not due yet
@@ -149,7 +149,7 @@ def test_a_failing_timer_becomes_an_incident_and_an_admin_retries_it(
     assert [i.id for i in page.items] == [program.id]
     assert administration.retry_incident(session, admin, incident.id) is False  # still broken
     deploy(session, admin)  # the fix: v2 without the broken script
-    migration.move(session, admin, "deadline", 1, 2)
+    version_moves.move(session, admin, "deadline", 1, 2)
     fresh(session)
     (incident,) = administration.incidents(session, admin, program)
     assert administration.retry_incident(session, admin, incident.id) is True
@@ -232,7 +232,7 @@ def test_intermediate_duration_and_date_timers_and_a_repeating_boundary_timer(
         session: Session, people: dict[str, User]) -> None:
     clock.set_time(T0)  # 2027-01-04 08:00
     deploy(session, people["admin"], TIMERS)
-    program = instances.start_instance(session, people["supervisor"], "timers", "Waktu",
+    program = programs.start_instance(session, people["supervisor"], "timers", "Waktu",
                                        "35.07.01")
     (wait,) = jobs.pending_timers(session, program.id)
     assert wait.due_at == T0 + dt.timedelta(days=1) and wait.payload["bpmn_id"] == "wait"

@@ -16,8 +16,8 @@ from tests.conftest import login
 from tests.program_data import data_for, fresh
 from tests.test_registry_import import BAD, GOOD, imported_plan_at_approval
 from webapp.models import Enrolment, Household, Person, RegistryImport, User
-from webapp.services import instances, tasks
-from webapp.services.registry import program_lists
+from webapp.services.registry import recipient_lists
+from webapp.services.workflow import completion, programs
 
 SIXTEEN = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
@@ -28,13 +28,13 @@ def test_no_page_or_export_shows_a_full_number(client: Any, session: Session,
     made, program, plan, approval = imported_plan_at_approval(
         session, people, [list(r) for r in GOOD + BAD], title="BPNT NIK 3507011203850001")
     urls = [f"/tasks/{approval.id}"]
-    tasks.complete_task(session, people["supervisor"], approval.id, data_for("approval"))
+    completion.complete_task(session, people["supervisor"], approval.id, data_for("approval"))
     fresh(session)
-    (round_task,) = instances.open_tasks(session, program)
+    (round_task,) = programs.open_tasks(session, program)
     first = session.scalars(sa.select(Enrolment.id).where(
         Enrolment.instance_id == program.id)).first()
     assert first is not None
-    program_lists.tick(session, koordinator, program.id, first, 1, True, amount=100_000)
+    recipient_lists.tick(session, koordinator, program.id, first, 1, True, amount=100_000)
     fresh(session)
     known = set(session.scalars(sa.select(Person.nik).where(Person.nik.is_not(None))))
     known |= set(session.scalars(sa.select(Household.kk_number)))

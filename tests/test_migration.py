@@ -14,8 +14,9 @@ from tests.fieldlist_data import with_partner_step
 from tests.program_data import data_for, fresh, program_at
 from webapp import engine
 from webapp.models import Event, Instance, User
-from webapp.services import deployment, instances, migration, tasks
+from webapp.services.diagrams import deployment
 from webapp.services.errors import Conflict, Forbidden
+from webapp.services.workflow import completion, programs, version_moves
 
 ROOT = Path(__file__).resolve().parent.parent
 CYCLE = (ROOT / "workflows/program_cycle.bpmn").read_text()
@@ -27,12 +28,12 @@ def deploy(session: Session, admin: User, text: str) -> None:
 
 
 def step(session: Session, people: dict[str, User], program: Instance, data: Any = None) -> str:
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     who = people["supervisor"] if task.group_name == "Supervisor" else people["koordinator"]
-    tasks.complete_task(session, who, task.id, data or data_for(task.form_key or "", None,
+    completion.complete_task(session, who, task.id, data or data_for(task.form_key or "", None,
                                                                 task.bpmn_id))
     fresh(session)
-    (after,) = instances.open_tasks(session, program)
+    (after,) = programs.open_tasks(session, program)
     return after.bpmn_id
 
 
@@ -42,10 +43,11 @@ def test_dry_run_then_move_then_the_program_takes_the_new_step(
     waiting = program_at(session, people, "approve_plan", "Menunggu persetujuan")
     executing = program_at(session, people, "distribution_record", "Sudah penyaluran")
     deploy(session, admin, with_partner_step())
-    checks = {c.instance.id: c for c in migration.dry_run(session, admin, "program_cycle", 1, 2)}
+    checks = {c.instance.id: c
+              for c in version_moves.dry_run(session, admin, "program_cycle", 1, 2)}
     assert checks[waiting.id].can_move and checks[executing.id].can_move
     assert checks[waiting.id].waiting == ["Persetujuan Rencana"]
-    result = migration.move(session, admin, "program_cycle", 1, 2, [waiting.id])
+    result = version_moves.move(session, admin, "program_cycle", 1, 2, [waiting.id])
     assert [i.id for i in result.moved] == [waiting.id] and result.skipped == []
     fresh(session)
     assert waiting.definition_version.version == 2
@@ -54,9 +56,9 @@ def test_dry_run_then_move_then_the_program_takes_the_new_step(
                                                    Event.action == "instance.migrated")).one()
     assert moved.actor_id == admin.id and moved.data["from_version"] == 1
     assert step(session, people, waiting) == "confirm_partner"  # the step added in v2
-    assert migration.last_move(session, waiting) is None  # it has moved on: no undo
+    assert version_moves.last_move(session, waiting) is None  # it has moved on: no undo
     with pytest.raises(Conflict):
-        migration.undo_move(session, admin, waiting.id)
+        version_moves.undo_move(session, admin, waiting.id)
     session.rollback()
     # the program not moved still runs its own version to the end of planning
     assert step(session, people, executing, data_for("distribution_record")) in (
@@ -73,10 +75,10 @@ def test_a_program_waiting_at_a_removed_step_cannot_move_and_says_why(
         'sourceRef="approve_plan"', 'sourceRef="approve_plan_v2"').replace(
         'bpmnElement="approve_plan"', 'bpmnElement="approve_plan_v2"')
     deploy(session, admin, renamed)
-    (check,) = migration.dry_run(session, admin, "program_cycle", 1, 2)
+    (check,) = version_moves.dry_run(session, admin, "program_cycle", 1, 2)
     assert not check.can_move
     assert any("Persetujuan Rencana" in reason for reason in check.reasons), check.reasons
-    result = migration.move(session, admin, "program_cycle", 1, 2)
+    result = version_moves.move(session, admin, "program_cycle", 1, 2)
     assert result.moved == [] and [i.id for i, _ in result.skipped] == [program.id]
     fresh(session)
     assert program.definition_version.version == 1
@@ -87,7 +89,7 @@ def test_a_changed_form_blocks_the_move(session: Session, people: dict[str, User
     program_at(session, people, "program_plan", "Menunggu rencana")
     changed = CYCLE.replace('name="formKey" value="program_plan"', 'name="formKey" value="note"')
     deploy(session, admin, changed)
-    (check,) = migration.dry_run(session, admin, "program_cycle", 1, 2)
+    (check,) = version_moves.dry_run(session, admin, "program_cycle", 1, 2)
     assert not check.can_move
     assert any("Perencanaan Program" in r and "form" in r for r in check.reasons), check.reasons
 
@@ -98,20 +100,20 @@ def test_move_all_then_undo_puts_the_program_back(
     program = program_at(session, people, "approve_plan", "Menunggu persetujuan")
     deploy(session, admin, with_partner_step().replace(
         'name="Persetujuan Rencana"', 'name="Setujui Rencana"', 1))
-    result = migration.move(session, admin, "program_cycle", 1, 2)
+    result = version_moves.move(session, admin, "program_cycle", 1, 2)
     assert [i.id for i in result.moved] == [program.id]
     fresh(session)
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     assert task.name == "Setujui Rencana"  # the waiting step took its new name
     with pytest.raises(Forbidden):
-        migration.undo_move(session, people["supervisor"], program.id)
+        version_moves.undo_move(session, people["supervisor"], program.id)
     session.rollback()
-    migration.undo_move(session, admin, program.id)
+    version_moves.undo_move(session, admin, program.id)
     fresh(session)
     assert program.definition_version.version == 1
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     assert task.name == "Persetujuan Rencana"
-    actions = [e.action for e in instances.history(session, program)]
+    actions = [e.action for e in programs.history(session, program)]
     assert actions[-2:] == ["instance.migrated", "instance.migration_undone"]
     assert step(session, people, program) == "distribution_record"  # v1's path: no partner step
 

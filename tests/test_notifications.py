@@ -19,7 +19,8 @@ from tests.conftest import csrf_token
 from tests.program_data import data_for, fresh, program_at
 from webapp import clock, engine
 from webapp.models import Job, Notification, User
-from webapp.services import deployment, instances, jobs, notifications, tasks
+from webapp.services.diagrams import deployment
+from webapp.services.workflow import completion, jobs, notifications, programs
 
 DEADLINE = (Path(__file__).resolve().parent / "data/deadline.bpmn").read_text()
 
@@ -67,8 +68,8 @@ def test_new_and_returned_steps_are_mailed_by_the_worker(
         ("supervisor@contoh.go.id", "Langkah baru untuk Anda: Persetujuan Rencana")]
     assert "/tasks/" in smtp.messages[0].get_payload()
     smtp.messages.clear()
-    (approval,) = instances.open_tasks(session, program)
-    tasks.complete_task(session, people["supervisor"], approval.id,
+    (approval,) = programs.open_tasks(session, program)
+    completion.complete_task(session, people["supervisor"], approval.id,
                         {"decision": "return", "reason": "Rincikan anggaran"})
     jobs.run_due(session, "w1")
     assert subjects(smtp) == [("koordinator@contoh.go.id",
@@ -101,10 +102,10 @@ def test_a_second_distribution_round_is_not_a_return(
     fresh(session)
     before = session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
         Notification.user_id == people["koordinator"].id))
-    (first,) = instances.open_tasks(session, program)
-    tasks.complete_task(session, people["koordinator"], first.id,
+    (first,) = programs.open_tasks(session, program)
+    completion.complete_task(session, people["koordinator"], first.id,
                         data_for("distribution_record"))
-    (second,) = instances.open_tasks(session, program)
+    (second,) = programs.open_tasks(session, program)
     assert second.bpmn_id == "distribution_record" and second.id != first.id
     fresh(session)
     kinds = [n.kind for n in session.scalars(sa.select(Notification).where(
@@ -126,7 +127,7 @@ def test_an_escalation_is_mailed(smtp: Inbox, session: Session, people: dict[str
     clock.set_time(dt.datetime(2027, 1, 4, 8, tzinfo=dt.UTC))
     deployment.deploy_definitions(session, [engine.SourceFile("d.bpmn", DEADLINE.encode())],
                                    people["admin"], comment="tenggat", origin="upload")
-    instances.start_instance(session, people["supervisor"], "deadline", "Tenggat", "35.07.01")
+    programs.start_instance(session, people["supervisor"], "deadline", "Tenggat", "35.07.01")
     jobs.run_due(session, "w1")
     smtp.messages.clear()
     clock.advance(dt.timedelta(days=3))

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.program_data import fresh
 from webapp.models import Group, Partner, User
-from webapp.services import people as people_admin
-from webapp.services import users
+from webapp.services.accounts import people as people_admin
+from webapp.services.accounts import users
 from webapp.services.errors import Conflict, Forbidden
 
 PASSWORD_RE = re.compile(r'id="new-password">([^<]+)<')

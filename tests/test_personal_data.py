@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import csrf_token, signed_in_opener
 from tests.program_data import fresh, program_at
 from webapp.models import Event, User
-from webapp.services import instances
+from webapp.services.workflow import completion, programs
 
 NIK_SPACED = "3507 0112 0385 0001"
 # The eight digits the mask hides, however spaced or URL-encoded (so the full number too). Not a
@@ -25,7 +25,7 @@ FULL_KK = re.compile(r"0115(?:\s|\+|%20)*0620")
 def test_a_nik_typed_in_a_comment_is_kept_masked(
         login_as: Any, session: Session, people: dict[str, User]) -> None:
     program = program_at(session, people, "program_plan")
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     client = login_as("koordinator")
     token = csrf_token(client, f"/tasks/{task.id}")
     client.post(f"/tasks/{task.id}/comments", data={
@@ -41,7 +41,7 @@ def test_a_nik_typed_in_a_comment_is_kept_masked(
 def test_a_comment_with_control_characters_is_refused(
         login_as: Any, session: Session, people: dict[str, User]) -> None:
     program = program_at(session, people, "program_plan")
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     client = login_as("koordinator")
     token = csrf_token(client, f"/tasks/{task.id}")
     response = client.post(f"/tasks/{task.id}/comments", data={
@@ -67,14 +67,13 @@ def test_step_data_keeps_no_full_nik_in_the_history_or_the_program_state(
         session: Session, people: dict[str, User]) -> None:
     from tests.program_data import STEP_DATA
     from webapp.models import Instance
-    from webapp.services import tasks
 
-    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "BPNT Donomulyo", "35.07.01")
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     data = dict(STEP_DATA["needs_assessment"],
                 notes=f"Pelapor NIK {NIK_SPACED}, KK 3507011506200003", households_total=400)
-    tasks.complete_task(session, people["koordinator"], task.id, data)
+    completion.complete_task(session, people["koordinator"], task.id, data)
     fresh(session)
     stored = session.scalars(sa.select(Event).where(Event.action == "task.completed")).one()
     assert stored.data["data"]["notes"] == "Pelapor NIK 3507********0001, KK 3507********0003"

@@ -38,12 +38,11 @@ from tests.program_data import data_for, fresh, program_at
 from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import HumanTask, Instance, Person, User
-from webapp.services import comments, definitions, deployment, instances, regions, tasks, users
-from webapp.services.notifications import forget_counts
-from webapp.services.registry import entry, program_lists
+from webapp.services.accounts import regions, users
+from webapp.services.diagrams import definitions, deployment
+from webapp.services.registry import entry, recipient_lists
 from webapp.services.registry.synthetic import families
-from webapp.services.runtime import HANDLES, READY_DATA
-from webapp.services.users import SIGNED_IN
+from webapp.services.workflow import comments, completion, programs
 
 GROWING = {"event", "human_task", "instance", "person", "household", "enrolment",
            "distribution_line", "region"}
@@ -56,15 +55,6 @@ SKIPPED = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|NOTIFY|LISTE
                      re.I)
 
 
-def _clear_caches() -> None:
-    """Per-process caches keyed by ids: a page reads what another process would read."""
-    definitions.SPEC_CACHE.clear()
-    HANDLES.clear()
-    READY_DATA.clear()
-    SIGNED_IN.clear()
-    forget_counts()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def planned_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                 ) -> Iterator[str]:
@@ -73,9 +63,7 @@ def planned_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('plans') / 'plans.sqlite3'}"
         upgrade_database(url)
-        _clear_caches()
         yield url
-        _clear_caches()
         return
     if not POSTGRES_URL:
         if REQUIRE_POSTGRES:
@@ -88,9 +76,7 @@ def planned_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
         conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
         conn.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
     upgrade_database(url)
-    _clear_caches()
     yield url
-    _clear_caches()
     with admin.begin() as conn:
         conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
     admin.dispose()
@@ -212,16 +198,16 @@ def _prepare(session: Session) -> dict[str, Any]:
         entry.create_household(session, koordinator, values, family.members[0],
                                confirmed=True)
     program = program_at(session, people, "program_plan")
-    program_lists.add_from_registry(session, koordinator, program.id, desil="1-4")
+    recipient_lists.add_from_registry(session, koordinator, program.id, desil="1-4")
     plan = data_for("program_plan")
     plan.update(rounds=2, budget_rupiah=100_000_000)
-    tasks.complete_task(session, koordinator, _open_task(session, program).id, plan)
-    tasks.complete_task(session, people["supervisor"], _open_task(session, program).id,
+    completion.complete_task(session, koordinator, _open_task(session, program).id, plan)
+    completion.complete_task(session, people["supervisor"], _open_task(session, program).id,
                         data_for("approval"))
     round_task = _open_task(session, program)
-    enrolled = program_lists.entries(session, koordinator, program.id, round_=1)[0]
+    enrolled = recipient_lists.entries(session, koordinator, program.id, round_=1)[0]
     for listed in enrolled[:5]:
-        program_lists.tick(session, koordinator, program.id, listed.enrolment.id, 1, True,
+        recipient_lists.tick(session, koordinator, program.id, listed.enrolment.id, 1, True,
                            amount=150_000)
     comments.add_comment(session, koordinator, round_task.id, "Beras datang terlambat.")
     if filled:
@@ -237,7 +223,7 @@ def _prepare(session: Session) -> dict[str, Any]:
 
 def _open_task(session: Session, program: Instance) -> HumanTask:
     fresh(session)
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     return task
 
 
@@ -260,7 +246,7 @@ class Recorder:
 def _visit(client: FlaskClient, recorder: Recorder, page: str, method: str, path: str,
            expected: int, **data: Any) -> str:
     """One request with its statements recorded, from cold caches (another process's view)."""
-    _clear_caches()
+    client.application.extensions["simpul_caches"].clear()
     recorder.page = page
     try:
         response = client.open(path, method=method, data=data or None)

@@ -22,10 +22,10 @@ from webapp.models import (
     Instance,
     User,
 )
-from webapp.services import instances, tasks
 from webapp.services.errors import Conflict, NotFound
-from webapp.services.registry import entry, program_lists
+from webapp.services.registry import entry, recipient_lists
 from webapp.services.registry.synthetic import families
+from webapp.services.workflow import completion, programs
 
 FULL_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
@@ -39,7 +39,7 @@ def register(session: Session, user: User, count: int, desa: str = "35.07.01.200
 
 def open_task(session: Session, program: Instance) -> HumanTask:
     fresh(session)
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     return task
 
 
@@ -47,7 +47,7 @@ def step(session: Session, people: dict[str, User], program: Instance,
          data: dict[str, Any] | None = None) -> HumanTask:
     task = open_task(session, program)
     who = people["supervisor"] if task.group_name == "Supervisor" else people["koordinator"]
-    tasks.complete_task(session, who, task.id, data if data is not None else
+    completion.complete_task(session, who, task.id, data if data is not None else
                         data_for(task.form_key or "", None, task.bpmn_id))
     return task
 
@@ -68,15 +68,15 @@ def planned(session: Session, people: dict[str, User]) -> Instance:
 def test_the_whole_cycle_takes_its_figures_from_the_lines(
         session: Session, people: dict[str, User], planned: Instance) -> None:
     koordinator = people["koordinator"]
-    added = program_lists.add_from_registry(session, koordinator, planned.id, desil="1-4")
+    added = recipient_lists.add_from_registry(session, koordinator, planned.id, desil="1-4")
     assert added == 150
-    assert program_lists.add_from_registry(session, koordinator, planned.id) == 0  # once each
+    assert recipient_lists.add_from_registry(session, koordinator, planned.id) == 0  # once each
     plan = data_for("program_plan")
     plan.update(target_households=9999, rounds=4, budget_rupiah=100_000_000)
     step(session, people, planned, plan)
     assert last_data(session, "program_plan")["target_households"] == 150  # the list's size
     with pytest.raises(Conflict):  # under review: the list is what the approver sees
-        program_lists.add_from_registry(session, koordinator, planned.id)
+        recipient_lists.add_from_registry(session, koordinator, planned.id)
     session.rollback()
     step(session, people, planned)  # the supervisor approves
     fresh(session)
@@ -88,15 +88,15 @@ def test_the_whole_cycle_takes_its_figures_from_the_lines(
     enrolled = session.scalars(sa.select(Enrolment.id).where(
         Enrolment.instance_id == planned.id).order_by(Enrolment.id)).all()
     for round_ in range(1, 5):
-        listed = program_lists.state(session, koordinator, planned.id)
+        listed = recipient_lists.state(session, koordinator, planned.id)
         assert listed.round == round_
         for n, enrolment_id in enumerate(enrolled):
             missed = round_ == 2 and n < 10  # ten families absent in round 2
-            program_lists.tick(session, koordinator, planned.id, enrolment_id, round_,
+            recipient_lists.tick(session, koordinator, planned.id, enrolment_id, round_,
                                not missed, "absent" if missed else "", None if missed
                                else 150_000)
         # a family ticked twice is one line
-        program_lists.tick(session, koordinator, planned.id, enrolled[0], round_,
+        recipient_lists.tick(session, koordinator, planned.id, enrolled[0], round_,
                            round_ != 2, "" if round_ != 2 else "absent",
                            150_000 if round_ != 2 else None)
         typed = data_for("distribution_record")
@@ -107,7 +107,7 @@ def test_the_whole_cycle_takes_its_figures_from_the_lines(
         assert recorded["amount_disbursed_rupiah"] == recorded["households_served"] * 150_000
         assert recorded["round"] == round_
     with pytest.raises(Conflict):  # every round is closed now
-        program_lists.tick(session, koordinator, planned.id, enrolled[0], 4, True)
+        recipient_lists.tick(session, koordinator, planned.id, enrolled[0], 4, True)
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(DistributionLine.id))) == 600
     step(session, people, planned)  # supervision visit
@@ -131,12 +131,12 @@ def test_a_program_without_a_list_keeps_typed_figures(
 
 def test_lists_and_rounds_obey_the_region(session: Session, people: dict[str, User],
                                           planned: Instance, client: Any) -> None:
-    program_lists.add_from_registry(session, people["koordinator"], planned.id)
+    recipient_lists.add_from_registry(session, people["koordinator"], planned.id)
     kota = session.scalars(sa.select(User).where(User.username == "kota")).one()
     with pytest.raises(NotFound):
-        program_lists.state(session, kota, planned.id)
+        recipient_lists.state(session, kota, planned.id)
     with pytest.raises(NotFound):
-        program_lists.entries(session, kota, planned.id)
+        recipient_lists.entries(session, kota, planned.id)
     session.rollback()
     from tests.conftest import login
 
@@ -210,8 +210,8 @@ def test_a_list_from_the_families_of_an_import(session: Session, people: dict[st
     work(session)
     importing.confirm(session, koordinator, made.id)
     work(session)
-    added = program_lists.add_from_registry(session, koordinator, planned.id,
+    added = recipient_lists.add_from_registry(session, koordinator, planned.id,
                                             import_id=made.id)
     assert added == 2  # the import's two families, not the 150 registered by hand
-    assert program_lists.add_from_registry(session, koordinator, planned.id,
+    assert recipient_lists.add_from_registry(session, koordinator, planned.id,
                                            import_id=made.id + 1) == 0

@@ -18,7 +18,7 @@ from tests.conftest import PASSWORD, csrf_token, login
 from tests.program_data import fresh, own_plan_at_approval
 from tests.test_registry_import import GOOD, imported_plan_at_approval
 from webapp.models import Enrolment, Group, Household, Person, RegistryImport, User
-from webapp.services import users
+from webapp.services.accounts import users
 
 NOT_ALLOWED = "Anda tidak berwenang melakukan ini."  # "You may not do this."
 OVERSEERS_ONLY = "Hanya supervisor dan administrator yang boleh melakukan ini."

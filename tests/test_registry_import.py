@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from tests.conftest import csrf_token, login
 from tests.program_data import fresh
 from webapp.models import Household, ImportRow, Person, RegistryEvent, RegistryImport, User
-from webapp.services import jobs
 from webapp.services.errors import NotFound
 from webapp.services.registry import importing
+from webapp.services.workflow import completion, jobs
 
 HEADERS = ["No. KK", "NIK", "Nama Lengkap", "L/P", "Tempat Lahir", "Tgl Lahir", "SHDK",
            "Alamat", "RT", "RW", "Desa", "Desil"]
@@ -291,8 +291,8 @@ def imported_plan_at_approval(session: Session, people: dict[str, User],
     """A village list imported, a program whose list takes every family of it, its plan
     submitted: (the import, the program, the plan step, the approval step)."""
     from tests.program_data import data_for, program_at
-    from webapp.services import instances, tasks
-    from webapp.services.registry import program_lists
+    from webapp.services.registry import recipient_lists
+    from webapp.services.workflow import programs
 
     koordinator = people["koordinator"]
     made = importing.start(session, koordinator, "kpm.csv", csv_bytes(rows))
@@ -300,10 +300,10 @@ def imported_plan_at_approval(session: Session, people: dict[str, User],
     importing.confirm(session, koordinator, made.id)
     work(session)
     program = program_at(session, people, "program_plan", title=title)
-    program_lists.add_from_registry(session, koordinator, program.id)
+    recipient_lists.add_from_registry(session, koordinator, program.id)
     fresh(session)
-    (plan,) = instances.open_tasks(session, program)
-    tasks.complete_task(session, koordinator, plan.id, data_for("program_plan"))
+    (plan,) = programs.open_tasks(session, program)
+    completion.complete_task(session, koordinator, plan.id, data_for("program_plan"))
     fresh(session)
-    (approval,) = instances.open_tasks(session, program)
+    (approval,) = programs.open_tasks(session, program)
     return made, program, plan, approval

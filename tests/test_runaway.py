@@ -18,8 +18,9 @@ from tests.diagrams import flows, process, script, source, user
 from webapp import clock, engine
 from webapp.db import make_session_factory
 from webapp.models import DefinitionVersion, Event, HumanTask, Incident, Instance, Job, User
-from webapp.services import administration, deployment, instances, jobs, tasks
+from webapp.services.diagrams import deployment
 from webapp.services.errors import InvalidInput, StepFailed
+from webapp.services.workflow import administration, completion, jobs, programs
 
 START = '<bpmn:startEvent id="start"/>'
 END = '<bpmn:endEvent id="end"/>'
@@ -167,8 +168,8 @@ def test_a_loop_that_waits_on_nothing_at_run_time_becomes_an_incident_quickly(
         session: Session, people: dict[str, User]) -> None:
     deploy(session, people["admin"], NOOP, HIDDEN_LOOP)
     began = time.monotonic()
-    with pytest.raises(instances.StartFailed) as caught:
-        instances.start_instance(session, people["koordinator"], "hidden", "Program berputar",
+    with pytest.raises(programs.StartFailed) as caught:
+        programs.start_instance(session, people["koordinator"], "hidden", "Program berputar",
                                  "35.07.01")
     assert time.monotonic() - began < engine.limits.MAX_ENGINE_SECONDS + 5
     assert "without waiting for a person" in str(caught.value.message)
@@ -195,9 +196,9 @@ def test_other_people_are_served_while_a_runaway_program_burns_its_budget(
         other = factory()
         try:
             with app.app_context():
-                instances.start_instance(other, other.get(User, people["koordinator"].id),
+                programs.start_instance(other, other.get(User, people["koordinator"].id),
                                          "hidden", "Program berputar", "35.07.01")
-        except instances.StartFailed:
+        except programs.StartFailed:
             pass
         except BaseException as err:  # noqa: BLE001 - reported below
             failures.append(err)
@@ -226,8 +227,8 @@ def test_a_cardinality_computed_from_data_is_capped_at_run_time(
             flows(("start", "count"), ("count", "visit"), ("visit", "end")))
     deploy(session, people["admin"], process("census", body))
     began = time.monotonic()
-    with pytest.raises(instances.StartFailed) as caught:
-        instances.start_instance(session, people["koordinator"], "census", "Sensus desa",
+    with pytest.raises(programs.StartFailed) as caught:
+        programs.start_instance(session, people["koordinator"], "census", "Sensus desa",
                                  "35.07.01")
     assert time.monotonic() - began < 5
     assert "100000" in str(caught.value.message) and "500" in str(caught.value.message)
@@ -241,10 +242,10 @@ def test_a_runaway_after_a_step_keeps_the_step_open_as_an_incident(
             flows(("start", "first"), ("first", "join"), ("join", "call"), ("call", "join")))
     deploy(session, people["admin"], NOOP, process("later", body))
     coordinator = people["koordinator"]
-    program = instances.start_instance(session, coordinator, "later", "Program", "35.07.01")
-    (first,) = instances.open_tasks(session, program)
+    program = programs.start_instance(session, coordinator, "later", "Program", "35.07.01")
+    (first,) = programs.open_tasks(session, program)
     with pytest.raises(StepFailed):
-        tasks.complete_task(session, coordinator, first.id, {"note": ""})
+        completion.complete_task(session, coordinator, first.id, {"note": ""})
     session.rollback()
     session.expire_all()
     assert session.get(HumanTask, first.id).status == "open"  # type: ignore[union-attr]
@@ -261,8 +262,8 @@ def test_a_timer_cycle_from_an_expression_is_checked_when_armed(
             '</bpmn:timerEventDefinition></bpmn:boundaryEvent><bpmn:endEvent id="nagged"/>' +
             END + flows(("start", "work"), ("work", "end"), ("nag", "nagged")))
     deploy(session, people["admin"], process("sneaky", body))
-    with pytest.raises(instances.StartFailed) as caught:
-        instances.start_instance(session, people["koordinator"], "sneaky", "Pengingat",
+    with pytest.raises(programs.StartFailed) as caught:
+        programs.start_instance(session, people["koordinator"], "sneaky", "Pengingat",
                                  "35.07.01")
     assert "too frequent" in str(caught.value.message)
     assert session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
@@ -279,7 +280,7 @@ def test_timers_firing_without_end_stop_as_an_incident(
                                   ("again", "never", "False")))
     deploy(session, people["admin"], process("clockwork", body))
     clock.set_time(T0)
-    program = instances.start_instance(session, people["koordinator"], "clockwork", "Jam",
+    program = programs.start_instance(session, people["koordinator"], "clockwork", "Jam",
                                        "35.07.01")
     outcomes: list[str] = []
     for _ in range(3 * engine.MAX_TIMER_FIRINGS_PER_HOUR):

@@ -15,7 +15,7 @@ from tests.program_data import data_for
 from webapp import engine
 from webapp.db import make_session_factory
 from webapp.models import DefinitionVersion, Event, HumanTask, Instance, User
-from webapp.services import definitions, deployment, instances, tasks
+from webapp.services.diagrams import definitions, deployment
 from webapp.services.errors import (
     AlreadyCompleted,
     Forbidden,
@@ -23,16 +23,17 @@ from webapp.services.errors import (
     NotFound,
     ServiceError,
 )
+from webapp.services.workflow import completion, inbox, programs
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def start(session: Session, user: User, title: str = "BPNT Donomulyo") -> Instance:
-    return instances.start_instance(session, user, "program_cycle", title, "35.07.01")
+    return programs.start_instance(session, user, "program_cycle", title, "35.07.01")
 
 
 def open_task(session: Session, instance: Instance) -> HumanTask:
-    (task,) = instances.open_tasks(session, instance)
+    (task,) = programs.open_tasks(session, instance)
     return task
 
 
@@ -41,12 +42,12 @@ def advance(session: Session, people: dict[str, User], instance: Instance,
     """Complete open tasks as the right person until ``until`` is open or the program ends."""
     path = []
     while True:
-        open_ = instances.open_tasks(session, instance)
+        open_ = programs.open_tasks(session, instance)
         if not open_ or open_[0].bpmn_id == until:
             return path
         task = open_[0]
         who = people["supervisor"] if task.group_name == "Supervisor" else people["koordinator"]
-        tasks.complete_task(session, who, task.id, data_for(task.form_key or "", returns,
+        completion.complete_task(session, who, task.id, data_for(task.form_key or "", returns,
                                                             task.bpmn_id))
         path.append(task.bpmn_id)
 
@@ -71,12 +72,12 @@ def test_program_runs_start_to_close_with_a_return_for_revision(
                         "approve_plan"]
     session.refresh(program)
     assert program.status == "completed" and program.ended_at is not None
-    actions = [e.action for e in instances.history(session, program)]
+    actions = [e.action for e in programs.history(session, program)]
     assert actions[0] == "instance.started" and actions[-1] == "instance.completed"
     completed = session.scalars(sa.select(HumanTask).where(HumanTask.instance_id == program.id,
                                                            HumanTask.status == "completed"))
     assert len(list(completed)) == len(path)
-    state = instances.diagram_state(session, program)
+    state = programs.diagram_state(session, program)
     assert {"needs_assessment", "approve_plan", "approve_evaluation"} <= set(state.completed)
     assert state.current == []
 
@@ -87,7 +88,7 @@ def test_revision_goes_back_to_the_coordinator_who_wrote_the_plan(
     advance(session, people, program, until="approve_plan")
     approval = open_task(session, program)
     assert approval.assignee_id is None  # a group task for any supervisor
-    tasks.complete_task(session, people["supervisor"], approval.id,
+    completion.complete_task(session, people["supervisor"], approval.id,
                         {"decision": "return", "reason": "Rinci anggaran"})
     revision = open_task(session, program)
     assert revision.bpmn_id == "program_plan"
@@ -100,7 +101,7 @@ def test_a_coordinator_cannot_complete_a_supervisor_task(
     advance(session, people, program, until="approve_plan")
     approval = open_task(session, program)
     with pytest.raises(NotFound):
-        tasks.complete_task(session, people["koordinator"], approval.id,
+        completion.complete_task(session, people["koordinator"], approval.id,
                             {"decision": "approve", "reason": ""})
     session.rollback()
     session.refresh(approval)
@@ -111,51 +112,52 @@ def test_outsiders_neither_see_nor_claim_group_tasks(
         session: Session, people: dict[str, User]) -> None:
     program = start(session, people["koordinator"])
     task = open_task(session, program)
-    tasks.release_task(session, people["koordinator"], task.id)
+    inbox.release_task(session, people["koordinator"], task.id)
     for outsider in ("mitra", "kota", "supervisor"):  # wrong group, wrong region, wrong lane
         user = people[outsider]
-        listed = tasks.list_tasks(session, user, tab="group").items
+        listed = inbox.list_tasks(session, user, tab="group").items
         assert task.id not in {t.id for t in listed}
         with pytest.raises(NotFound):
-            tasks.get_task(session, user, task.id)
+            inbox.get_task(session, user, task.id)
         with pytest.raises(NotFound):
-            tasks.claim_task(session, user, task.id)
+            inbox.claim_task(session, user, task.id)
         session.rollback()
         if outsider != "supervisor":  # supervisors oversee every program of their region
             with pytest.raises(NotFound):
-                instances.get_instance(session, user, program.id)
+                programs.get_instance(session, user, program.id)
 
 
 def test_claim_and_release(session: Session, people: dict[str, User]) -> None:
     program = start(session, people["koordinator"])
     task = open_task(session, program)
-    tasks.release_task(session, people["koordinator"], task.id)
-    assert tasks.task_counts(session, people["koordinator2"])["group"] == 1
-    tasks.claim_task(session, people["koordinator2"], task.id)
+    inbox.release_task(session, people["koordinator"], task.id)
+    assert inbox.task_counts(session, people["koordinator2"])["group"] == 1
+    inbox.claim_task(session, people["koordinator2"], task.id)
     with pytest.raises(ServiceError):
-        tasks.claim_task(session, people["koordinator"], task.id)
+        inbox.claim_task(session, people["koordinator"], task.id)
     session.rollback()
     with pytest.raises(ServiceError):
-        tasks.complete_task(session, people["koordinator"], task.id, data_for("needs_assessment"))
+        completion.complete_task(session, people["koordinator"], task.id,
+                                 data_for("needs_assessment"))
     session.rollback()
-    assert tasks.task_counts(session, people["koordinator2"])["mine"] == 1
+    assert inbox.task_counts(session, people["koordinator2"])["mine"] == 1
 
 
 def test_inbox_filters_and_pages(session: Session, people: dict[str, User]) -> None:
     for n in range(25):
         start(session, people["koordinator"], f"Program uji {n:02d}")
-    page = tasks.list_tasks(session, people["koordinator"], tab="mine", per_page=10, page=3)
+    page = inbox.list_tasks(session, people["koordinator"], tab="mine", per_page=10, page=3)
     assert page.total == 25 and page.pages == 3 and len(page.items) == 5
-    assert tasks.list_tasks(session, people["koordinator"], phase="planning").total == 0
-    assert tasks.list_tasks(session, people["koordinator"], phase="assessment",
+    assert inbox.list_tasks(session, people["koordinator"], phase="planning").total == 0
+    assert inbox.list_tasks(session, people["koordinator"], phase="assessment",
                             process="program_cycle").total == 25
-    assert tasks.task_counts(session, people["koordinator2"]) == {"mine": 0, "group": 25,
+    assert inbox.task_counts(session, people["koordinator2"]) == {"mine": 0, "group": 25,
                                                                   "done": 0}
 
 
 def test_start_outside_own_region_is_refused(session: Session, people: dict[str, User]) -> None:
     with pytest.raises(Forbidden):
-        instances.start_instance(session, people["koordinator"], "program_cycle",
+        programs.start_instance(session, people["koordinator"], "program_cycle",
                                  "Program Kota", "35.73.01")
 
 
@@ -184,7 +186,7 @@ def _completer(app: Flask, user_id: int, task_id: int, barrier: threading.Barrie
         assert user is not None
         barrier.wait()
         try:
-            tasks.complete_task(session, user, task_id, {"decision": "approve", "reason": ""})
+            completion.complete_task(session, user, task_id, {"decision": "approve", "reason": ""})
             results.append("ok")
         except AlreadyCompleted as err:
             results.append(("already", err.details.get("by")))
@@ -225,24 +227,25 @@ def test_a_cached_workflow_is_used_only_at_the_version_it_was_saved_at(
         session: Session, people: dict[str, User]) -> None:
     from dataclasses import replace
 
-    from webapp.services.runtime import HANDLES, InstanceRef
+    from webapp.services.workflow.steps import HANDLES, InstanceRef
 
     program = start(session, people["koordinator"])
     version = program.definition_version
     ref = InstanceRef(program.id, program.version, program.business_key, "running", version.id,
                       version.sha256, version.key, program.region_code, program.started_by_id)
-    first = HANDLES.checkout(session, ref)  # cached by start_instance
-    HANDLES.checkin(ref, first)
-    assert HANDLES.checkout(session, ref) is first
-    HANDLES.checkin(ref, first)
+    handles = HANDLES.of(session)
+    first = handles.checkout(session, ref)  # cached by start_instance
+    handles.checkin(ref, first)
+    assert handles.checkout(session, ref) is first
+    handles.checkin(ref, first)
     # another process moved the program on: our copy must not be used
     moved = replace(ref, version=ref.version + 1)
-    restored = HANDLES.checkout(session, moved)
+    restored = handles.checkout(session, moved)
     assert restored is not first
     assert [t.info.bpmn_id for t in restored.ready_user_tasks()] == ["needs_assessment"]
     # a reused row id with another business key never matches either
-    HANDLES.checkin(ref, first)
-    assert HANDLES.checkout(session, replace(ref, business_key="PRO-OTHER")) is not first
+    handles.checkin(ref, first)
+    assert handles.checkout(session, replace(ref, business_key="PRO-OTHER")) is not first
 
 
 def test_a_stopped_program_takes_no_more_steps(session: Session, people: dict[str, User]) -> None:
@@ -252,7 +255,7 @@ def test_a_stopped_program_takes_no_more_steps(session: Session, people: dict[st
                     .values(status="terminated"))
     session.commit()
     with pytest.raises(AlreadyCompleted):
-        tasks.complete_task(session, people["koordinator"], task.id,
+        completion.complete_task(session, people["koordinator"], task.id,
                             data_for("needs_assessment"))
     session.rollback()
     session.refresh(task)
@@ -281,7 +284,7 @@ def test_a_region_holds_its_own_codes_and_those_inside_it_only(
 
 
 def test_known_area_codes_come_from_the_region_table(session: Session) -> None:
-    from webapp.services.regions import known_codes
+    from webapp.services.accounts.regions import known_codes
     from webapp.services.registry.identity import check_nik
 
     codes = known_codes(session)

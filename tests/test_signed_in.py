@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import PASSWORD, login
 from tests.test_serving import free_port
 from webapp.models import User
-from webapp.services import people
+from webapp.services.accounts import people
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD, csrf_token, login
 from webapp.models import Instance
-from webapp.services import users
+from webapp.services.accounts import users
 
 OPTION = re.compile(r'<option[^>]*value="([^"]*)"')
 # Kabupaten Malang and its 33 kecamatan, Kota Malang and its 5 (Kepmendagri 2025)

@@ -10,16 +10,16 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import PASSWORD, csrf_token
 from webapp.models import Event, HumanTask, User
-from webapp.services import instances
+from webapp.services.workflow import programs
 
 HTMX = {"HX-Request": "true", "HX-Target": "inbox-list"}
 HTMX_FORM = {"HX-Request": "true", "HX-Target": "task-form"}
 
 
 def _program(session: Session, people: dict[str, User]) -> HumanTask:
-    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "BPNT Donomulyo", "35.07.01")
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     return task
 
 
@@ -92,7 +92,7 @@ def test_task_form_shows_errors_inline_then_completes(
     session.refresh(task)
     assert task.status == "completed"
     # the plan is the coordinator's own next step: the page goes straight on to it
-    (plan,) = instances.open_tasks(session, task.instance)
+    (plan,) = programs.open_tasks(session, task.instance)
     assert plan.form_key == "program_plan" and plan.assignee_id == people["koordinator"].id
     assert response.status_code == 200
     assert response.headers.get("HX-Location") == f"/tasks/{plan.id}"
@@ -155,9 +155,9 @@ def test_names_in_messages_are_escaped(login_as: Any, session: Session,
     supervisor = people["supervisor"]
     supervisor.full_name = "<script>alert('x')</script>"
     session.commit()
-    program = instances.start_instance(session, people["koordinator"], "program_cycle",
+    program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "<img src=x onerror=alert(1)>", "35.07.01")
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     client = login_as("koordinator")
     token = csrf_token(client, f"/tasks/{task.id}")
     from tests.program_data import data_for
@@ -185,7 +185,7 @@ def test_a_round_is_checked_against_the_plan_and_numbered(
     from tests.program_data import program_at
 
     program = program_at(session, people, "distribution_record")  # 150 households, Rp 45 jt
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     assert task.name == "Catatan Penyaluran — Tahap 1 dari 2"
     client = login_as("koordinator")
     token = csrf_token(client, f"/tasks/{task.id}")
@@ -196,11 +196,11 @@ def test_a_round_is_checked_against_the_plan_and_numbered(
     assert refused.status_code == 422
     assert "150 rumah tangga" in body and "Rp 45.000.000" in body
     session.rollback()
-    assert instances.open_tasks(session, program)[0].id == task.id  # nothing was saved
+    assert programs.open_tasks(session, program)[0].id == task.id  # nothing was saved
     round_data.update(households_served="150", amount_disbursed_rupiah="30.000.000")
     assert client.post(f"/tasks/{task.id}", data=round_data).status_code == 303
     session.rollback()
-    (second,) = instances.open_tasks(session, program)
+    (second,) = programs.open_tasks(session, program)
     assert second.name == "Catatan Penyaluran — Tahap 2 dari 2"
     token = csrf_token(client, f"/tasks/{second.id}")
     over = client.post(f"/tasks/{second.id}", data=dict(
@@ -215,7 +215,7 @@ def test_numbers_money_and_dates_are_written_the_readers_way(
     from tests.program_data import program_at
 
     program = program_at(session, people, "approve_evaluation")
-    (task,) = instances.open_tasks(session, program)
+    (task,) = programs.open_tasks(session, program)
     client = login_as("supervisor")
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "<dd>93,3</dd>" in page and "97.5" not in page
@@ -224,7 +224,7 @@ def test_numbers_money_and_dates_are_written_the_readers_way(
     english = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "<dd>93.3</dd>" in english and '<html lang="en">' in english
     plan = program_at(session, people, "approve_plan", title="Rencana")
-    (approval,) = instances.open_tasks(session, plan)
+    (approval,) = programs.open_tasks(session, plan)
     client.post("/language/id", data={"csrf_token": token, "next": "/"})
     review = client.get(f"/tasks/{approval.id}").get_data(as_text=True)
     assert "<dd>Rp 45.000.000</dd>" in review and "<dd>1 Desember 2026</dd>" in review

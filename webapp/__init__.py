@@ -14,9 +14,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config as default_config
 from .db import make_engine, make_session_factory
 from .extensions import babel, close_db, csrf, htmx, login_manager
-from .services.personal_data import log_audit, mask_logs
-from .services.regions import SHIPPED_FILE
-from .services.users import configure_hashing
+from .services.accounts.regions import SHIPPED_FILE
+from .services.accounts.users import configure_hashing
+from .services.caches import caches_for
+from .services.privacy import log_audit, mask_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["simpul_engine"] = engine
     app.extensions["simpul_sessions"] = make_session_factory(engine)
+    app.extensions["simpul_caches"] = caches_for(engine)  # every cache of this app
     app.teardown_appcontext(close_db)
     configure_hashing(app.config["PASSWORD_HASH_PROFILE"])
 

@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 
 from .extensions import session_factory
 from .migrate import upgrade_database
-from .services import demo, deployment, jobs, regions, users
+from .services import demo
+from .services.accounts import regions, users
+from .services.diagrams import deployment
 from .services.errors import ServiceError
+from .services.workflow import jobs
 
 BASE_GROUPS = [
     ("Koordinator", "Koordinator Layanan Sosial"),

@@ -11,11 +11,11 @@ from .compare import Change, compare
 from .compat import LIBRARY_TEMPLATES
 from .decisions import decision_problems
 from .environment import SERVICE_OPERATIONS, register_operation
+from .execution import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHandle
 from .expressions import UnsafeExpression, evaluate
 from .fieldlists import FIELD_TYPES, FieldSpec
 from .limits import MAX_CALL_DEPTH, MAX_TIMER_FIRINGS_PER_HOUR
 from .messages import Message, MessageError
-from .migration import MigrationRefused, migrate_state, migration_problems
 from .parsing import (
     FileInfo,
     ParsedDefinition,
@@ -26,8 +26,8 @@ from .parsing import (
 )
 from .problems import DefinitionInvalid, Problem
 from .pruning import ArchivedTask
-from .runtime import EngineError, ReadyTask, StepResult, UnknownTask, WorkflowHandle
 from .shapes import shape_problems
+from .state_moves import MigrationRefused, migrate_state, migration_problems
 from .timers import WaitingTimer, due_from
 from .xmlsafety import MAX_DIAGRAM_BYTES, UnsafeXml
 

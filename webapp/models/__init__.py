@@ -9,7 +9,7 @@
 Everything is importable from ``webapp.models`` as before.
 """
 
-from .people import (
+from .account_tables import (
     PARTNER_KINDS,
     ROLES,
     Group,
@@ -20,7 +20,7 @@ from .people import (
     User,
     user_group,
 )
-from .registry import (
+from .registry_tables import (
     DISABILITIES,
     ENROLMENT_STATUSES,
     HOUSEHOLD_STATUSES,
@@ -36,7 +36,7 @@ from .registry import (
     RegistryEvent,
     RegistryImport,
 )
-from .workflow import (
+from .workflow_tables import (
     Attachment,
     DefinitionHead,
     DefinitionVersion,

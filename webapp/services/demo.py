@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import User
-from . import instances, tasks, users
+from .accounts import users
 from .registry import synthetic
+from .workflow import completion, programs
 
 DEMO_REGION = "35.07"  # Kabupaten Malang
 DEMO_USERS = [
@@ -43,11 +44,11 @@ def seed(session: Session, new_password: Callable[[], str]) -> list[tuple[str, s
     if created and created[0][0] == "koordinator":
         coordinator = session.scalar(select(User).where(User.username == "koordinator"))
         assert coordinator is not None
-        program = instances.start_instance(
+        program = programs.start_instance(
             session, coordinator, "program_cycle",
             "BPNT Sembako Kecamatan Donomulyo 2026", DEMO_REGION + ".01")
-        (first,) = instances.open_tasks(session, program)
-        tasks.complete_task(session, coordinator, first.id, DEMO_ASSESSMENT)
+        (first,) = programs.open_tasks(session, program)
+        completion.complete_task(session, coordinator, first.id, DEMO_ASSESSMENT)
     coordinator = session.scalar(select(User).where(User.username == "koordinator"))
     if coordinator is not None:
         synthetic.seed_demo(session, coordinator)

@@ -38,8 +38,8 @@ from werkzeug.exceptions import HTTPException
 from .. import clock
 from ..extensions import close_db, db, htmx, login_manager
 from ..services import health
-from ..services.personal_data import mask_nik
-from ..services.users import load_user
+from ..services.accounts.users import load_user
+from ..services.privacy import mask_nik
 from .dates import datetimeformat
 from .rendering import wants_fragment
 
@@ -83,19 +83,19 @@ ACTIONS = {
 
 def register_views(app: Flask) -> None:
     from . import (
-        account,
+        account_pages,
         admin,
-        auth,
-        inbox,
-        instances,
-        recipients,
-        registry,
-        registry_imports,
-        tasks,
+        household_pages,
+        import_pages,
+        inbox_pages,
+        program_pages,
+        recipient_pages,
+        signin_pages,
+        task_pages,
     )
 
-    for module in (auth, inbox, tasks, instances, registry, registry_imports, recipients,
-                   admin, account):
+    for module in (signin_pages, inbox_pages, task_pages, program_pages, household_pages,
+                   import_pages, recipient_pages, admin, account_pages):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in first.")
@@ -280,7 +280,7 @@ def _favicon() -> Response:
 
 
 def _unread() -> int:
-    from ..services.notifications import unread_count
+    from ..services.workflow.notifications import unread_count
 
     return unread_count(db(), current_user) if current_user.is_authenticated else 0
 

@@ -33,9 +33,9 @@ from ...models import (
     Region,
 )
 from ...models import User as UserModel
+from ..accounts.regions import dotted_code
 from ..errors import Conflict, InvalidInput
-from ..personal_data import mask_nik
-from ..regions import dotted_code
+from ..privacy import mask_nik
 from ..scope import in_region
 from . import access
 from .identity import check_kk, check_nik

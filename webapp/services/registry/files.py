@@ -24,7 +24,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from ..errors import InvalidInput
-from ..personal_data import mask_nik
+from ..privacy import mask_nik
 
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 MAX_BYTES = 20 * 1024 * 1024  # an uploaded list

@@ -22,7 +22,7 @@ from ...models import (
     RegistryEvent,
     User,
 )
-from ..personal_data import mask_nik
+from ..privacy import mask_nik
 from ..scope import in_region, instance_visible
 from .access import get_household
 

@@ -32,4 +32,4 @@ def index() -> Any:
     return redirect(url_for("admin.processes"))
 
 
-from . import diagrams, people, programs  # noqa: E402,F401 - they add their pages to ``bp``
+from . import diagram_pages, people_pages, program_admin_pages  # noqa: E402,F401 - they add their pages to ``bp``

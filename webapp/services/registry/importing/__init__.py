@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from ...errors import InvalidInput, LeaseLost
-from ...personal_data import mask_nik
+from ...privacy import mask_nik
 from .apply import apply
 from .check import read
 from .columns import FIELD_LABELS, HEADERS, guess_mapping

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ....db import begin_write
 from ....models import DISABILITIES, Household, ImportRow, Person, RegistryImport, User
-from ...personal_data import mask_nik
+from ...privacy import mask_nik
 from ...scope import in_region
 from ..entry import Checked, check_household, check_person
 from ..files import Table, read_table

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ....db import begin_write, utcnow
 from ....models import ImportRow, RegistryImport, User
 from ...errors import Conflict, InvalidInput, NotFound
-from ...personal_data import mask_nik
+from ...privacy import mask_nik
 from ...scope import in_region, region_clause
 from .. import access
 from ..files import MAX_BYTES, cell_text, write_rows

@@ -1,0 +1,175 @@
+"""A program's recipient list (KPM): built from the registry at the plan, and each distribution
+round's checklist, one tick at a time (made for a phone at the distribution point)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from forms.fields import parse_rupiah
+from forms.households import DESIL_CHOICES, ENROLMENT_STATUS, NOT_RECEIVED, RELATIONS
+
+from ..extensions import db
+from ..services.errors import InvalidInput, ServiceError
+from ..services.registry import access, importing, recipient_lists, search
+from .rendering import attempt, flash, or_abort, render, wants_fragment
+
+bp = Blueprint("recipients", __name__, url_prefix="/programs/<int:instance_id>")
+
+
+def _state(instance_id: int) -> recipient_lists.ListState:
+    return or_abort(recipient_lists.state, db(), current_user, instance_id)  # type: ignore[no-any-return]
+
+
+@bp.get("/recipients")
+@login_required
+def index(instance_id: int) -> Any:
+    listed = _state(instance_id)
+    text = request.args.get("q", "")[:80]
+    page = request.args.get("page", 1, type=int) or 1
+    found, more = recipient_lists.entries(db(), current_user, instance_id, text, page)
+    region = listed.instance.region_code or ""
+    desa = [(code, name) for code, name in search.desa_in_use(db(), current_user)
+            if not region or code.startswith(region + ".")]
+    imports = [i for i in importing.recent(db(), current_user) if i.status == "done"]
+    available = recipient_lists.registry_has_families(db(), current_user, instance_id) \
+        if listed.editable else True
+    return render("registry/recipients.html", "entries", listed=listed, found=found,
+                  more=more, page=page, text=text, desa=desa, imports=imports,
+                  available=available, DESIL=DESIL_CHOICES, ENROLMENT_STATUS=ENROLMENT_STATUS,
+                  may_edit=access.may_edit(current_user))
+
+
+@bp.post("/recipients/add")
+@login_required
+def add(instance_id: int) -> Any:
+    form = request.form
+    import_id = form.get("import_id", type=int)
+    added = attempt(recipient_lists.add_from_registry, db(), current_user, instance_id,
+                    form.get("desa", "")[:13], form.get("desil", "")[:5], import_id)
+    if added == 0 and not recipient_lists.registry_has_families(db(), current_user,
+                                                              instance_id):
+        flash(_l("The registry holds no family in this program's region yet: import the "
+                 "village list first."), "info")
+    elif added is not None:
+        flash(_l("%(n)s families added to the list.", n=added) if added else
+              _l("No family matched that was not on the list already."),
+              "success" if added else "info")
+    return redirect(url_for("recipients.index", instance_id=instance_id), 303)
+
+
+@bp.post("/recipients/<int:enrolment_id>/remove")
+@login_required
+def remove(instance_id: int, enrolment_id: int) -> Any:
+    """Take a draft family off the list (the page asks first)."""
+    name = attempt(recipient_lists.remove, db(), current_user, instance_id, enrolment_id)
+    if name is not None:
+        flash(_l("%(name)s is off the list.", name=name), "info")
+    return redirect(url_for("recipients.index", instance_id=instance_id,
+                            q=request.form.get("q", "")), 303)
+
+
+@bp.post("/recipients/<int:enrolment_id>/status")
+@login_required
+def status(instance_id: int, enrolment_id: int) -> Any:
+    """Pause, exit or re-enrol a family of an approved list, with the reason."""
+    changed = attempt(recipient_lists.set_status, db(), current_user, instance_id, enrolment_id,
+                      request.form.get("status", ""), request.form.get("reason", ""))
+    if changed is not None:
+        flash(_l("Saved."), "success")
+    return redirect(url_for("recipients.index", instance_id=instance_id,
+                            q=request.form.get("q", "")), 303)
+
+
+@bp.post("/recipients/clear")
+@login_required
+def clear(instance_id: int) -> Any:
+    if attempt(recipient_lists.clear, db(), current_user, instance_id):
+        flash(_l("The list is empty again."), "info")
+    return redirect(url_for("recipients.index", instance_id=instance_id), 303)
+
+
+@bp.get("/rounds/<int:number>", endpoint="round")
+@login_required
+def round_page(instance_id: int, number: int) -> Any:
+    listed = _state(instance_id)
+    text = request.args.get("q", "")[:80]
+    page = request.args.get("page", 1, type=int) or 1
+    found, more = recipient_lists.entries(db(), current_user, instance_id, text, page,
+                                        round_=number)
+    figures = recipient_lists.figures(db(), instance_id, number)
+    return render("registry/round.html", "lines" if request.args.get("part") == "lines"
+                  else "content", listed=listed, number=number, found=found, more=more,
+                  page=page, text=text, figures=figures, open=listed.round == number,
+                  NOT_RECEIVED=NOT_RECEIVED, RELATIONS=RELATIONS)
+
+
+@bp.get("/rounds/<int:number>/figures")
+@login_required
+def round_figures(instance_id: int, number: int) -> Any:
+    listed = _state(instance_id)
+    return render("registry/round.html", "figures", listed=listed, number=number,
+                  figures=recipient_lists.figures(db(), instance_id, number))
+
+
+@bp.post("/rounds/<int:number>/lines/<int:enrolment_id>")
+@login_required
+def tick(instance_id: int, number: int, enrolment_id: int) -> Any:
+    """One family ticked: the row comes back as saved (or with why not); without JavaScript,
+    the checklist again with what happened."""
+    form = request.form
+    received = form.get("received") == "1"
+    amount = None
+    try:
+        if received and form.get("amount", "").strip():
+            try:
+                amount = parse_rupiah(form.get("amount", ""))
+            except ValueError:
+                raise InvalidInput(_l("Enter the amount in whole rupiah, for example "
+                                      "200.000.")) from None
+        recipient_lists.tick(db(), current_user, instance_id, enrolment_id, number, received,
+                           form.get("reason", ""), amount, form.get("goods", ""),
+                           form.get("note", ""), _moment(form.get("ticked_at", "")))
+    except ServiceError as err:
+        db().rollback()
+        if err.status == 404:
+            abort(404)
+        if not wants_fragment():
+            flash(err.message, "error")
+            return _back_to_round(instance_id, number, enrolment_id)
+        return _row(instance_id, number, enrolment_id, err.status, error=err.message)
+    if not wants_fragment():
+        flash(_l("Saved."), "success")
+        return _back_to_round(instance_id, number, enrolment_id)
+    response = _row(instance_id, number, enrolment_id)
+    response.headers["HX-Trigger"] = "line-saved"  # the queue of unsent ticks reads it too
+    return response
+
+
+def _moment(text: str) -> dt.datetime | None:
+    """When the phone made the tick (ISO 8601 with its zone), if it says so."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip()[:40].replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _back_to_round(instance_id: int, number: int, enrolment_id: int) -> Any:
+    return redirect(url_for("recipients.round", instance_id=instance_id, number=number,
+                            _anchor=f"line-{enrolment_id}"), 303)
+
+
+def _row(instance_id: int, number: int, enrolment_id: int, status: int = 200,
+         error: Any = None) -> Any:
+    found, _more = recipient_lists.entries(db(), current_user, instance_id, "", 1,
+                                         round_=number, only=enrolment_id)
+    if not found:
+        abort(404)
+    return render("registry/round.html", "line", status, entry=found[0],
+                  instance_id=instance_id, number=number, open=True, error=error,
+                  NOT_RECEIVED=NOT_RECEIVED)
