@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -11,6 +14,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from . import changes, clock
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -124,3 +130,58 @@ def begin_write(session: Session) -> None:
         session.commit()
     session.connection(execution_options={"simpul_write": True})
     session.info["simpul_writing"] = True
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """A use case's write, as one visible construct: begins the write transaction, commits when
+    the block ends, rolls back if anything in it raises (a service's refusal included).
+
+        with unit_of_work(session):
+            ...                      # reads and writes; raise ServiceError to refuse
+
+    A unit inside another (a use case calling another) joins it: only the outermost commits.
+    """
+    if session.info.get("simpul_unit"):
+        yield session
+        return
+    begin_write(session)
+    session.info["simpul_unit"] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop("simpul_unit", None)
+
+
+def use_case(function: Callable[P, R]) -> Callable[P, R]:
+    """A service function (its first argument the session) run as one unit of work."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = args[0]
+        assert isinstance(session, Session), "a use case takes the session first"
+        with unit_of_work(session):
+            return function(*args, **kwargs)
+
+    return run
+
+
+class WriteStillOpen(RuntimeError):
+    """A failure record was asked for while the failed work's write was still open."""
+
+
+@contextmanager
+def failure_record(session: Session) -> Iterator[Session]:
+    """The record of a failure (an incident, a refused duty) in a transaction of its own.
+
+    It refuses to run inside an open write: that write is the failed work, and committing the
+    record would commit it too. Roll the failed work back (leave its unit of work) first.
+    """
+    if session.info.get("simpul_unit") or session.info.get("simpul_writing"):
+        raise WriteStillOpen("a failure record inside the failed work's open write")
+    with unit_of_work(session):
+        yield session
