@@ -16,6 +16,7 @@ from .db import make_engine, make_session_factory
 from .extensions import babel, close_db, csrf, htmx, login_manager
 from .services.accounts.regions import SHIPPED_FILE
 from .services.accounts.users import configure_hashing
+from .services.areas import plug_in_areas
 from .services.caches import caches_for
 from .services.privacy import log_audit, mask_logs
 
@@ -45,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["simpul_engine"] = engine
     app.extensions["simpul_sessions"] = make_session_factory(engine)
     app.extensions["simpul_caches"] = caches_for(engine)  # every cache of this app
+    app.extensions["simpul_hooks"] = plug_in_areas(engine)  # the areas, plugged into the core
     app.teardown_appcontext(close_db)
     configure_hashing(app.config["PASSWORD_HASH_PROFILE"])
 

@@ -32,22 +32,24 @@ class AppCaches:
 
     def __init__(self) -> None:
         self._items: dict[str, Any] = {}
+        self._lasting: dict[str, Any] = {}  # not caches: what the app was built with (hooks)
         self._lock = threading.Lock()
 
-    def get(self, name: str, make: Callable[[], T]) -> T:
-        found = self._items.get(name)
+    def get(self, name: str, make: Callable[[], T], lasting: bool = False) -> T:
+        items = self._lasting if lasting else self._items
+        found = items.get(name)
         if found is None:
             with self._lock:
-                found = self._items.get(name)
+                found = items.get(name)
                 if found is None:
-                    found = self._items[name] = make()
+                    found = items[name] = make()
         return found  # type: ignore[no-any-return]
 
     def names(self) -> list[str]:
         return sorted(self._items)
 
     def clear(self) -> None:
-        """Forget everything (each cache is made again when next asked for): what a fresh
+        """Forget every cache (each is made again when next asked for): what a fresh
         process would see, for example after the database was restored from a backup."""
         with self._lock:
             self._items.clear()
@@ -75,12 +77,13 @@ def caches_of(session: Session) -> AppCaches:
 class Slot(Generic[T]):
     """One named cache, made by ``make`` the first time an app asks for it."""
 
-    def __init__(self, name: str, make: Callable[[], T]):
+    def __init__(self, name: str, make: Callable[[], T], lasting: bool = False):
         self.name = name
         self.make = make
+        self.lasting = lasting  # kept when the caches are cleared (what the app was built with)
 
     def of(self, session: Session) -> T:
-        return caches_of(session).get(self.name, self.make)
+        return caches_of(session).get(self.name, self.make, self.lasting)
 
     def on(self, engine: Engine) -> T:
-        return caches_for(engine).get(self.name, self.make)
+        return caches_for(engine).get(self.name, self.make, self.lasting)

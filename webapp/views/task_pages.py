@@ -10,10 +10,16 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..services.errors import ServiceError
-from ..services.registry import recipient_lists
 from ..services.workflow import comments, completion, inbox
 from ..services.workflow.attachments import Upload
-from ..services.workflow.task_page import form_class_for, task_context, task_data, task_head
+from ..services.workflow.task_page import (
+    form_class_for,
+    step_figures,
+    step_panels,
+    task_context,
+    task_data,
+    task_head,
+)
 from .inbox_pages import inbox_context, inbox_url
 from .rendering import attempt, flash, htmx_location, refuse, render, wants_fragment
 
@@ -41,8 +47,7 @@ def _form_for(task: Any, data: dict[str, Any] | None = None,
         if checks:
             form.task_data = current
         if computed is None:
-            computed = recipient_lists.step_data(db(), task.instance_id, task.form_key, {},
-                                               current)
+            computed = step_figures(db(), task, current)
         form.with_list(computed)
     return form
 
@@ -55,12 +60,12 @@ def _uploads(form: Any) -> dict[str, Upload]:
 def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None) -> Any:
     task = task_head(db(), current_user, task_id)
     context = task_context(db(), task) if task.status == "open" else None
-    listed = recipient_lists.panel(db(), task.instance_id, task.form_key, context.data,
-                                 context.review_form) if context is not None else None
+    panels = step_panels(db(), task, context) if context is not None else []
+    computed = {k: v for panel in panels for k, v in getattr(panel, "computed", {}).items()}
     if form is None and context is not None:
-        form = _form_for(task, context.data, listed.computed if listed else {})
+        form = _form_for(task, context.data, computed)
     return render("tasks/show.html", "task_form", status, task=task, form=form,
-                  context=context, error=error, listed=listed,
+                  context=context, error=error, panels=panels,
                   comments=comments.task_comments(db(), task.id))
 
 

@@ -52,6 +52,7 @@ ROUND_FORM = "distribution_record"
 EVALUATION_FORM = "evaluation"
 PER_PAGE = 50
 LISTED = ("draft", "enrolled", "paused")
+FIGURED_FORMS = (PLAN_FORM, ROUND_FORM, EVALUATION_FORM)  # steps that take figures from the list
 
 
 @dataclass
@@ -468,6 +469,7 @@ class Panel:
     program_figures: Figures | None = None
     budget: int | None = None
     reviewed: str | None = None  # at an approval: the form of the step it approves
+    template: str = "registry/_list_panel.html"  # how the task page shows it
 
     @property
     def over_budget(self) -> bool:

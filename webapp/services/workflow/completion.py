@@ -21,10 +21,10 @@ from ...db import begin_write, utcnow
 from ...models import DefinitionVersion, HumanTask, Instance, User
 from ..errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
 from ..privacy import mask_nik
-from ..registry import recipient_lists
 from ..scope import can_see_task
 from . import duties
 from .attachments import Upload, store_upload
+from .hooks import hooks_of
 from .incidents import record_incident
 from .steps import (
     HANDLES,
@@ -134,9 +134,10 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
     step = open_step(session, ref)
     current = next((t.data for t in step.handle.ready_user_tasks()
                     if t.task_id == row.task_id), {})
-    # a program with a recipient list takes its figures from the list, whatever was typed
-    data = mask_nik(recipient_lists.step_data(session, ref.id, row.form_key, data, current,
-                                            completing=row.id), numbers=False)
+    # an area may give the step figures from its records (a recipient list), whatever was typed
+    hooks = hooks_of(session)
+    data = mask_nik(hooks.step_figures(session, ref.id, row.form_key, data, current,
+                                       completing=row.id), numbers=False)
     try:
         result = step.handle.complete(row.task_id, data)
     except engine.UnknownTask:
@@ -146,8 +147,8 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
         session.rollback()
         raise StepFailed(_l("The step could not be completed: %(reason)s",
                             reason=failure_text(err))) from None
-    recipient_lists.after_step(session, ref.id, [t.info.form_key for t in
-                                               step.handle.ready_user_tasks()], user)
+    hooks.after_step_taken(session, ref.id, [t.info.form_key for t in
+                                             step.handle.ready_user_tasks()], user)
     journal = Journal(ref.id, user.id)
     journal.add("task.completed", row.id, {"bpmn_id": row.bpmn_id, "name": row.name,
                                            "form": row.form_key, "data": data})

@@ -23,8 +23,8 @@ from ...db import begin_write, utcnow
 from ...models import HumanTask, Incident, Job
 from ..errors import LeaseLost
 from ..privacy import mask_nik
-from ..registry import importing
 from . import notifications
+from .hooks import hooks_of
 from .steps import HANDLES, Journal, OpenedTask, close_step, failure_text, load_ref, open_step
 
 LEASE = dt.timedelta(minutes=5)
@@ -148,15 +148,17 @@ def _run(session: Session, job_id: int, worker: str) -> Outcome:
         _finish(session, _mine(session, job_id, worker), worker)
         session.commit()
         return Outcome(job_id, "done")
-    if job.kind == importing.JOB_KIND:
-        # a long job that commits chunk by chunk (each resumable); it checks the lease at each
+    handler = hooks_of(session).jobs.get(job.kind)
+    if handler is not None:
+        # an area's job (the village-list import): a long job that commits chunk by chunk
+        # (each resumable); it checks the lease at each
         payload = dict(job.payload)
         _starting(job)
         session.commit()
         def still_mine() -> None:
             _mine(session, job_id, worker)
 
-        importing.run_job(session, payload, still_mine)
+        handler.run(session, payload, still_mine)
         begin_write(session)
         _finish(session, _mine(session, job_id, worker), worker)
         session.commit()
@@ -248,8 +250,9 @@ def _give_up(session: Session, job: Job, error: str) -> None:
         session.add(Incident(instance_id=job.instance_id, job_id=job.id,
                              error=error[:4000], data={"job": job.kind, **job.payload},
                              attempts=job.attempts))
-    if job.kind == importing.JOB_KIND:
-        importing.gave_up(session, dict(job.payload), error)
+    handler = hooks_of(session).jobs.get(job.kind)
+    if handler is not None and handler.gave_up is not None:
+        handler.gave_up(session, dict(job.payload), error)
 
 
 def run_now(session: Session, job_id: int, worker: str) -> Outcome:

@@ -21,6 +21,7 @@ from ...models import DefinitionVersion, Event, HumanTask, Instance, Region, Use
 from ..diagrams.definitions import parsed_version
 from ..errors import NotFound
 from ..scope import can_see_task
+from .hooks import hooks_of
 from .steps import READY_DATA, read_workflow
 
 REVIEW_FORM = "approval"
@@ -211,3 +212,16 @@ def _shown(name: str, field_class: type[Any], value: Any, choices: dict[Any, Any
     if isinstance(value, int | float):
         return Shown(value, "number")
     return Shown(value)
+
+
+def step_figures(session: Session, task: TaskHead, current: dict[str, Any]) -> dict[str, Any]:
+    """The figures an area gives this step (the recipient list's, for a round), which the form
+    then does not ask for."""
+    return hooks_of(session).step_figures(session, task.instance_id, task.form_key, {}, current)
+
+
+def step_panels(session: Session, task: TaskHead, context: TaskContext) -> list[Any]:
+    """What the areas show on this step's page (each with the ``template`` that shows it, and
+    the figures it ``computed``)."""
+    return hooks_of(session).step_panels(session, task.instance_id, task.form_key,
+                                         context.data, context.review_form)
