@@ -158,3 +158,37 @@ def test_the_admin_pages(login_as: Any, session: Session, people: dict[str, User
         as_text=True)
     assert 'id="administration"' not in coordinator_page
     assert login_as("koordinator").get(f"/admin/programs/{second.id}/data").status_code == 403
+
+
+def test_a_retry_takes_the_step_and_resolves_its_incident_together(
+        session: Session, people: dict[str, User], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash between the step and the incident's resolution leaves neither: the step is not
+    taken and the incident can be retried (it was once left resolved-never, step-taken)."""
+    admin = people["admin"]
+    broken = CYCLE.replace("rounds_done = 0", "rounds_done = belum_ada + 1", 1)
+    deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", broken.encode())],
+                                  admin, comment="rusak", origin="editor")
+    program = program_at(session, people, "approve_plan")
+    (approval,) = programs.open_tasks(session, program)
+    with pytest.raises(StepFailed):
+        completion.complete_task(session, people["supervisor"], approval.id,
+                                 {"decision": "approve", "reason": ""})
+    deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", CYCLE.encode())],
+                                  admin, comment="diperbaiki", origin="editor")
+    version_moves.move(session, admin, "program_cycle", 2, 3)
+    fresh(session)
+    (incident,) = administration.incidents(session, admin, program)
+
+    def crash() -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(administration, "utcnow", crash)  # as the resolution is written
+    with pytest.raises(RuntimeError):
+        administration.retry_incident(session, admin, incident.id)
+    monkeypatch.undo()
+    fresh(session)
+    assert [t.id for t in programs.open_tasks(session, program)] == [approval.id]
+    assert session.get(Incident, incident.id).resolved_at is None  # type: ignore[union-attr]
+    assert administration.retry_incident(session, admin, incident.id) is True
+    fresh(session)
+    assert [t.bpmn_id for t in programs.open_tasks(session, program)] == ["distribution_record"]

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from ...db import begin_write, utcnow
+from ...db import failure_record, unit_of_work, utcnow
 from ...models import DefinitionVersion, HumanTask, Incident, Instance, Job, User
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from ..privacy import mask_nik
@@ -121,11 +121,17 @@ def change_status(session: Session, user: User, instance_id: int, action: str,
     reason = " ".join((reason or "").split())[:500]
     if not reason:
         raise InvalidInput(_l("Give a reason; it is kept in the program's history."))
-    begin_write(session)
+    with unit_of_work(session):
+        instance = _change(session, user, instance_id, action, reason)
+    session.expire(instance)
+    return instance
+
+
+def _change(session: Session, user: User, instance_id: int, action: str,
+            reason: str) -> Instance:
     instance = _load(session, user, instance_id)
     allowed, status, task_from, task_to = _MOVES[action]
     if instance.status not in allowed:
-        session.rollback()
         raise Conflict(_l("This cannot be done to a program that is %(status)s.",
                           status=_STATE_WORDS.get(instance.status, instance.status)))
     now = utcnow()
@@ -135,7 +141,6 @@ def change_status(session: Session, user: User, instance_id: int, action: str,
                 ended_at=now if status == "terminated" else None)
         .execution_options(synchronize_session=False))
     if changed.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise Conflict(_l("The program changed meanwhile; try again."))
     tasks = update(HumanTask).where(HumanTask.instance_id == instance.id)
     tasks = tasks.where(HumanTask.status.in_(("open", "suspended")) if task_from is None
@@ -151,8 +156,6 @@ def change_status(session: Session, user: User, instance_id: int, action: str,
     journal = Journal(instance.id, user.id)
     journal.add(f"instance.{status}", data={"reason": reason})
     journal.write(session)
-    session.commit()
-    session.expire(instance)
     return instance
 
 
@@ -180,45 +183,46 @@ def retry_incident(session: Session, user: User, incident_id: int) -> bool:
     if incident is None or incident.resolved_at is not None:
         raise NotFound()
     _load(session, user, incident.instance_id)  # in the admin's scope
-    if incident.job_id is not None:  # a background job (a timer) that kept failing
-        job_id = incident.job_id
-        session.commit()
+    job_id, actor, task_id = incident.job_id, incident.actor or user, incident.human_task_id
+    data, instance_id = dict(incident.data), incident.instance_id
+    session.rollback()  # only read so far: each way below is a unit of work of its own
+    if job_id is not None:  # a background job (a timer) that kept failing
         jobs.retry_failed(session, job_id)
+        # the job's success resolves its incident in the job's own transaction
         outcome = jobs.run_now(session, job_id, f"admin:{user.username}")
         if outcome.result in ("done", "gone"):
             return True
-        begin_write(session)
-        found = session.get(Incident, incident_id)
-        if found is not None and outcome.error:
-            found.error, found.attempts = outcome.error[:4000], found.attempts + 1
-        session.commit()
+        _failed_again(session, incident_id, outcome.error)
         return False
-    actor = incident.actor or user
-    task_id = incident.human_task_id
-    started = incident.data.get("kind") == "start"
-    if task_id is None and not started:
+    if task_id is None and data.get("kind") != "start":
         raise NotFound()
-    session.commit()
+
+    def resolve(session: Session) -> None:  # in the step's unit of work: both or neither
+        session.execute(update(Incident).where(Incident.id == incident_id,
+                                               Incident.resolved_at.is_(None))
+                        .values(resolved_at=utcnow(), resolved_by_id=user.id)
+                        .execution_options(synchronize_session=False))
+
     try:
         if task_id is None:  # the program's first run failed: run it again
-            advance_instance(session, incident.instance_id)
+            advance_instance(session, instance_id, with_step=resolve)
         else:
-            complete_task(session, actor, task_id, dict(incident.data), record_failures=False)
+            complete_task(session, actor, task_id, data, record_failures=False,
+                          with_step=resolve)
     except ServiceError as err:
-        session.rollback()
-        begin_write(session)
-        found = session.get(Incident, incident_id)
+        _failed_again(session, incident_id, str(err.message))
+        return False
+    return True
+
+
+def _failed_again(session: Session, incident_id: int, error: str) -> None:
+    """The retry failed too: count it on the incident (the failed work was rolled back)."""
+    with failure_record(session):
+        found = session.get(Incident, incident_id, populate_existing=True)
         if found is not None:
             found.attempts += 1
-            found.error = str(err.message)[:4000]
-        session.commit()
-        return False
-    begin_write(session)
-    found = session.get(Incident, incident_id)
-    if found is not None:
-        found.resolved_at, found.resolved_by_id = utcnow(), user.id
-    session.commit()
-    return True
+            if error:
+                found.error = error[:4000]
 
 
 def program_data(session: Session, user: User, instance: Instance) -> list[tuple[str, Any]]:

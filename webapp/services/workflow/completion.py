@@ -9,7 +9,7 @@ submitted form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, aliased
 
 from ... import engine
-from ...db import begin_write, utcnow
+from ...db import unit_of_work, utcnow
 from ...models import DefinitionVersion, HumanTask, Instance, User
 from ..errors import AlreadyCompleted, Conflict, Forbidden, NotFound, StepFailed
 from ..privacy import mask_nik
@@ -32,6 +32,7 @@ from .steps import (
     InstanceRef,
     Journal,
     OpenedTask,
+    Step,
     close_step,
     failure_text,
     open_step,
@@ -67,26 +68,34 @@ class _InstanceMoved(Exception):
 
 
 def complete_task(session: Session, user: User, task_id: int, data: dict[str, Any],
-                  files: Mapping[str, Upload] | None = None,
-                  record_failures: bool = True) -> list[OpenedTask]:
+                  files: Mapping[str, Upload] | None = None, record_failures: bool = True,
+                  with_step: Callable[[Session], None] | None = None) -> list[OpenedTask]:
     """Complete a task with form data: exactly once, whoever else tries at the same moment.
 
-    ``files`` (by field name) are stored in the same transaction; the task data gets a
-    reference to each. Returns the tasks the step opened (so the caller can go straight on).
+    The step is one unit of work. ``files`` (by field name) are stored in it; the task data
+    gets a reference to each. ``with_step`` writes something more in the same unit (an
+    administrator's retry resolves its incident: both or neither). Returns the tasks the step
+    opened (so the caller can go straight on). A failed step is rolled back before its
+    incident or refusal is recorded, in a transaction of its own.
     """
     for _attempt in range(5):
         try:
-            return _complete_once(session, user, task_id, dict(data), files or {})
+            with unit_of_work(session):
+                ref, step, opened = _complete_once(session, user, task_id, dict(data),
+                                                   files or {})
+                if with_step is not None:
+                    with_step(session)
+            HANDLES.of(session).checkin(ref, step.handle)  # only once it committed
+            return opened
         except StepFailed as failed:
             if record_failures:  # an incident an administrator can retry once fixed
                 record_incident(session, user, task_id, str(failed.message), data)
             raise
         except duties.DutyRefused as refused:
-            session.rollback()
             duties.log_refusal(session, refused)
             raise
         except _InstanceMoved:
-            session.rollback()
+            continue  # another step of the program committed first: again, on fresh state
     raise Conflict(_l("The program is being changed by someone else; please try again."))
 
 
@@ -109,8 +118,8 @@ def _refuse_if_not_open(row: Any, user: User) -> None:
 
 
 def _complete_once(session: Session, user: User, task_id: int, data: dict[str, Any],
-                   files: Mapping[str, Upload]) -> list[OpenedTask]:
-    begin_write(session)
+                   files: Mapping[str, Upload]) -> tuple[InstanceRef, Step, list[OpenedTask]]:
+    """The step, inside its unit of work (which rolls it all back if anything here raises)."""
     row = _load(session, user, task_id)
     _refuse_if_not_open(row, user)
     if row.group_name is None:
@@ -120,7 +129,7 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
     connection = session.connection()
     won = connection.execute(_CLOSE_TASK, {"b_id": task_id, "b_user": user.id, "b_now": now})
     if won.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
+        # another session closed it: read it again (committed, under our write) for the reason
         _refuse_if_not_open(_load(session, user, task_id), user)
         raise AlreadyCompleted(None)
     for name, upload in files.items():
@@ -141,10 +150,8 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
     try:
         result = step.handle.complete(row.task_id, data)
     except engine.UnknownTask:
-        session.rollback()
         raise AlreadyCompleted(None) from None
     except engine.EngineError as err:
-        session.rollback()
         raise StepFailed(_l("The step could not be completed: %(reason)s",
                             reason=failure_text(err))) from None
     hooks.after_step_taken(session, ref.id, [t.info.form_key for t in
@@ -157,6 +164,4 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
                         done_step=row.bpmn_id, returning=data.get("decision") == "return")
     if opened is None:
         raise _InstanceMoved()
-    session.commit()
-    HANDLES.of(session).checkin(ref, step.handle)
-    return opened
+    return ref, step, opened

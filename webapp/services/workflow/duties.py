@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ...db import begin_write
+from ...db import failure_record
 from ..diagrams.definitions import parsed_version
 from ..errors import Forbidden
 from .steps import Journal
@@ -60,8 +60,7 @@ def check(session: Session, row: Any, actor_id: int, person_id: int, action: str
 def log_refusal(session: Session, refused: DutyRefused) -> None:
     """Append a refusal to the program's history, in a transaction of its own (the refused
     work was rolled back by the use case that called ``check``)."""
-    begin_write(session)
-    journal = Journal(refused.instance_id, refused.actor_id)
-    journal.add("duty.refused", refused.task_id, refused.entry)
-    journal.write(session)
-    session.commit()
+    with failure_record(session):
+        journal = Journal(refused.instance_id, refused.actor_id)
+        journal.add("duty.refused", refused.task_id, refused.entry)
+        journal.write(session)

@@ -7,17 +7,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...db import begin_write, utcnow
+from ...db import failure_record, utcnow
 from ...models import HumanTask, Incident, User
 
 
 def record_incident(session: Session, actor: User, task_id: int, error: str,
                     data: dict[str, Any]) -> None:
     """Keep a failed step (its own transaction: the step itself was rolled back)."""
-    begin_write(session)
+    with failure_record(session):
+        _record(session, actor, task_id, error, data)
+
+
+def _record(session: Session, actor: User, task_id: int, error: str,
+            data: dict[str, Any]) -> None:
     task = session.get(HumanTask, task_id)
     if task is None:
-        session.rollback()
         return
     open_one = session.scalar(select(Incident).where(
         Incident.human_task_id == task_id, Incident.resolved_at.is_(None)))
@@ -28,4 +32,3 @@ def record_incident(session: Session, actor: User, task_id: int, error: str,
     else:
         session.add(Incident(instance_id=task.instance_id, human_task_id=task_id,
                              error=error[:4000], data=data, actor_id=actor.id))
-    session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -10,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ... import engine
-from ...db import begin_write, utcnow
+from ...db import begin_write, unit_of_work, utcnow
 from ...models import Event, HumanTask, Incident, Instance, Region, User
 from ..diagrams.definitions import current_head, parsed_version, problem_text
 from ..errors import Forbidden, InvalidInput, NotFound, StepFailed
@@ -112,22 +113,23 @@ class StartFailed(StepFailed):
                             key=instance.business_key, reason=reason))
 
 
-def advance_instance(session: Session, instance_id: int) -> None:
-    """Run a program's engine steps again from its saved state (retrying a failed start)."""
-    begin_write(session)
-    ref = load_ref(session, instance_id)
-    if ref is None or ref.status != "running":
-        raise NotFound()
-    step = open_step(session, ref)
-    try:
-        result = step.handle.advance()
-    except engine.EngineError as err:
-        session.rollback()
-        raise StepFailed(failure_text(err)) from None
-    if close_step(session, step, Journal(ref.id, None), result, None) is None:
-        session.rollback()
-        raise StepFailed(_l("The program changed meanwhile; try again."))
-    session.commit()
+def advance_instance(session: Session, instance_id: int,
+                     with_step: Callable[[Session], None] | None = None) -> None:
+    """Run a program's engine steps again from its saved state (retrying a failed start), as
+    one unit of work; ``with_step`` writes something more in it (see ``complete_task``)."""
+    with unit_of_work(session):
+        ref = load_ref(session, instance_id)
+        if ref is None or ref.status != "running":
+            raise NotFound()
+        step = open_step(session, ref)
+        try:
+            result = step.handle.advance()
+        except engine.EngineError as err:
+            raise StepFailed(failure_text(err)) from None
+        if close_step(session, step, Journal(ref.id, None), result, None) is None:
+            raise StepFailed(_l("The program changed meanwhile; try again."))
+        if with_step is not None:
+            with_step(session)
     HANDLES.of(session).checkin(ref, step.handle)
 
 
