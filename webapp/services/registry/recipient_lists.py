@@ -28,7 +28,7 @@ from sqlalchemy import and_, delete, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ...db import begin_write, utcnow
+from ...db import unit_of_work, utcnow
 from ...models import (
     NOT_RECEIVED_REASONS,
     DistributionLine,
@@ -160,53 +160,50 @@ def add_from_registry(session: Session, user: User, instance_id: int, desa: str 
                       desil: str = "", import_id: int | None = None) -> int:
     """Add every matching family not yet on the list (as drafts); returns how many."""
     access.require_editor(user)
-    begin_write(session)
-    listed = state(session, user, instance_id)
-    if not listed.editable:
-        raise Conflict(_l("The recipient list can be built only while the plan is being "
-                          "written, before it is approved."))
-    already = select(Enrolment.household_id).where(Enrolment.instance_id == instance_id)
-    ids = list(session.scalars(_candidates(user, listed.instance, desa, desil, import_id)
-                               .where(Household.id.not_in(already)).limit(50_000)))
-    now = utcnow()
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        session.execute(insert(Enrolment), [
-            {"instance_id": instance_id, "household_id": h, "status": "draft",
-             "created_at": now, "changed_at": now} for h in chunk])
-    session.commit()
-    return len(ids)
+    with unit_of_work(session):
+        listed = state(session, user, instance_id)
+        if not listed.editable:
+            raise Conflict(_l("The recipient list can be built only while the plan is being "
+                              "written, before it is approved."))
+        already = select(Enrolment.household_id).where(Enrolment.instance_id == instance_id)
+        ids = list(session.scalars(_candidates(user, listed.instance, desa, desil, import_id)
+                                   .where(Household.id.not_in(already)).limit(50_000)))
+        now = utcnow()
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start:start + 1000]
+            session.execute(insert(Enrolment), [
+                {"instance_id": instance_id, "household_id": h, "status": "draft",
+                 "created_at": now, "changed_at": now} for h in chunk])
+        return len(ids)
 
 
 def remove(session: Session, user: User, instance_id: int, enrolment_id: int) -> str:
     """Take a draft entry off the list (before approval); returns the head's name."""
     access.require_editor(user)
-    begin_write(session)
-    listed = state(session, user, instance_id)
-    if not listed.editable:
-        raise Conflict(_l("The list is approved: mark a family as exited instead."))
-    name = session.scalar(select(Person.full_name).join(
-        Enrolment, Enrolment.household_id == Person.household_id).where(
-        Enrolment.id == enrolment_id, Enrolment.instance_id == instance_id,
-        Person.relation == "head").limit(1))
-    gone = session.execute(delete(Enrolment).where(Enrolment.id == enrolment_id,
-                                                   Enrolment.instance_id == instance_id,
-                                                   Enrolment.status == "draft"))
-    if gone.rowcount != 1:  # type: ignore[attr-defined]
-        raise NotFound()
-    session.commit()
-    return name or str(_l("The family"))
+    with unit_of_work(session):
+        listed = state(session, user, instance_id)
+        if not listed.editable:
+            raise Conflict(_l("The list is approved: mark a family as exited instead."))
+        name = session.scalar(select(Person.full_name).join(
+            Enrolment, Enrolment.household_id == Person.household_id).where(
+            Enrolment.id == enrolment_id, Enrolment.instance_id == instance_id,
+            Person.relation == "head").limit(1))
+        gone = session.execute(delete(Enrolment).where(Enrolment.id == enrolment_id,
+                                                       Enrolment.instance_id == instance_id,
+                                                       Enrolment.status == "draft"))
+        if gone.rowcount != 1:  # type: ignore[attr-defined]
+            raise NotFound()
+        return name or str(_l("The family"))
 
 
 def clear(session: Session, user: User, instance_id: int) -> bool:
     access.require_editor(user)
-    begin_write(session)
-    if not state(session, user, instance_id).editable:
-        raise Conflict(_l("The list is approved: mark a family as exited instead."))
-    session.execute(delete(Enrolment).where(Enrolment.instance_id == instance_id,
-                                            Enrolment.status == "draft"))
-    session.commit()
-    return True
+    with unit_of_work(session):
+        if not state(session, user, instance_id).editable:
+            raise Conflict(_l("The list is approved: mark a family as exited instead."))
+        session.execute(delete(Enrolment).where(Enrolment.instance_id == instance_id,
+                                                Enrolment.status == "draft"))
+        return True
 
 
 @dataclass
@@ -280,16 +277,15 @@ def set_status(session: Session, user: User, instance_id: int, enrolment_id: int
     reason = " ".join(reason.split())[:300]
     if len(reason) < 3:
         raise InvalidInput(_l("Give the reason."))
-    begin_write(session)
-    _instance(session, user, instance_id)
-    found = session.get(Enrolment, enrolment_id)
-    if found is None or found.instance_id != instance_id or found.status == "draft":
-        raise NotFound()
-    session.add(EnrolmentChange(enrolment_id=found.id, from_status=found.status,
-                                to_status=status, reason=reason, by_id=user.id))
-    found.status, found.changed_at = status, utcnow()
-    session.commit()
-    return found
+    with unit_of_work(session):
+        _instance(session, user, instance_id)
+        found = session.get(Enrolment, enrolment_id)
+        if found is None or found.instance_id != instance_id or found.status == "draft":
+            raise NotFound()
+        session.add(EnrolmentChange(enrolment_id=found.id, from_status=found.status,
+                                    to_status=status, reason=reason, by_id=user.id))
+        found.status, found.changed_at = status, utcnow()
+        return found
 
 
 # -- distribution ------------------------------------------------------------------------------
@@ -307,8 +303,7 @@ def tick(session: Session, user: User, instance_id: int, enrolment_id: int, roun
     try:
         return _tick(session, user, instance_id, enrolment_id, round_, received, reason,
                      amount, goods, note, at)
-    except IntegrityError:  # the other tick inserted the line first: update it
-        session.rollback()
+    except IntegrityError:  # the other tick inserted the line first (rolled back): update it
         return _tick(session, user, instance_id, enrolment_id, round_, received, reason,
                      amount, goods, note, at)
 
@@ -330,43 +325,41 @@ def _tick_moment(ticked_at: dt.datetime | None) -> dt.datetime:
 def _tick(session: Session, user: User, instance_id: int, enrolment_id: int, round_: int,
           received: bool, reason: str, amount: int | None, goods: str,
           note: str, at: dt.datetime) -> DistributionLine:
-    begin_write(session)
-    listed = state(session, user, instance_id)
-    if listed.round is None:
-        raise Conflict(_l("No distribution round is open for this program."))
-    if round_ != listed.round:
-        raise Conflict(_l("Round %(n)s is closed; the open round is %(open)s.", n=round_,
-                          open=listed.round))
-    if not _may_record(session, user, instance_id):
-        raise Forbidden(_l("The distribution round is recorded by its group."))
-    enrolment = session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.instance_id != instance_id \
-            or enrolment.status != "enrolled":
-        raise NotFound()
-    if not received and reason not in NOT_RECEIVED_REASONS:
-        raise InvalidInput(_l("Say why the family did not receive it."))
-    note = " ".join(note.split())[:300]
-    if not received and reason == "other" and len(note) < 3:
-        raise InvalidInput(_l("Write what happened (a few words)."))
-    if amount is not None and not 0 <= amount <= 10**12:
-        raise InvalidInput(_l("This amount is too large."))
-    line = session.scalar(select(DistributionLine).where(
-        DistributionLine.enrolment_id == enrolment_id, DistributionLine.round == round_))
-    if line is None:
-        line = DistributionLine(enrolment_id=enrolment_id, round=round_)
-        session.add(line)
-    elif line.ticked_at is not None and at < line.ticked_at:
-        session.rollback()  # a later tick is recorded already: this re-send changes nothing
+    with unit_of_work(session):
+        listed = state(session, user, instance_id)
+        if listed.round is None:
+            raise Conflict(_l("No distribution round is open for this program."))
+        if round_ != listed.round:
+            raise Conflict(_l("Round %(n)s is closed; the open round is %(open)s.", n=round_,
+                              open=listed.round))
+        if not _may_record(session, user, instance_id):
+            raise Forbidden(_l("The distribution round is recorded by its group."))
+        enrolment = session.get(Enrolment, enrolment_id)
+        if enrolment is None or enrolment.instance_id != instance_id \
+                or enrolment.status != "enrolled":
+            raise NotFound()
+        if not received and reason not in NOT_RECEIVED_REASONS:
+            raise InvalidInput(_l("Say why the family did not receive it."))
+        note = " ".join(note.split())[:300]
+        if not received and reason == "other" and len(note) < 3:
+            raise InvalidInput(_l("Write what happened (a few words)."))
+        if amount is not None and not 0 <= amount <= 10**12:
+            raise InvalidInput(_l("This amount is too large."))
+        line = session.scalar(select(DistributionLine).where(
+            DistributionLine.enrolment_id == enrolment_id, DistributionLine.round == round_))
+        if line is None:
+            line = DistributionLine(enrolment_id=enrolment_id, round=round_)
+            session.add(line)
+        elif line.ticked_at is not None and at < line.ticked_at:
+            return line
+        line.received = received
+        line.received_on = at.astimezone(WIT).date() if received else None
+        line.amount = amount if received else None
+        line.goods = goods.strip()[:200] if received else ""
+        line.reason = "" if received else reason
+        line.note = note
+        line.ticked_by_id, line.ticked_at = user.id, at
         return line
-    line.received = received
-    line.received_on = at.astimezone(WIT).date() if received else None
-    line.amount = amount if received else None
-    line.goods = goods.strip()[:200] if received else ""
-    line.reason = "" if received else reason
-    line.note = note
-    line.ticked_by_id, line.ticked_at = user.id, at
-    session.commit()
-    return line
 
 
 def _may_record(session: Session, user: User, instance_id: int) -> bool:

@@ -19,13 +19,22 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ... import engine
-from ...db import begin_write, utcnow
+from ...db import unit_of_work, utcnow
 from ...models import HumanTask, Incident, Job
 from ..errors import LeaseLost
 from ..privacy import mask_nik
 from . import notifications
 from .hooks import hooks_of
-from .steps import HANDLES, Journal, OpenedTask, close_step, failure_text, load_ref, open_step
+from .steps import (
+    HANDLES,
+    InstanceRef,
+    Journal,
+    OpenedTask,
+    close_step,
+    failure_text,
+    load_ref,
+    open_step,
+)
 
 LEASE = dt.timedelta(minutes=5)
 BACKOFF = dt.timedelta(seconds=30)
@@ -46,23 +55,22 @@ def claim(session: Session, worker: str, limit: int = 20,
           lease: dt.timedelta = LEASE) -> list[int]:
     """Lease up to ``limit`` due jobs to ``worker``; their attempts count up by one. A job
     whose runs stopped their worker ``MAX_CRASHES`` times is given up instead."""
-    begin_write(session)
-    now = utcnow()
-    _give_up_crashing(session, now)
-    query = (select(Job.id).where(Job.status == "pending", Job.due_at <= now,
-                                  Job.crashes < MAX_CRASHES,
-                                  (Job.locked_until.is_(None)) | (Job.locked_until < now))
-             .order_by(Job.due_at, Job.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = list(session.scalars(query))
-    if ids:
-        session.execute(update(Job).where(Job.id.in_(ids))
-                        .values(locked_by=worker, locked_until=now + lease,
-                                attempts=Job.attempts + 1)
-                        .execution_options(synchronize_session=False))
-    session.commit()
-    return ids
+    with unit_of_work(session):
+        now = utcnow()
+        _give_up_crashing(session, now)
+        query = (select(Job.id).where(Job.status == "pending", Job.due_at <= now,
+                                      Job.crashes < MAX_CRASHES,
+                                      (Job.locked_until.is_(None)) | (Job.locked_until < now))
+                 .order_by(Job.due_at, Job.id).limit(limit))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(session.scalars(query))
+        if ids:
+            session.execute(update(Job).where(Job.id.in_(ids))
+                            .values(locked_by=worker, locked_until=now + lease,
+                                    attempts=Job.attempts + 1)
+                            .execution_options(synchronize_session=False))
+        return ids
 
 
 def _give_up_crashing(session: Session, now: dt.datetime) -> None:
@@ -97,7 +105,7 @@ def run(session: Session, job_id: int, worker: str) -> Outcome:
     try:
         return _run(session, job_id, worker)
     except _Lost:
-        session.rollback()
+        session.rollback()  # the worker's boundary: whatever the job left open goes
         return Outcome(job_id, "lost")
     except engine.EngineError as err:
         session.rollback()  # a runaway program fails at once: trying again cannot help
@@ -132,61 +140,58 @@ def _finish(session: Session, job: Job, worker: str, status: str = "done") -> No
 
 
 def _run(session: Session, job_id: int, worker: str) -> Outcome:
-    begin_write(session)
-    job = _mine(session, job_id, worker)
-    if job.kind == "timer":
-        return _fire_timer(session, job, worker)
-    if job.kind == "mail":
+    with unit_of_work(session):
+        job = _mine(session, job_id, worker)
+        if job.kind == "timer":
+            outcome, kept = _fire_timer(session, job, worker)
+        else:
+            outcome, kept = None, None
+            handler = hooks_of(session).jobs.get(job.kind)
+            if job.kind != "mail" and handler is None:
+                raise ValueError(f"unknown job kind {job.kind!r}")
+            payload = dict(job.payload)
+            key = f"{job.id}.{job.created_at:%Y%m%d%H%M%S}"
+            _starting(job)  # committed as this unit ends, before the work begins
+    if outcome is not None:
+        if kept is not None:  # the timer's step committed: keep its workflow
+            HANDLES.of(session).checkin(*kept)
+        return outcome
+    if handler is None:
         # Never hold the write lock while talking to the mail server: check the lease, let
         # go, send, then mark done (a crash between the two sends the mail again, at most).
-        payload = dict(job.payload)
-        key = f"{job.id}.{job.created_at:%Y%m%d%H%M%S}"
-        _starting(job)
-        session.commit()
         notifications.send_mail(payload, key)
-        begin_write(session)
-        _finish(session, _mine(session, job_id, worker), worker)
-        session.commit()
-        return Outcome(job_id, "done")
-    handler = hooks_of(session).jobs.get(job.kind)
-    if handler is not None:
+    else:
         # an area's job (the village-list import): a long job that commits chunk by chunk
-        # (each resumable); it checks the lease at each
-        payload = dict(job.payload)
-        _starting(job)
-        session.commit()
+        # (each resumable), checking the lease at each
         def still_mine() -> None:
             _mine(session, job_id, worker)
 
         handler.run(session, payload, still_mine)
-        begin_write(session)
+    with unit_of_work(session):
         _finish(session, _mine(session, job_id, worker), worker)
-        session.commit()
-        return Outcome(job_id, "done")
-    raise ValueError(f"unknown job kind {job.kind!r}")
+    return Outcome(job_id, "done")
 
 
-def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
+def _fire_timer(session: Session, job: Job, worker: str
+                ) -> tuple[Outcome, tuple[InstanceRef, engine.WorkflowHandle] | None]:
+    """Fire a timer inside the job's unit of work; the workflow to keep once it committed."""
     ref = load_ref(session, job.instance_id)
     if ref is None or ref.status in ("completed", "terminated"):
         _finish(session, job, worker, "cancelled")
-        session.commit()
-        return Outcome(job.id, "gone")
+        return Outcome(job.id, "gone"), None
     if ref.status == "suspended":  # the program waits; so does its timer
         session.execute(update(Job).where(Job.id == job.id, Job.locked_by == worker)
                         .values(due_at=utcnow() + SUSPENDED_RECHECK, locked_by=None,
                                 locked_until=None, attempts=Job.attempts - 1)
                         .execution_options(synchronize_session=False))
-        session.commit()
-        return Outcome(job.id, "postponed")
+        return Outcome(job.id, "postponed"), None
     _check_firing_rate(session, ref.id, job.id)
     step = open_step(session, ref)
     try:
         result = step.handle.fire_timer(job.task_id or "")
     except engine.UnknownTask:  # no longer waited on (the step was done in time)
         _finish(session, job, worker, "cancelled")
-        session.commit()
-        return Outcome(job.id, "gone")
+        return Outcome(job.id, "gone"), None
     journal = Journal(ref.id, None)
     journal.add("timer.fired", data={"bpmn_id": job.payload.get("bpmn_id", ""),
                                      "name": job.payload.get("name", "")}, by_system=True)
@@ -201,9 +206,7 @@ def _fire_timer(session: Session, job: Job, worker: str) -> Outcome:
                                                            HumanTask.status == "open"))]
         notifications.notify_opened(session.connection(), ref, waiting, "reminder", None)
     _finish(session, job, worker)
-    session.commit()
-    HANDLES.of(session).checkin(ref, step.handle)
-    return Outcome(job.id, "done")
+    return Outcome(job.id, "done"), (ref, step.handle)
 
 
 def _check_firing_rate(session: Session, instance_id: int, job_id: int) -> None:
@@ -221,21 +224,18 @@ def _check_firing_rate(session: Session, instance_id: int, job_id: int) -> None:
 def _failed(session: Session, job_id: int, worker: str, error: str,
             final: bool = False) -> Outcome:
     error = mask_nik(error)  # kept on the job, shown to admins, printed in the worker's log
-    begin_write(session)
-    job = session.get(Job, job_id, populate_existing=True)
-    if job is None or job.status != "pending" or job.locked_by != worker:
-        session.rollback()
-        return Outcome(job_id, "lost", error)
-    job.last_error = error[:4000]
-    job.locked_by, job.locked_until = None, None
-    job.crashes = 0  # it ended (badly), it did not stop its worker
-    if final or job.attempts >= job.max_attempts:
-        _give_up(session, job, error)
-        session.commit()
-        return Outcome(job_id, "failed", error)
-    job.due_at = utcnow() + min(BACKOFF * 2 ** max(job.attempts - 1, 0), BACKOFF_MAX)
-    session.commit()
-    return Outcome(job_id, "retry", error)
+    with unit_of_work(session):
+        job = session.get(Job, job_id, populate_existing=True)
+        if job is None or job.status != "pending" or job.locked_by != worker:
+            return Outcome(job_id, "lost", error)
+        job.last_error = error[:4000]
+        job.locked_by, job.locked_until = None, None
+        job.crashes = 0  # it ended (badly), it did not stop its worker
+        if final or job.attempts >= job.max_attempts:
+            _give_up(session, job, error)
+            return Outcome(job_id, "failed", error)
+        job.due_at = utcnow() + min(BACKOFF * 2 ** max(job.attempts - 1, 0), BACKOFF_MAX)
+        return Outcome(job_id, "retry", error)
 
 
 def _give_up(session: Session, job: Job, error: str) -> None:
@@ -257,14 +257,13 @@ def _give_up(session: Session, job: Job, error: str) -> None:
 
 def run_now(session: Session, job_id: int, worker: str) -> Outcome:
     """Lease one pending job, whatever its due time, and run it (an admin's retry)."""
-    begin_write(session)
-    now = utcnow()
-    taken = session.execute(
-        update(Job).where(Job.id == job_id, Job.status == "pending",
-                          (Job.locked_until.is_(None)) | (Job.locked_until < now))
-        .values(locked_by=worker, locked_until=now + LEASE, attempts=Job.attempts + 1)
-        .execution_options(synchronize_session=False))
-    session.commit()
+    with unit_of_work(session):
+        now = utcnow()
+        taken = session.execute(
+            update(Job).where(Job.id == job_id, Job.status == "pending",
+                              (Job.locked_until.is_(None)) | (Job.locked_until < now))
+            .values(locked_by=worker, locked_until=now + LEASE, attempts=Job.attempts + 1)
+            .execution_options(synchronize_session=False))
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         return Outcome(job_id, "lost")
     return run(session, job_id, worker)
@@ -272,12 +271,11 @@ def run_now(session: Session, job_id: int, worker: str) -> Outcome:
 
 def retry_failed(session: Session, job_id: int) -> None:
     """Give a failed job a fresh set of attempts, due now (an admin's retry)."""
-    begin_write(session)
-    session.execute(update(Job).where(Job.id == job_id, Job.status == "failed")
-                    .values(status="pending", attempts=0, due_at=utcnow(), locked_by=None,
-                            locked_until=None, crashes=0)
-                    .execution_options(synchronize_session=False))
-    session.commit()
+    with unit_of_work(session):
+        session.execute(update(Job).where(Job.id == job_id, Job.status == "failed")
+                        .values(status="pending", attempts=0, due_at=utcnow(), locked_by=None,
+                                locked_until=None, crashes=0)
+                        .execution_options(synchronize_session=False))
 
 
 def pending_timers(session: Session, instance_id: int) -> list[Any]:
