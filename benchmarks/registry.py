@@ -212,7 +212,7 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     from webapp import engine as wf_engine
     from webapp.models import DistributionLine, Enrolment
     from webapp.services.diagrams import deployment
-    from webapp.services.registry import recipient_lists
+    from webapp.services.registry import recipient_lists, rounds
     from webapp.services.workflow import programs
 
     session = _fresh(url)
@@ -248,7 +248,7 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     for n in range(ticks):
         enrolment_id = rng.choice(enrolled)
         begin = time.perf_counter()
-        recipient_lists.tick(session, coordinator, program.id, enrolment_id, 1, n % 7 != 0,
+        rounds.tick(session, coordinator, program.id, enrolment_id, 1, n % 7 != 0,
                            "absent" if n % 7 == 0 else "", 200_000 if n % 7 else None)
         measured.append((time.perf_counter() - begin) * 1000)
     line_ids = list(session.scalars(text("SELECT id FROM distribution_line")))

@@ -40,7 +40,7 @@ from webapp.migrate import upgrade_database
 from webapp.models import HumanTask, Instance, Person, User
 from webapp.services.accounts import regions, users
 from webapp.services.diagrams import definitions, deployment
-from webapp.services.registry import entry, recipient_lists
+from webapp.services.registry import entry, recipient_lists, rounds
 from webapp.services.registry.synthetic import families
 from webapp.services.workflow import comments, completion, programs
 
@@ -207,7 +207,7 @@ def _prepare(session: Session) -> dict[str, Any]:
     round_task = _open_task(session, program)
     enrolled = recipient_lists.entries(session, koordinator, program.id, round_=1)[0]
     for listed in enrolled[:5]:
-        recipient_lists.tick(session, koordinator, program.id, listed.enrolment.id, 1, True,
+        rounds.tick(session, koordinator, program.id, listed.enrolment.id, 1, True,
                            amount=150_000)
     comments.add_comment(session, koordinator, round_task.id, "Beras datang terlambat.")
     if filled:

@@ -23,7 +23,7 @@ from webapp.models import (
     User,
 )
 from webapp.services.errors import Conflict, NotFound
-from webapp.services.registry import entry, recipient_lists
+from webapp.services.registry import entry, recipient_lists, rounds
 from webapp.services.registry.synthetic import families
 from webapp.services.workflow import completion, programs
 
@@ -92,11 +92,11 @@ def test_the_whole_cycle_takes_its_figures_from_the_lines(
         assert listed.round == round_
         for n, enrolment_id in enumerate(enrolled):
             missed = round_ == 2 and n < 10  # ten families absent in round 2
-            recipient_lists.tick(session, koordinator, planned.id, enrolment_id, round_,
+            rounds.tick(session, koordinator, planned.id, enrolment_id, round_,
                                not missed, "absent" if missed else "", None if missed
                                else 150_000)
         # a family ticked twice is one line
-        recipient_lists.tick(session, koordinator, planned.id, enrolled[0], round_,
+        rounds.tick(session, koordinator, planned.id, enrolled[0], round_,
                            round_ != 2, "" if round_ != 2 else "absent",
                            150_000 if round_ != 2 else None)
         typed = data_for("distribution_record")
@@ -107,7 +107,7 @@ def test_the_whole_cycle_takes_its_figures_from_the_lines(
         assert recorded["amount_disbursed_rupiah"] == recorded["households_served"] * 150_000
         assert recorded["round"] == round_
     with pytest.raises(Conflict):  # every round is closed now
-        recipient_lists.tick(session, koordinator, planned.id, enrolled[0], 4, True)
+        rounds.tick(session, koordinator, planned.id, enrolled[0], 4, True)
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(DistributionLine.id))) == 600
     step(session, people, planned)  # supervision visit

@@ -16,7 +16,7 @@ from tests.program_data import data_for, fresh, program_at
 from tests.test_recipients import open_task, register, step
 from webapp.models import DistributionLine, Enrolment, Instance, User
 from webapp.services.errors import InvalidInput
-from webapp.services.registry import recipient_lists
+from webapp.services.registry import recipient_lists, rounds
 
 
 def at_round(session: Session, people: dict[str, User], families: int) -> Instance:
@@ -98,14 +98,14 @@ def test_a_phone_clock_in_the_future_counts_from_the_arrival(
         session: Session, people: dict[str, User], round_open: Instance) -> None:
     first = enrolments(session, round_open)[0]
     future = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
-    line = recipient_lists.tick(session, people["koordinator"], round_open.id, first, 1, True,
+    line = rounds.tick(session, people["koordinator"], round_open.id, first, 1, True,
                               ticked_at=future)
     fresh(session)
     line = session.get(DistributionLine, line.id)
     assert line is not None and line.ticked_at is not None
     assert line.ticked_at <= dt.datetime.now(dt.UTC)
     # and a later real tick still replaces it
-    recipient_lists.tick(session, people["koordinator"], round_open.id, first, 1, False,
+    rounds.tick(session, people["koordinator"], round_open.id, first, 1, False,
                        reason="moved")
     fresh(session)
     assert session.scalars(sa.select(DistributionLine.reason)).one() == "moved"
@@ -115,10 +115,10 @@ def test_other_says_what_happened(session: Session, people: dict[str, User],
                                   round_open: Instance) -> None:
     first = enrolments(session, round_open)[0]
     with pytest.raises(InvalidInput):
-        recipient_lists.tick(session, people["koordinator"], round_open.id, first, 1, False,
+        rounds.tick(session, people["koordinator"], round_open.id, first, 1, False,
                            reason="other")
     session.rollback()
-    recipient_lists.tick(session, people["koordinator"], round_open.id, first, 1, False,
+    rounds.tick(session, people["koordinator"], round_open.id, first, 1, False,
                        reason="other", note="rumah terkunci, tetangga bilang ke kota")
     fresh(session)
     line = session.scalars(sa.select(DistributionLine)).one()

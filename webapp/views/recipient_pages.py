@@ -15,7 +15,7 @@ from forms.households import DESIL_CHOICES, ENROLMENT_STATUS, NOT_RECEIVED, RELA
 
 from ..extensions import db
 from ..services.errors import InvalidInput, ServiceError
-from ..services.registry import access, importing, recipient_lists, search
+from ..services.registry import access, importing, recipient_lists, rounds, search
 from .rendering import attempt, flash, or_abort, render, wants_fragment
 
 bp = Blueprint("recipients", __name__, url_prefix="/programs/<int:instance_id>")
@@ -101,7 +101,7 @@ def round_page(instance_id: int, number: int) -> Any:
     page = request.args.get("page", 1, type=int) or 1
     found, more = recipient_lists.entries(db(), current_user, instance_id, text, page,
                                         round_=number)
-    figures = recipient_lists.figures(db(), instance_id, number)
+    figures = rounds.figures(db(), instance_id, number)
     return render("registry/round.html", "lines" if request.args.get("part") == "lines"
                   else "content", listed=listed, number=number, found=found, more=more,
                   page=page, text=text, figures=figures, open=listed.round == number,
@@ -113,7 +113,7 @@ def round_page(instance_id: int, number: int) -> Any:
 def round_figures(instance_id: int, number: int) -> Any:
     listed = _state(instance_id)
     return render("registry/round.html", "figures", listed=listed, number=number,
-                  figures=recipient_lists.figures(db(), instance_id, number))
+                  figures=rounds.figures(db(), instance_id, number))
 
 
 @bp.post("/rounds/<int:number>/lines/<int:enrolment_id>")
@@ -131,7 +131,7 @@ def tick(instance_id: int, number: int, enrolment_id: int) -> Any:
             except ValueError:
                 raise InvalidInput(_l("Enter the amount in whole rupiah, for example "
                                       "200.000.")) from None
-        recipient_lists.tick(db(), current_user, instance_id, enrolment_id, number, received,
+        rounds.tick(db(), current_user, instance_id, enrolment_id, number, received,
                            form.get("reason", ""), amount, form.get("goods", ""),
                            form.get("note", ""), _moment(form.get("ticked_at", "")))
     except ServiceError as err:

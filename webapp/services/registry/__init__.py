@@ -2,9 +2,10 @@
 
 ``identity`` (the NIK and KK rules), ``entry`` (adding and editing families), ``search``,
 ``timeline`` (a family's history), ``access`` (who may read and change which families),
-``importing/`` (the village-list import, by stage), ``recipient_lists`` (a program's list and its
-rounds), ``files`` and ``sheet_reader`` (reading spreadsheets safely), ``keys`` and
-``synthetic`` (name keys; generated families for the demo and the benchmarks).
+``importing/`` (the village-list import, by stage), ``recipient_lists`` (a program's list),
+``rounds`` (its distribution rounds and the figures steps take from them), ``files`` and
+``sheet_reader`` (reading spreadsheets safely), ``keys`` and ``synthetic`` (name keys;
+generated families for the demo and the benchmarks).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ def plug_in(hooks: Hooks) -> None:
     a program's recipient list gives the plan, round and evaluation steps their figures and
     a panel on their page, and becomes the enrolled list when the plan is approved; the
     village-list import runs as a job."""
-    from . import importing, recipient_lists
+    from . import importing, recipient_lists, rounds
 
     for form_key in recipient_lists.FIGURED_FORMS:
-        hooks.step(form_key, figures=recipient_lists.step_data, panel=recipient_lists.panel)
-    hooks.step("approval", panel=recipient_lists.panel)  # sees the list or figures it approves
-    hooks.after_step(recipient_lists.after_step)
+        hooks.step(form_key, figures=rounds.step_data, panel=rounds.panel)
+    hooks.step("approval", panel=rounds.panel)  # sees the list or figures it approves
+    hooks.after_step(rounds.after_step)
     hooks.job(importing.JOB_KIND, run=importing.run_job, gave_up=importing.gave_up)
