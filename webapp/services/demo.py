@@ -32,6 +32,7 @@ DEMO_ASSESSMENT = {
 
 def seed(session: Session, new_password: Callable[[], str]) -> list[tuple[str, str]]:
     """Create what is missing; returns the (username, password) pairs created."""
+    # Several transactions: each step is a use case that commits its own unit of work.
     created = []
     for username, full_name, role, groups in DEMO_USERS:
         if session.scalar(select(User).where(User.username == username)) is not None:

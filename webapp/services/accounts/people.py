@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from forms.fields import EMAIL, PHONE, normalise_email, normalise_phone
 
-from ...db import begin_write
+from ...db import unit_of_work, use_case
 from ...models import PARTNER_KINDS, ROLES, Group, Partner, Region, User
 from ..caches import Slot
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -115,11 +115,11 @@ def _phone(text: str) -> str:
         raise InvalidInput(PHONE) from None
 
 
+@use_case
 def update_user(session: Session, admin: User, user_id: int, *, full_name: str, email: str,
                 role: str, groups: list[str], region_code: str | None,
                 is_active: bool) -> User:
     """Change a user; scope changes end the user's sessions."""
-    begin_write(session)
     user = get_user(session, admin, user_id)
     if role not in ROLES:
         raise InvalidInput(_l("Unknown role."))
@@ -137,18 +137,16 @@ def update_user(session: Session, admin: User, user_id: int, *, full_name: str, 
     user.is_active = is_active
     if scope_changed:
         user.session_version += 1  # every open session of this user ends now
-    session.commit()
     return user
 
 
+@use_case
 def reset_password(session: Session, admin: User, user_id: int) -> str:
     """A new generated password for the user (shown once); their sessions end."""
-    begin_write(session)
     user = get_user(session, admin, user_id)
     password = new_password()
     user.password_hash = users.hash_password(password)
     user.session_version += 1
-    session.commit()
     return password
 
 
@@ -174,12 +172,11 @@ def _check_due(value: str) -> str:
 def set_group_due(session: Session, admin: User, group_id: int, value: str) -> Group:
     """How long the group's steps may take when their diagram sets no due date."""
     _admin(admin)
-    begin_write(session)
-    group = session.get(Group, group_id)
-    if group is None:
-        raise NotFound()
-    group.default_due = _check_due(value)
-    session.commit()
+    with unit_of_work(session):
+        group = session.get(Group, group_id)
+        if group is None:
+            raise NotFound()
+        group.default_due = _check_due(value)
     forget_group_dues(session)
     return group
 
@@ -187,16 +184,15 @@ def set_group_due(session: Session, admin: User, group_id: int, value: str) -> G
 def create_group(session: Session, admin: User, name: str, description: str) -> Group:
     """A new group; a diagram lane of the same name sends its steps here."""
     _admin(admin)
-    begin_write(session)
-    name = " ".join(name.split())
-    if not _GROUP_NAME.fullmatch(name):
-        raise InvalidInput(_l("A group name starts with a letter and uses letters, digits, "
-                              "spaces, dashes or underscores (2 to 80)."))
-    if session.scalar(select(Group).where(func.lower(Group.name) == name.lower())):
-        raise Conflict(_l("The group %(name)s exists already.", name=name))
-    group = Group(name=name, description=" ".join(description.split())[:200])
-    session.add(group)
-    session.commit()
+    with unit_of_work(session):
+        name = " ".join(name.split())
+        if not _GROUP_NAME.fullmatch(name):
+            raise InvalidInput(_l("A group name starts with a letter and uses letters, digits, "
+                                  "spaces, dashes or underscores (2 to 80)."))
+        if session.scalar(select(Group).where(func.lower(Group.name) == name.lower())):
+            raise Conflict(_l("The group %(name)s exists already.", name=name))
+        group = Group(name=name, description=" ".join(description.split())[:200])
+        session.add(group)
     return group
 
 
@@ -215,27 +211,26 @@ def save_partner(session: Session, admin: User, partner_id: int | None, values: 
                  ) -> Partner:
     """Create or change a partner organisation."""
     _admin(admin)
-    begin_write(session)
-    name = " ".join(str(values.get("name", "")).split())[:200]
-    if len(name) < 3:
-        raise InvalidInput(_l("Give the organisation's name."))
-    kind = values.get("kind", "other")
-    if kind not in PARTNER_KINDS:
-        raise InvalidInput(_l("Unknown kind of organisation."))
-    region_code = values.get("region_code") or None
-    _check_region(session, admin, region_code)
-    phone, email = _phone(str(values.get("phone", ""))), _email(str(values.get("email", "")))
-    if partner_id is None:
-        partner = Partner()
-        session.add(partner)
-    else:
-        partner = get_partner(session, admin, partner_id)
-    partner.name, partner.kind, partner.region_code = name, kind, region_code
-    partner.contact_name = str(values.get("contact_name", "")).strip()[:120]
-    partner.phone, partner.email = phone, email
-    partner.notes = str(values.get("notes", "")).strip()[:2000]
-    partner.is_active = bool(values.get("is_active", True))
-    session.commit()
+    with unit_of_work(session):
+        name = " ".join(str(values.get("name", "")).split())[:200]
+        if len(name) < 3:
+            raise InvalidInput(_l("Give the organisation's name."))
+        kind = values.get("kind", "other")
+        if kind not in PARTNER_KINDS:
+            raise InvalidInput(_l("Unknown kind of organisation."))
+        region_code = values.get("region_code") or None
+        _check_region(session, admin, region_code)
+        phone, email = _phone(str(values.get("phone", ""))), _email(str(values.get("email", "")))
+        if partner_id is None:
+            partner = Partner()
+            session.add(partner)
+        else:
+            partner = get_partner(session, admin, partner_id)
+        partner.name, partner.kind, partner.region_code = name, kind, region_code
+        partner.contact_name = str(values.get("contact_name", "")).strip()[:120]
+        partner.phone, partner.email = phone, email
+        partner.notes = str(values.get("notes", "")).strip()[:2000]
+        partner.is_active = bool(values.get("is_active", True))
     return partner
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from ...db import begin_write
+from ...db import use_case
 from ...models import Region
 from ..scope import within_code
 
@@ -21,9 +21,9 @@ SOURCE = "kepmendagri-2025"
 SHIPPED_FILE = Path(__file__).resolve().parents[2] / "data" / "wilayah-kepmendagri-2025.csv.gz"
 
 
+@use_case
 def load_regions(session: Session, rows: Iterable[dict[str, str]], source: str = SOURCE) -> int:
     """Insert regions that are not there yet; returns how many were added."""
-    begin_write(session)
     known = set(session.scalars(select(Region.code)))
     batch: list[dict[str, str | None]] = []
     added = 0
@@ -41,7 +41,6 @@ def load_regions(session: Session, rows: Iterable[dict[str, str]], source: str =
     if batch:
         session.execute(insert(Region), batch)
         added += len(batch)
-    session.commit()
     return added
 
 

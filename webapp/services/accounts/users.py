@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from zxcvbn import zxcvbn
 
 from ... import changes
-from ...db import begin_write
+from ...db import use_case
 from ...models import ROLES, Group, Region, User
 from ..caches import Slot
 from ..errors import Conflict, InvalidInput
@@ -41,14 +41,13 @@ def _dummy_hash() -> str:
 _DUMMY: dict[int, str] = {}
 
 
+@use_case
 def ensure_groups(session: Session, names: list[tuple[str, str]]) -> None:
     """Create missing groups (name, description)."""
-    begin_write(session)
     existing = set(session.scalars(select(Group.name)))
     for name, description in names:
         if name not in existing:
             session.add(Group(name=name, description=description))
-    session.commit()
 
 
 # Words zxcvbn's English lists lack but people here choose; with the person's own names.
@@ -78,11 +77,11 @@ def check_password(password: str, *, username: str = "", full_name: str = "",
                               "four words, for example kopi-tubruk-pagi-hari."))
 
 
+@use_case
 def create_user(session: Session, username: str, password: str, groups: list[str],
                 role: str = "coordinator", full_name: str = "", region_code: str | None = None,
                 email: str = "") -> User:
     """Create a user with a hashed password in existing groups."""
-    begin_write(session)
     username = username.strip().lower()
     if not username or len(username) > 80 or not username.replace(".", "").replace("_", "")\
             .replace("-", "").isalnum():
@@ -101,7 +100,6 @@ def create_user(session: Session, username: str, password: str, groups: list[str
     user = User(username=username, password_hash=_HASHER.hash(password), role=role,
                 full_name=full_name, region_code=region_code or None, email=email, groups=found)
     session.add(user)
-    session.commit()
     return user
 
 
@@ -111,35 +109,31 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+@use_case
 def change_password(session: Session, user: User, current: str, new: str) -> User:
     """The person changes their own password; their other sessions end (this one goes on
     with the returned user's new session version)."""
-    begin_write(session)
     found = session.get(User, user.id, populate_existing=True)
     if found is None or not found.is_active:
         raise InvalidInput(_l("Sign in again first."))
     try:
         _HASHER.verify(found.password_hash, current)
     except (VerificationError, InvalidHashError):
-        session.rollback()
         raise WrongPassword(_l("The current password is wrong.")) from None
     if new == current:
-        session.rollback()
         raise InvalidInput(_l("Choose a password different from the current one."))
     check_password(new, username=found.username, full_name=found.full_name, email=found.email)
     found.password_hash = _HASHER.hash(new)
     found.session_version += 1
-    session.commit()
     return found
 
 
+@use_case
 def end_sessions(session: Session, user_id: int) -> None:
     """Sign out: every session cookie of the person stops working (its version is gone)."""
-    begin_write(session)
     found = session.get(User, user_id)
     if found is not None:
         found.session_version += 1
-    session.commit()
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from forms import FORMS
 
 from ... import engine
-from ...db import begin_write, utcnow
+from ...db import unit_of_work, utcnow
 from ...models import DefinitionHead, DefinitionVersion, Event, Group, User
 from ..errors import Forbidden
 from . import checks
@@ -96,32 +96,30 @@ def deploy_definitions(session: Session, files: Collection[engine.SourceFile],
         raise ValueError(origin)
     if origin != "shipped" and (actor is None or actor.role != "admin"):
         raise Forbidden(_l("Only an administrator may deploy diagrams."))
-    begin_write(session)
-    try:
-        plan = _plan(session, files, expected_key)
-    except engine.DefinitionInvalid as err:
-        session.rollback()
-        raise refused(err.problems) from None
-    deployment = Deployment()
-    fresh: dict[str, DefinitionVersion] = {}
-    for item in plan:
-        deps = _closure(session, item.needs, fresh)
-        version, created = _store(session, item, deps, actor, comment, origin,
-                                  dedupe=origin == "shipped")
-        if created:
-            if _becomes_current(session, item.key, origin):
-                _set_head(session, version, actor)
-                fresh[item.key] = version
-                deployment.created.append(version)
-            else:
-                deployment.kept.append(f"{item.key} v{version.version}")
-    for version in [v for v in deployment.created if v.kind == "dmn"]:
-        deployment.created.extend(_repin_users_of(session, version, actor, fresh))
-    for version in deployment.created:
-        record_admin(session, "definition.deployed", actor,
-                     {"key": version.key, "version": version.version, "comment": comment,
-                      "origin": origin})
-    session.commit()
+    with unit_of_work(session):
+        try:
+            plan = _plan(session, files, expected_key)
+        except engine.DefinitionInvalid as err:
+            raise refused(err.problems) from None
+        deployment = Deployment()
+        fresh: dict[str, DefinitionVersion] = {}
+        for item in plan:
+            deps = _closure(session, item.needs, fresh)
+            version, created = _store(session, item, deps, actor, comment, origin,
+                                      dedupe=origin == "shipped")
+            if created:
+                if _becomes_current(session, item.key, origin):
+                    _set_head(session, version, actor)
+                    fresh[item.key] = version
+                    deployment.created.append(version)
+                else:
+                    deployment.kept.append(f"{item.key} v{version.version}")
+        for version in [v for v in deployment.created if v.kind == "dmn"]:
+            deployment.created.extend(_repin_users_of(session, version, actor, fresh))
+        for version in deployment.created:
+            record_admin(session, "definition.deployed", actor,
+                         {"key": version.key, "version": version.version, "comment": comment,
+                          "origin": origin})
     return deployment
 
 
@@ -349,22 +347,19 @@ def make_current(session: Session, actor: User, key: str, number: int) -> Defini
     """Rollback (or forward): new instances of ``key`` start on version ``number``."""
     if actor.role != "admin":
         raise Forbidden(_l("Only an administrator may change the current version."))
-    begin_write(session)
-    version = get_version(session, key, number)
-    previous = current_version(session, key)
-    if previous is not None and previous.id == version.id:
-        session.rollback()
-        return version
-    if version.kind == "dmn":  # the processes re-pinned to it must run with it
-        problems = _repin_problems(session, {key: source_of(version)}, set())
-        if problems:
-            session.rollback()
-            raise refused(problems)
-    _set_head(session, version, actor)
-    repinned = _repin_users_of(session, version, actor, {}) if version.kind == "dmn" else []
-    record_admin(session, "definition.made_current", actor,
-                 {"key": key, "version": number,
-                  "previous": previous.version if previous else None,
-                  "repinned": [f"{v.key} v{v.version}" for v in repinned]})
-    session.commit()
+    with unit_of_work(session):
+        version = get_version(session, key, number)
+        previous = current_version(session, key)
+        if previous is not None and previous.id == version.id:
+            return version  # current already: the unit ends with nothing written
+        if version.kind == "dmn":  # the processes re-pinned to it must run with it
+            problems = _repin_problems(session, {key: source_of(version)}, set())
+            if problems:
+                raise refused(problems)
+        _set_head(session, version, actor)
+        repinned = _repin_users_of(session, version, actor, {}) if version.kind == "dmn" else []
+        record_admin(session, "definition.made_current", actor,
+                     {"key": key, "version": number,
+                      "previous": previous.version if previous else None,
+                      "repinned": [f"{v.key} v{v.version}" for v in repinned]})
     return version

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from ...db import begin_write
+from ...db import unit_of_work
 from ...models import Household, Person, RegistryEvent, User
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..scope import in_region, region_clause
@@ -86,10 +86,9 @@ def _reason(user: User, reason: str) -> str:
 def reveal_import(session: Session, user: User, import_id: int, reason: str) -> None:
     """Full numbers in a download of an import's rows: recorded with the reason."""
     reason = _reason(user, reason)
-    begin_write(session)
-    record(session, user, "revealed", None, None, what="import", reason=reason,
-           **{"import": import_id})
-    session.commit()
+    with unit_of_work(session):
+        record(session, user, "revealed", None, None, what="import", reason=reason,
+               **{"import": import_id})
     log.info("full numbers of import %s downloaded by %s: %s", import_id, user.username,
              reason)
 
@@ -99,18 +98,17 @@ def reveal(session: Session, user: User, person_id: int | None, household_id: in
     """The full NIK of a person (or No. KK of a household), shown to a user who may see it
     and gave a reason; the showing is written to the history and the log."""
     reason = _reason(user, reason)
-    begin_write(session)
-    if person_id is not None:
-        person = get_person(session, user, person_id)
-        number, household_id, what = person.nik or "", person.household_id, "nik"
-    elif household_id is not None:
-        number, what = get_household(session, user, household_id).kk_number, "kk"
-    else:
-        raise NotFound()
-    if not number:
-        raise NotFound(_l("This person has no NIK recorded."))
-    record(session, user, "revealed", household_id, person_id, what=what, reason=reason)
-    session.commit()
+    with unit_of_work(session):
+        if person_id is not None:
+            person = get_person(session, user, person_id)
+            number, household_id, what = person.nik or "", person.household_id, "nik"
+        elif household_id is not None:
+            number, what = get_household(session, user, household_id).kk_number, "kk"
+        else:
+            raise NotFound()
+        if not number:
+            raise NotFound(_l("This person has no NIK recorded."))
+        record(session, user, "revealed", household_id, person_id, what=what, reason=reason)
     log.info("full %s shown to %s (household %s, person %s): %s", what.upper(), user.username,
              household_id, person_id, reason)
     return number

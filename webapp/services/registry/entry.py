@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from forms.base import CONTROL, CONTROL_CHARACTERS
 
-from ...db import begin_write, utcnow
+from ...db import unit_of_work, utcnow
 from ...models import (
     DISABILITIES,
     HOUSEHOLD_STATUSES,
@@ -401,35 +401,33 @@ def create_household(session: Session, user: UserModel, household: Mapping[str, 
                      head: Mapping[str, Any], confirmed: bool = False) -> Household:
     """A new household with its head of family (the head's NIK is required)."""
     access.require_editor(user)
-    begin_write(session)
-    checked = check_new_household(session, user, household, head)
-    _settle(checked, confirmed)
-    made = Household(created_by_id=user.id)
-    _apply_household(made, checked.values)
-    person = Person(position=1)
-    _apply_person(person, checked.values["head"])
-    made.members.append(person)
-    session.add(made)
-    session.flush()
-    access.record(session, user, "created", made.id, person.id,
-                  warnings=[str(w) for w in checked.warnings])
-    session.commit()
+    with unit_of_work(session):
+        checked = check_new_household(session, user, household, head)
+        _settle(checked, confirmed)
+        made = Household(created_by_id=user.id)
+        _apply_household(made, checked.values)
+        person = Person(position=1)
+        _apply_person(person, checked.values["head"])
+        made.members.append(person)
+        session.add(made)
+        session.flush()
+        access.record(session, user, "created", made.id, person.id,
+                      warnings=[str(w) for w in checked.warnings])
     return made
 
 
 def update_household(session: Session, user: UserModel, household_id: int,
                      raw: Mapping[str, Any], confirmed: bool = False) -> Household:
     access.require_editor(user)
-    begin_write(session)
-    household = access.get_household(session, user, household_id)
-    checked = check_household(session, user, raw, household_id)
-    _settle(checked, confirmed)
-    before = {k: getattr(household, k) for k in checked.values}
-    _apply_household(household, checked.values)
-    changed = _changes(before, checked.values)
-    if changed:
-        access.record(session, user, "edited", household.id, fields=changed)
-    session.commit()
+    with unit_of_work(session):
+        household = access.get_household(session, user, household_id)
+        checked = check_household(session, user, raw, household_id)
+        _settle(checked, confirmed)
+        before = {k: getattr(household, k) for k in checked.values}
+        _apply_household(household, checked.values)
+        changed = _changes(before, checked.values)
+        if changed:
+            access.record(session, user, "edited", household.id, fields=changed)
     return household
 
 
@@ -437,37 +435,36 @@ def save_member(session: Session, user: UserModel, household_id: int, person_id:
                 raw: Mapping[str, Any], confirmed: bool = False) -> Person:
     """Add a member to a household, or change one of its members."""
     access.require_editor(user)
-    begin_write(session)
-    household = access.get_household(session, user, household_id)
-    person = None
-    if person_id is not None:
-        person = access.get_person(session, user, person_id)
-        if person.household_id != household.id:
-            raise InvalidInput(_l("This person is not a member of this household."))
-    checked = check_person(session, user, raw, person_id=person_id,
-                           region_code=household.region_code,
-                           nik_required=person is not None and person.relation == "head"
-                           or raw.get("relation") == "head")
-    if checked.values.get("relation") == "head" and any(
-            m.relation == "head" and m.id != person_id and m.died_on is None
-            for m in household.members):
-        checked.errors["relation"] = _l("The household has a head of family already: change "
-                                        "that member first.")
-    _settle(checked, confirmed)
-    if person is None:
-        person = Person(position=max((m.position for m in household.members), default=0) + 1)
-        _apply_person(person, checked.values)
-        household.members.append(person)
-        session.flush()
-        access.record(session, user, "member_added", household.id, person.id)
-    else:
-        before = {k: getattr(person, k) for k in checked.values}
-        _apply_person(person, checked.values)
-        changed = _changes(before, checked.values)
-        if changed:
-            access.record(session, user, "member_edited", household.id, person.id,
-                          fields=changed)
-    session.commit()
+    with unit_of_work(session):
+        household = access.get_household(session, user, household_id)
+        person = None
+        if person_id is not None:
+            person = access.get_person(session, user, person_id)
+            if person.household_id != household.id:
+                raise InvalidInput(_l("This person is not a member of this household."))
+        checked = check_person(session, user, raw, person_id=person_id,
+                               region_code=household.region_code,
+                               nik_required=person is not None and person.relation == "head"
+                               or raw.get("relation") == "head")
+        if checked.values.get("relation") == "head" and any(
+                m.relation == "head" and m.id != person_id and m.died_on is None
+                for m in household.members):
+            checked.errors["relation"] = _l("The household has a head of family already: change "
+                                            "that member first.")
+        _settle(checked, confirmed)
+        if person is None:
+            person = Person(position=max((m.position for m in household.members), default=0) + 1)
+            _apply_person(person, checked.values)
+            household.members.append(person)
+            session.flush()
+            access.record(session, user, "member_added", household.id, person.id)
+        else:
+            before = {k: getattr(person, k) for k in checked.values}
+            _apply_person(person, checked.values)
+            changed = _changes(before, checked.values)
+            if changed:
+                access.record(session, user, "member_edited", household.id, person.id,
+                              fields=changed)
     return person
 
 
@@ -484,25 +481,24 @@ def move_member(session: Session, user: UserModel, person_id: int, to_household_
         raise InvalidInput(_l("Say why the person moves (at least 5 characters)."))
     if relation not in RELATIONSHIPS:
         raise InvalidInput(_l("Choose the person's relationship to the new head of family."))
-    begin_write(session)
-    person = access.get_person(session, user, person_id)
-    target = session.get(Household, to_household_id)
-    if target is None or not in_region(user, target.region_code):
-        raise InvalidInput(_l("No household with this KK number in your region."))
-    if target.id == person.household_id:
-        raise Conflict(_l("The person is already in this household."))
-    if relation == "head" and any(m.relation == "head" and m.died_on is None
-                                  for m in target.members):
-        raise InvalidInput(_l("That household has a head of family already: choose another "
-                              "relationship."))
-    source = person.household_id
-    person.relation = relation
-    person.household_id = target.id
-    person.position = (session.scalar(select(func.max(Person.position))
-                                      .where(Person.household_id == target.id)) or 0) + 1
-    person.updated_at = utcnow()
-    access.record(session, user, "moved_out", source, person.id, to=target.id, reason=reason)
-    access.record(session, user, "moved_in", target.id, person.id, source=source,
-                  reason=reason, relation=relation)
-    session.commit()
+    with unit_of_work(session):
+        person = access.get_person(session, user, person_id)
+        target = session.get(Household, to_household_id)
+        if target is None or not in_region(user, target.region_code):
+            raise InvalidInput(_l("No household with this KK number in your region."))
+        if target.id == person.household_id:
+            raise Conflict(_l("The person is already in this household."))
+        if relation == "head" and any(m.relation == "head" and m.died_on is None
+                                      for m in target.members):
+            raise InvalidInput(_l("That household has a head of family already: choose another "
+                                  "relationship."))
+        source = person.household_id
+        person.relation = relation
+        person.household_id = target.id
+        person.position = (session.scalar(select(func.max(Person.position))
+                                          .where(Person.household_id == target.id)) or 0) + 1
+        person.updated_at = utcnow()
+        access.record(session, user, "moved_out", source, person.id, to=target.id, reason=reason)
+        access.record(session, user, "moved_in", target.id, person.id, source=source,
+                      reason=reason, relation=relation)
     return person

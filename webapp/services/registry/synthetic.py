@@ -146,7 +146,7 @@ def seed_demo(session: Any, user: Any, desa: tuple[str, ...] = ("35.07.01.2001",
     if not present:
         return 0
     made = 0
-    for family in families(count, present):
+    for family in families(count, present):  # each household and member its own unit of work
         head, *others = family.members
         household = create_household(session, user, family.household_values(), head,
                                      confirmed=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from forms.base import CONTROL, CONTROL_CHARACTERS
 from forms.dynamic import FILE_TYPE_REFUSED, accepted_file
 
-from ...db import begin_write, utcnow
+from ...db import unit_of_work, utcnow
 from ...models import Event, User
 from ..errors import InvalidInput
 from ..privacy import mask_nik
@@ -43,16 +43,15 @@ def add_comment(session: Session, user: User, task_id: int, text: str,
             raise InvalidInput(FILE_TYPE_REFUSED)
         if len(upload.data) > FILE_MAX_BYTES:
             raise InvalidInput(_l("The file is too large (at most 5 MB)."))
-    begin_write(session)
-    task = get_task(session, user, task_id)
-    data: dict[str, Any] = {"text": text, "name": task.name}
-    if upload is not None:
-        data["attachment"] = store_upload(session.connection(), upload, task.instance_id,
-                                          task.id, "comment", user, utcnow())
-    journal = Journal(task.instance_id, user.id)
-    journal.add("task.commented", task.id, data)
-    journal.write(session)
-    session.commit()
+    with unit_of_work(session):
+        task = get_task(session, user, task_id)
+        data: dict[str, Any] = {"text": text, "name": task.name}
+        if upload is not None:
+            data["attachment"] = store_upload(session.connection(), upload, task.instance_id,
+                                              task.id, "comment", user, utcnow())
+        journal = Journal(task.instance_id, user.id)
+        journal.add("task.commented", task.id, data)
+        journal.write(session)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ...db import begin_write, utcnow
+from ...db import unit_of_work, utcnow
 from ...models import HumanTask, Instance, Region, User
 from ..errors import AlreadyCompleted, Conflict, NotFound
 from ..scope import can_see_task, task_visible
@@ -270,21 +270,21 @@ def get_task(session: Session, user: User, task_id: int) -> HumanTask:
 
 def claim_task(session: Session, user: User, task_id: int) -> HumanTask:
     """Take an open group task into one's own list."""
-    begin_write(session)
-    task = get_task(session, user, task_id)
     try:
-        duties.check(session, _duty_row(task), user.id, user.id, "claim")
-    except duties.DutyRefused as refused:
-        session.rollback()
+        with unit_of_work(session):
+            task = get_task(session, user, task_id)
+            duties.check(session, _duty_row(task), user.id, user.id, "claim")
+            claimed = session.execute(
+                update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open",
+                                        HumanTask.assignee_id.is_(None))
+                .values(assignee_id=user.id).execution_options(synchronize_session=False)
+            ).rowcount == 1  # type: ignore[attr-defined]
+            if claimed:
+                record(session, "task.claimed", task.instance_id, user, task.id)
+    except duties.DutyRefused as refused:  # the unit rolled the claim back: log the refusal
         duties.log_refusal(session, refused)
         raise
-    done = session.execute(
-        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open",
-                                HumanTask.assignee_id.is_(None))
-        .values(assignee_id=user.id).execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
+    if not claimed:  # someone was first (the unit ended with nothing written): say who
         task = get_task(session, user, task_id)
         if task.status != "open":
             raise AlreadyCompleted(task.completed_by.display_name if task.completed_by else None)
@@ -292,8 +292,6 @@ def claim_task(session: Session, user: User, task_id: int) -> HumanTask:
             return task
         raise Conflict(_l("%(name)s has already claimed this task.",
                           name=task.assignee.display_name if task.assignee else "?"))
-    record(session, "task.claimed", task.instance_id, user, task.id)
-    session.commit()
     set_committed_value(task, "assignee_id", user.id)
     return task
 
@@ -316,18 +314,16 @@ def _duty_row(task: HumanTask) -> _DutyRow:
 
 def release_task(session: Session, user: User, task_id: int) -> HumanTask:
     """Give a claimed task back to the group."""
-    begin_write(session)
-    task = get_task(session, user, task_id)
-    done = session.execute(
-        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open",
-                                HumanTask.assignee_id == user.id)
-        .values(assignee_id=None).execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Conflict(_l("You do not hold this task."))
-    record(session, "task.released", task.instance_id, user, task.id)
-    session.commit()
+    with unit_of_work(session):
+        task = get_task(session, user, task_id)
+        done = session.execute(
+            update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "open",
+                                    HumanTask.assignee_id == user.id)
+            .values(assignee_id=None).execution_options(synchronize_session=False)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(_l("You do not hold this task."))
+        record(session, "task.released", task.instance_id, user, task.id)
     set_committed_value(task, "assignee_id", None)
     return task
 

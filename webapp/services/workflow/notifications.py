@@ -20,7 +20,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ...db import begin_write, utcnow
+from ...db import unit_of_work, use_case, utcnow
 from ...models import Group, Job, Notification, User, user_group
 from ..caches import Slot
 
@@ -195,26 +195,24 @@ def latest(session: Session, user: User, limit: int = 50) -> list[Notification]:
 def mark_read(session: Session, user: User, notification_id: int | None = None
               ) -> Notification | None:
     """Mark the person's notifications read (all, or one: returned, None if not theirs)."""
-    begin_write(session)
-    query = update(Notification).where(Notification.user_id == user.id,
-                                       Notification.read_at.is_(None))
-    found = None
-    if notification_id is not None:
-        found = session.scalar(select(Notification).where(
-            Notification.id == notification_id, Notification.user_id == user.id))
-        if found is None:
-            session.rollback()
-            return None
-        query = query.where(Notification.id == notification_id)
-    session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
-    session.commit()
+    with unit_of_work(session):
+        query = update(Notification).where(Notification.user_id == user.id,
+                                           Notification.read_at.is_(None))
+        found = None
+        if notification_id is not None:
+            found = session.scalar(select(Notification).where(
+                Notification.id == notification_id, Notification.user_id == user.id))
+            if found is None:
+                return None  # not theirs: the unit ends with nothing written
+            query = query.where(Notification.id == notification_id)
+        session.execute(query.values(read_at=utcnow())
+                        .execution_options(synchronize_session=False))
     forget_count(session, user.id)
     return found
 
 
+@use_case
 def set_prefs(session: Session, user: User, chosen: set[str]) -> None:
-    begin_write(session)
     found = session.get(User, user.id)
     if found is not None:
         found.mail_prefs = {kind: kind in chosen for kind in KINDS}
-    session.commit()

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ... import engine
-from ...db import begin_write, unit_of_work, utcnow
+from ...db import unit_of_work, utcnow
 from ...models import Event, HumanTask, Incident, Instance, Region, User
 from ..diagrams.definitions import current_head, parsed_version, problem_text
 from ..errors import Forbidden, InvalidInput, NotFound, StepFailed
@@ -50,54 +50,58 @@ def start_program(session: Session, user: User, process_key: str, title: str,
     """Start a program on the newest version of its process, in a region the user covers.
     A NIK or KK typed in the title is kept masked (the title is shown everywhere)."""
     title = mask_nik(title)
-    begin_write(session)
-    version = current_head(session, process_key)
-    if version is None or version.kind != "bpmn":
-        raise NotFound(_l("This process is not deployed."))
-    if region_code and session.scalar(
-            select(Region.code).where(Region.code == region_code)) is None:
-        raise InvalidInput(_l("Unknown region."))
-    if not in_region(user, region_code):
-        raise Forbidden(_l("The region is outside your area."))
-    try:
-        parsed = parsed_version(session, version.id, version.sha256)
-    except engine.DefinitionInvalid as err:  # a version that no longer parses (say, its table)
-        session.rollback()
-        raise StepFailed(_l("The process cannot start: %(reason)s", reason="; ".join(
-            problem_text(p) for p in err.problems))) from None
-    if user.role != "admin" and not (parsed.lanes & user.group_names):
-        raise Forbidden(_l("You are not in any group of this process."))
-    data = {"program_title": title, "region_code": region_code or ""}
-    handle = engine.WorkflowHandle.create(parsed, data)
-    # the state is stored once the first run is saved (or, if it fails, as it began)
-    instance = Instance(
-        definition_version_id=version.id, title=title.strip(), region_code=region_code or None,
-        business_key=_new_business_key(session, process_key), status="running",
-        state="", started_by_id=user.id, authors={}, version=1,
-    )
-    session.add(instance)
-    session.flush()
-    ref = InstanceRef(instance.id, instance.version, instance.business_key, instance.status,
-                      version.id, version.sha256, version.key, instance.region_code, user.id,
-                      title=instance.title)
-    journal = Journal(instance.id, user.id)
-    journal.add("instance.started", data={"definition": process_key, "version": version.version,
-                                          "title": instance.title})
-    step = Step(ref, handle, set(), set())
-    try:
-        result = handle.advance()
-    except engine.EngineError as err:
-        # The program is kept where it began, as an incident an administrator can retry once
-        # the diagram is fixed; nothing of the failed run is saved.
-        reason = failure_text(err)
-        instance.state = engine.WorkflowHandle.create(parsed, data).serialize()  # as it began
-        journal.write(session)
-        session.add(Incident(instance_id=instance.id, error=reason[:4000],
-                             data={"kind": "start"}, actor_id=user.id))
-        session.commit()
-        raise StartFailed(instance, reason) from None
-    opened = close_step(session, step, journal, result, user) or []
-    session.commit()
+    with unit_of_work(session):
+        version = current_head(session, process_key)
+        if version is None or version.kind != "bpmn":
+            raise NotFound(_l("This process is not deployed."))
+        if region_code and session.scalar(
+                select(Region.code).where(Region.code == region_code)) is None:
+            raise InvalidInput(_l("Unknown region."))
+        if not in_region(user, region_code):
+            raise Forbidden(_l("The region is outside your area."))
+        try:
+            parsed = parsed_version(session, version.id, version.sha256)
+        except engine.DefinitionInvalid as err:  # a version that no longer parses (its table)
+            raise StepFailed(_l("The process cannot start: %(reason)s", reason="; ".join(
+                problem_text(p) for p in err.problems))) from None
+        if user.role != "admin" and not (parsed.lanes & user.group_names):
+            raise Forbidden(_l("You are not in any group of this process."))
+        data = {"program_title": title, "region_code": region_code or ""}
+        handle = engine.WorkflowHandle.create(parsed, data)
+        # the state is stored once the first run is saved (or, if it fails, as it began)
+        instance = Instance(
+            definition_version_id=version.id, title=title.strip(),
+            region_code=region_code or None,
+            business_key=_new_business_key(session, process_key), status="running",
+            state="", started_by_id=user.id, authors={}, version=1,
+        )
+        session.add(instance)
+        session.flush()
+        ref = InstanceRef(instance.id, instance.version, instance.business_key, instance.status,
+                          version.id, version.sha256, version.key, instance.region_code, user.id,
+                          title=instance.title)
+        journal = Journal(instance.id, user.id)
+        journal.add("instance.started", data={"definition": process_key,
+                                              "version": version.version,
+                                              "title": instance.title})
+        step = Step(ref, handle, set(), set())
+        try:
+            result = handle.advance()
+        except engine.EngineError as err:
+            # The program is kept where it began, as an incident an administrator can retry
+            # once the diagram is fixed; nothing of the failed run is saved. The unit commits
+            # that, then the start is refused.
+            reason = failure_text(err)
+            instance.state = engine.WorkflowHandle.create(parsed, data).serialize()  # as begun
+            journal.write(session)
+            session.add(Incident(instance_id=instance.id, error=reason[:4000],
+                                 data={"kind": "start"}, actor_id=user.id))
+            failed: StartFailed | None = StartFailed(instance, reason)
+        else:
+            failed = None
+            opened = close_step(session, step, journal, result, user) or []
+    if failed is not None:
+        raise failed
     session.expire(instance, ["version", "status", "ended_at", "state"])  # the step moved them
     HANDLES.of(session).checkin(ref, handle)
     return Started(instance, opened)

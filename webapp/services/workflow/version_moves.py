@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, undefer
 
 from ... import engine
-from ...db import begin_write
+from ...db import unit_of_work
 from ...models import DefinitionVersion, Event, HumanTask, Instance, User
 from ..diagrams.definitions import get_version, parsed_version
 from ..errors import Conflict, Forbidden, NotFound
@@ -86,37 +86,36 @@ def move(session: Session, user: User, key: str, source: int, target: int,
          instance_ids: list[int] | None = None) -> MoveResult:
     """Move the chosen programs (all that can, when ``instance_ids`` is None) in one action."""
     _admin(user)
-    begin_write(session)
-    old, new = get_version(session, key, source), get_version(session, key, target)
-    if old.kind != "bpmn" or old.id == new.id:
-        raise NotFound()
-    source_def, target_def = _parsed(session, old), _parsed(session, new)
-    result = MoveResult()
-    for instance in _running_on(session, old, instance_ids):
-        try:
-            state = engine.migrate_state(instance.state, source_def, target_def)
-        except engine.MigrationRefused as refused:
-            result.skipped.append((instance, [r.translate(gettext) for r in refused.reasons]))
-            continue
-        _replace(session, instance, new, target_def, state, user, "instance.migrated", {
-            "from_version": old.version, "to_version": new.version, "key": key,
-            "previous_state": instance.state, "previous_version_id": old.id,
-        })
-        result.moved.append(instance)
-    session.commit()
+    with unit_of_work(session):
+        old, new = get_version(session, key, source), get_version(session, key, target)
+        if old.kind != "bpmn" or old.id == new.id:
+            raise NotFound()
+        source_def, target_def = _parsed(session, old), _parsed(session, new)
+        result = MoveResult()
+        for instance in _running_on(session, old, instance_ids):
+            try:
+                state = engine.migrate_state(instance.state, source_def, target_def)
+            except engine.MigrationRefused as refused:
+                result.skipped.append((instance, [r.translate(gettext) for r in refused.reasons]))
+                continue
+            _replace(session, instance, new, target_def, state, user, "instance.migrated", {
+                "from_version": old.version, "to_version": new.version, "key": key,
+                "previous_state": instance.state, "previous_version_id": old.id,
+            })
+            result.moved.append(instance)
     return result
 
 
 def _replace(session: Session, instance: Instance, version: DefinitionVersion,
              definition: engine.ParsedDefinition, state: str, user: User, action: str,
              data: dict[str, Any]) -> None:
-    """Swap the instance's state and version (compare-and-set) and refresh its open steps."""
+    """Swap the instance's state and version (compare-and-set) and refresh its open steps; a
+    program changed meanwhile is refused (the caller's unit of work rolls the move back)."""
     moved = session.execute(
         update(Instance).where(Instance.id == instance.id, Instance.version == instance.version)
         .values(state=state, definition_version_id=version.id, version=instance.version + 1)
         .execution_options(synchronize_session=False))
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise Conflict(_l("The program “%(title)s” changed meanwhile; try again.",
                           title=instance.title))
     data["version_after"] = instance.version + 1
@@ -147,25 +146,23 @@ def last_move(session: Session, instance: Instance) -> Event | None:
 def undo_move(session: Session, user: User, instance_id: int) -> Instance:
     """Put a program back on the version it was moved from (if it has not moved on)."""
     _admin(user)
-    begin_write(session)
-    instance = session.scalar(select(Instance).options(undefer(Instance.state))
-                              .where(Instance.id == instance_id)
-                              .execution_options(populate_existing=True))
-    if instance is None:
-        raise NotFound()
-    event = last_move(session, instance)
-    if event is None:
-        session.rollback()
-        raise Conflict(_l("This move can no longer be undone: the program has moved on."))
-    previous = session.get(DefinitionVersion, event.data["previous_version_id"])
-    if previous is None:
-        raise NotFound()
-    current = instance.definition_version
-    _replace(session, instance, previous, _parsed(session, previous),
-             event.data["previous_state"], user, "instance.migration_undone",
-             {"from_version": current.version, "to_version": previous.version,
-              "key": current.key})
-    session.commit()
+    with unit_of_work(session):
+        instance = session.scalar(select(Instance).options(undefer(Instance.state))
+                                  .where(Instance.id == instance_id)
+                                  .execution_options(populate_existing=True))
+        if instance is None:
+            raise NotFound()
+        event = last_move(session, instance)
+        if event is None:
+            raise Conflict(_l("This move can no longer be undone: the program has moved on."))
+        previous = session.get(DefinitionVersion, event.data["previous_version_id"])
+        if previous is None:
+            raise NotFound()
+        current = instance.definition_version
+        _replace(session, instance, previous, _parsed(session, previous),
+                 event.data["previous_state"], user, "instance.migration_undone",
+                 {"from_version": current.version, "to_version": previous.version,
+                  "key": current.key})
     return instance
 
 

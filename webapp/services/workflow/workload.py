@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from forms.base import CONTROL, CONTROL_CHARACTERS
 
-from ...db import begin_write
+from ...db import unit_of_work, use_case
 from ...models import HumanTask, SavedFilter, User
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..scope import in_region, region_clause
@@ -54,49 +54,48 @@ def _tasks(session: Session, actor: User, task_ids: list[int]) -> list[HumanTask
 def reassign(session: Session, actor: User, task_ids: list[int], person_id: int) -> BulkResult:
     """Give open tasks to one person (in the task's group and region, not its own reviewer)."""
     require_overseer(actor)
-    begin_write(session)
-    person = session.get(User, person_id)
-    if person is None or not person.is_active or not in_region(actor, person.region_code):
-        raise NotFound()
-    result = BulkResult()
-    for task in _tasks(session, actor, task_ids):
-        why = None
-        if task.status != "open":
-            why = gettext("it is no longer open")
-        elif task.group_name not in person.group_names:
-            why = gettext("%(name)s is not in the group %(group)s", name=person.display_name,
-                          group=task.group_name or "")
-        elif not in_region(person, task.region_code):
-            why = gettext("the program is outside %(name)s's region", name=person.display_name)
-        else:
-            instance = task.instance
-            step = duties.conflict(session, instance.definition_version_id,
-                                   instance.definition_version.sha256, task.bpmn_id,
-                                   instance.authors, person.id)
-            if step is not None:
-                why = gettext("%(name)s submitted “%(step)s”", name=person.display_name,
-                              step=step)
-                journal = Journal(task.instance_id, actor.id)
-                journal.add("duty.refused", task.id, {"step": step, "action": "reassign",
-                                                      "person": person.id})
-                journal.write(session)
-        if why:
-            result.skipped.append((task.name, why))
-            continue
-        previous = task.assignee_id
-        task.assignee_id = person.id
-        notify_opened(session.connection(), SimpleNamespace(
-            id=task.instance_id, title=task.instance.title,
-            region_code=task.region_code), [OpenedTask(task.id, person.id, task.name,
-                                                       task.group_name)],
-            "assigned", actor.id)
-        journal = Journal(task.instance_id, actor.id)
-        journal.add("task.reassigned", task.id, {"name": task.name, "from": previous,
-                                                 "to": person.id,
-                                                 "to_name": person.display_name})
-        journal.write(session)
-        result.done += 1
-    session.commit()
+    with unit_of_work(session):
+        person = session.get(User, person_id)
+        if person is None or not person.is_active or not in_region(actor, person.region_code):
+            raise NotFound()
+        result = BulkResult()
+        for task in _tasks(session, actor, task_ids):
+            why = None
+            if task.status != "open":
+                why = gettext("it is no longer open")
+            elif task.group_name not in person.group_names:
+                why = gettext("%(name)s is not in the group %(group)s", name=person.display_name,
+                              group=task.group_name or "")
+            elif not in_region(person, task.region_code):
+                why = gettext("the program is outside %(name)s's region", name=person.display_name)
+            else:
+                instance = task.instance
+                step = duties.conflict(session, instance.definition_version_id,
+                                       instance.definition_version.sha256, task.bpmn_id,
+                                       instance.authors, person.id)
+                if step is not None:
+                    why = gettext("%(name)s submitted “%(step)s”", name=person.display_name,
+                                  step=step)
+                    journal = Journal(task.instance_id, actor.id)
+                    journal.add("duty.refused", task.id, {"step": step, "action": "reassign",
+                                                          "person": person.id})
+                    journal.write(session)
+            if why:
+                result.skipped.append((task.name, why))
+                continue
+            previous = task.assignee_id
+            task.assignee_id = person.id
+            notify_opened(session.connection(), SimpleNamespace(
+                id=task.instance_id, title=task.instance.title,
+                region_code=task.region_code), [OpenedTask(task.id, person.id, task.name,
+                                                           task.group_name)],
+                "assigned", actor.id)
+            journal = Journal(task.instance_id, actor.id)
+            journal.add("task.reassigned", task.id, {"name": task.name, "from": previous,
+                                                     "to": person.id,
+                                                     "to_name": person.display_name})
+            journal.write(session)
+            result.done += 1
     return result
 
 
@@ -105,15 +104,14 @@ def set_priority(session: Session, actor: User, task_ids: list[int], priority: i
     require_overseer(actor)
     if priority not in PRIORITIES:
         raise InvalidInput(_l("Unknown priority."))
-    begin_write(session)
-    result = BulkResult()
-    for task in _tasks(session, actor, task_ids):
-        if task.status != "open":
-            result.skipped.append((task.name, gettext("it is no longer open")))
-            continue
-        task.priority = priority
-        result.done += 1
-    session.commit()
+    with unit_of_work(session):
+        result = BulkResult()
+        for task in _tasks(session, actor, task_ids):
+            if task.status != "open":
+                result.skipped.append((task.name, gettext("it is no longer open")))
+                continue
+            task.priority = priority
+            result.done += 1
     return result
 
 
@@ -131,21 +129,19 @@ def save_filter(session: Session, user: User, name: str, args: dict[str, Any]) -
         raise InvalidInput(CONTROL_CHARACTERS)
     if len(name) > 80:
         raise InvalidInput(_l("Please use at most %(max)d characters.", max=80))
-    begin_write(session)
-    found = session.scalar(select(SavedFilter).where(SavedFilter.user_id == user.id,
-                                                     SavedFilter.name == name))
-    if found is None:
-        if len(saved_filters(session, user)) >= MAX_SAVED:
-            raise Conflict(_l("At most %(n)s saved filters; delete one first.", n=MAX_SAVED))
-        found = SavedFilter(user_id=user.id, name=name)
-        session.add(found)
-    found.args = {k: v for k, v in args.items() if k != "page"}
-    session.commit()
+    with unit_of_work(session):
+        found = session.scalar(select(SavedFilter).where(SavedFilter.user_id == user.id,
+                                                         SavedFilter.name == name))
+        if found is None:
+            if len(saved_filters(session, user)) >= MAX_SAVED:
+                raise Conflict(_l("At most %(n)s saved filters; delete one first.", n=MAX_SAVED))
+            found = SavedFilter(user_id=user.id, name=name)
+            session.add(found)
+        found.args = {k: v for k, v in args.items() if k != "page"}
     return found
 
 
+@use_case
 def delete_filter(session: Session, user: User, filter_id: int) -> None:
-    begin_write(session)
     session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id,
                                               SavedFilter.user_id == user.id))
-    session.commit()

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ....db import begin_write, utcnow
+from ....db import unit_of_work, utcnow
 from ....models import Household, ImportRow, Person, RegistryEvent, RegistryImport
 from ..keys import name_key, reversed_digits
 from .check import chunks
@@ -22,13 +22,13 @@ from .columns import HOUSEHOLD_FIELDS, PERSON_FIELDS
 def apply(session: Session, import_id: int, still_mine: Callable[[], None]) -> None:
     """Apply a confirmed import, a few hundred families at a time; each batch commits with
     its rows marked applied, so a crash resumes after the last batch and adds nothing twice."""
-    begin_write(session)
-    found = session.get(RegistryImport, import_id, populate_existing=True)
-    if found is None or found.status != "applying":
-        session.rollback()
-        return
-    user_id = found.user_id
-    session.commit()
+    # Several transactions, each a unit of work: the import is taken, then each batch, then
+    # the end (between them the rows still to apply are read, writing nothing).
+    with unit_of_work(session):
+        found = session.get(RegistryImport, import_id, populate_existing=True)
+        if found is None or found.status != "applying":
+            return  # nothing written: the unit ends empty
+        user_id = found.user_id
     # the rows still to apply, by family (read once: a few bytes a row), then whole families
     # a batch at a time, each row found by its key
     by_family: dict[str, list[int]] = defaultdict(list)
@@ -37,32 +37,30 @@ def apply(session: Session, import_id: int, still_mine: Callable[[], None]) -> N
                 ImportRow.import_id == import_id, ImportRow.applied.is_(False),
                 ImportRow.outcome.in_(("new", "update")))):
         by_family[kk].append(row_id)
-    session.rollback()
     done = session.scalar(select(func.count(ImportRow.id)).where(
         ImportRow.import_id == import_id, ImportRow.applied.is_(True))) or 0
     for batch in chunks(sorted(by_family), 1000):
         ids = [row_id for kk in batch for row_id in by_family[kk]]
-        begin_write(session)
+        with unit_of_work(session):
+            still_mine()
+            pending: list[Any] = []
+            for some in chunks(ids, 900):
+                pending += session.connection().execute(
+                    select(ImportRow.id, ImportRow.kk_number, ImportRow.values,
+                           ImportRow.outcome, ImportRow.changes)
+                    .where(ImportRow.id.in_(some))).all()
+            pending.sort(key=lambda r: r.id)
+            if pending:
+                _apply_chunk(session, user_id, import_id, pending)
+                done += len(pending)
+                session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
+                                .values(processed=done)
+                                .execution_options(synchronize_session=False))
+    with unit_of_work(session):
         still_mine()
-        pending: list[Any] = []
-        for some in chunks(ids, 900):
-            pending += session.connection().execute(
-                select(ImportRow.id, ImportRow.kk_number, ImportRow.values, ImportRow.outcome,
-                       ImportRow.changes).where(ImportRow.id.in_(some))).all()
-        pending.sort(key=lambda r: r.id)
-        if pending:
-            _apply_chunk(session, user_id, import_id, pending)
-            done += len(pending)
-            session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
-                            .values(processed=done)
-                            .execution_options(synchronize_session=False))
-        session.commit()
-    begin_write(session)
-    still_mine()
-    session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
-                    .values(status="done", finished_at=utcnow())
-                    .execution_options(synchronize_session=False))
-    session.commit()
+        session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
+                        .values(status="done", finished_at=utcnow())
+                        .execution_options(synchronize_session=False))
 
 
 def _apply_chunk(session: Session, user_id: int, import_id: int, pending: Sequence[Any]

@@ -14,7 +14,7 @@ from flask_babel import gettext
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from ....db import begin_write
+from ....db import unit_of_work
 from ....models import DISABILITIES, Household, ImportRow, Person, RegistryImport, User
 from ...privacy import mask_nik
 from ...scope import in_region
@@ -39,38 +39,36 @@ CHUNK = 1000
 
 def read(session: Session, import_id: int, still_mine: Callable[[], None]) -> None:
     """Read and check an uploaded list into preview rows (the registry does not change)."""
-    begin_write(session)
-    found = session.get(RegistryImport, import_id, populate_existing=True)
-    if found is None or found.status != "reading":
-        session.rollback()
-        return
-    user = found.user
-    scope = _Scope(user, found.region_code)
-    session.execute(delete(ImportRow).where(ImportRow.import_id == import_id))
-    table = read_table(found.content, found.filename)
-    mapping = found.mapping or guess_mapping(table.headers)
-    found.headers, found.mapping, found.total = table.headers, mapping, len(table.rows)
-    found.processed = 0
-    missing = [f for f in REQUIRED if f not in mapping.values()]
-    if missing:
-        found.status = "failed"
-        found.error = gettext("No column for: %(fields)s. Choose the columns below.",
-                              fields=", ".join(str(FIELD_LABELS[f]) for f in missing))
-        session.commit()
-        return
-    session.commit()
+    # Several transactions: the file is taken, checked (reading only), its rows written a chunk
+    # at a time, then the import is ready; each write is its own unit of work.
+    with unit_of_work(session):
+        found = session.get(RegistryImport, import_id, populate_existing=True)
+        if found is None or found.status != "reading":
+            return  # nothing written: the unit ends empty
+        user = found.user
+        scope = _Scope(user, found.region_code)
+        session.execute(delete(ImportRow).where(ImportRow.import_id == import_id))
+        table = read_table(found.content, found.filename)
+        mapping = found.mapping or guess_mapping(table.headers)
+        found.headers, found.mapping, found.total = table.headers, mapping, len(table.rows)
+        found.processed = 0
+        missing = [f for f in REQUIRED if f not in mapping.values()]
+        if missing:
+            found.status = "failed"
+            found.error = gettext("No column for: %(fields)s. Choose the columns below.",
+                                  fields=", ".join(str(FIELD_LABELS[f]) for f in missing))
+            return
     places = Places(session, scope)
     rows = _check_rows(session, scope, table, mapping, places, import_id, still_mine)
     _find_existing(session, scope, rows, mapping, places)
     counts = _write_rows(session, import_id, rows, still_mine)
     reasons = Counter(problem for row in rows for problem in row.problems)
-    begin_write(session)
-    still_mine()
-    session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
-                    .values(status="ready", counts=counts, processed=len(rows),
-                            reasons=[[text, n] for text, n in reasons.most_common(8)])
-                    .execution_options(synchronize_session=False))
-    session.commit()
+    with unit_of_work(session):
+        still_mine()
+        session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
+                        .values(status="ready", counts=counts, processed=len(rows),
+                                reasons=[[text, n] for text, n in reasons.most_common(8)])
+                        .execution_options(synchronize_session=False))
 
 
 class _Scope:
@@ -293,16 +291,15 @@ def _write_rows(session: Session, import_id: int, rows: list[Row],
               "warned": 0, "families_new": 0, "families_known": 0}
     families_new: set[str] = set()
     families_known: set[str] = set()
-    for chunk in chunks(rows, CHUNK):
-        begin_write(session)
-        still_mine()
-        session.connection().execute(insert(ImportRow), [
-            {"import_id": import_id, "line": r.line, "kk_number": r.kk[:40],
-             "cells": r.cells if r.outcome == "rejected" else [],  # only for the rejected file
-             "values": r.values, "outcome": r.outcome, "problems": r.problems,
-             "warnings": r.warnings if r.outcome != "rejected" else [],
-             "changes": r.changes, "applied": False} for r in chunk])
-        session.commit()
+    for chunk in chunks(rows, CHUNK):  # a unit of work for each chunk
+        with unit_of_work(session):
+            still_mine()
+            session.connection().execute(insert(ImportRow), [
+                {"import_id": import_id, "line": r.line, "kk_number": r.kk[:40],
+                 "cells": r.cells if r.outcome == "rejected" else [],  # only for the rejected file
+                 "values": r.values, "outcome": r.outcome, "problems": r.problems,
+                 "warnings": r.warnings if r.outcome != "rejected" else [],
+                 "changes": r.changes, "applied": False} for r in chunk])
         for r in chunk:
             counts[r.outcome] += 1
             if r.outcome != "rejected":

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from ....db import begin_write, utcnow
+from ....db import failure_record, use_case, utcnow
 from ....models import Job, RegistryImport
 
 JOB_KIND = "registry_import"
@@ -26,10 +26,10 @@ def queue(session: Session, import_id: int, phase: str) -> None:
 
 
 def failed(session: Session, import_id: int, message: str) -> None:
-    session.rollback()
-    begin_write(session)
-    mark_failed(session, import_id, message)
-    session.commit()
+    """The import ends as failed, in a transaction of its own: the failed work's unit of work
+    was rolled back when the error left it."""
+    with failure_record(session):
+        mark_failed(session, import_id, message)
 
 
 def mark_failed(session: Session, import_id: int, message: str) -> None:
@@ -39,10 +39,9 @@ def mark_failed(session: Session, import_id: int, message: str) -> None:
         .execution_options(synchronize_session=False))
 
 
+@use_case
 def progress(session: Session, import_id: int, done: int,
               still_mine: Callable[[], None]) -> None:
-    begin_write(session)
     still_mine()
     session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
                     .values(processed=done).execution_options(synchronize_session=False))
-    session.commit()

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from ....db import begin_write, utcnow
+from ....db import unit_of_work, utcnow
 from ....models import ImportRow, RegistryImport, User
 from ...errors import Conflict, InvalidInput, NotFound
 from ...privacy import mask_nik
@@ -31,14 +31,13 @@ def start(session: Session, user: User, filename: str, content: bytes) -> Regist
         raise InvalidInput(_l("The file is empty."))
     if len(content) > MAX_BYTES:
         raise InvalidInput(_l("The file is larger than 20 MB: split it into smaller files."))
-    begin_write(session)
-    made = RegistryImport(user_id=user.id, region_code=user.region_code,
-                          filename=mask_nik(" ".join((filename or "daftar").split()))[-200:],
-                          content=content, status="reading")
-    session.add(made)
-    session.flush()
-    queue(session, made.id, "read")
-    session.commit()
+    with unit_of_work(session):
+        made = RegistryImport(user_id=user.id, region_code=user.region_code,
+                              filename=mask_nik(" ".join((filename or "daftar").split()))[-200:],
+                              content=content, status="reading")
+        session.add(made)
+        session.flush()
+        queue(session, made.id, "read")
     return made
 
 
@@ -60,45 +59,40 @@ def recent(session: Session, user: User, limit: int = 20) -> list[RegistryImport
 def remap(session: Session, user: User, import_id: int, mapping: dict[str, str]) -> None:
     """Read the file again with another matching of columns to fields."""
     access.require_editor(user)
-    begin_write(session)
-    found = get(session, user, import_id)
-    if found.status not in ("ready", "failed"):
-        raise Conflict(_l("This import can no longer be changed."))
-    clean = {col: f for col, f in mapping.items() if f in HEADERS and col in found.headers}
-    found.mapping, found.status, found.processed, found.error = clean, "reading", 0, ""
-    found.counts, found.reasons = {}, []
-    queue(session, found.id, "read")
-    session.commit()
+    with unit_of_work(session):
+        found = get(session, user, import_id)
+        if found.status not in ("ready", "failed"):
+            raise Conflict(_l("This import can no longer be changed."))
+        clean = {col: f for col, f in mapping.items() if f in HEADERS and col in found.headers}
+        found.mapping, found.status, found.processed, found.error = clean, "reading", 0, ""
+        found.counts, found.reasons = {}, []
+        queue(session, found.id, "read")
 
 
 def confirm(session: Session, user: User, import_id: int) -> None:
     """The coordinator saw the preview: apply it (in the worker)."""
     access.require_editor(user)
-    begin_write(session)
-    found = get(session, user, import_id)
-    moved = session.execute(update(RegistryImport).where(
-        RegistryImport.id == found.id, RegistryImport.status == "ready")
-        .values(status="applying", processed=0, confirmed_at=utcnow())
-        .execution_options(synchronize_session=False))
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Conflict(_l("This import was confirmed already, or is not ready."))
-    if not found.counts.get("to_apply"):
-        session.rollback()
-        raise InvalidInput(_l("No row of this file can be imported."))
-    queue(session, found.id, "apply")
-    session.commit()
+    with unit_of_work(session):
+        found = get(session, user, import_id)
+        moved = session.execute(update(RegistryImport).where(
+            RegistryImport.id == found.id, RegistryImport.status == "ready")
+            .values(status="applying", processed=0, confirmed_at=utcnow())
+            .execution_options(synchronize_session=False))
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(_l("This import was confirmed already, or is not ready."))
+        if not found.counts.get("to_apply"):
+            raise InvalidInput(_l("No row of this file can be imported."))
+        queue(session, found.id, "apply")
 
 
 def cancel(session: Session, user: User, import_id: int) -> bool:
     access.require_editor(user)
-    begin_write(session)
-    found = get(session, user, import_id)
-    if found.status not in ("ready", "failed", "reading"):
-        raise Conflict(_l("This import can no longer be cancelled."))
-    found.status = "cancelled"
-    session.execute(delete(ImportRow).where(ImportRow.import_id == found.id))
-    session.commit()
+    with unit_of_work(session):
+        found = get(session, user, import_id)
+        if found.status not in ("ready", "failed", "reading"):
+            raise Conflict(_l("This import can no longer be cancelled."))
+        found.status = "cancelled"
+        session.execute(delete(ImportRow).where(ImportRow.import_id == found.id))
     return True
 
 
