@@ -81,3 +81,17 @@ def test_each_app_keeps_its_own_caches(database_url: str) -> None:
     finally:
         first.extensions["simpul_engine"].dispose()
         second.extensions["simpul_engine"].dispose()
+
+
+def test_modules_and_functions_stay_small_enough_to_read() -> None:
+    """No module over 400 lines and no function over 60: past that, split by what it does."""
+    long_modules, long_functions = [], []
+    for path in SOURCES:
+        text = path.read_text()
+        if len(text.splitlines()) > 400:
+            long_modules.append(str(path.relative_to(ROOT)))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
+                    and (node.end_lineno or node.lineno) - node.lineno + 1 > 60:
+                long_functions.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert long_modules == [] and long_functions == []

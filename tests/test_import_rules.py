@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import csrf_token, login
 from tests.test_registry_import import GOOD, csv_bytes, preview, user, work, xlsx_bytes
 from webapp.models import Household, ImportRow, Person, RegistryImport
-from webapp.services.registry import entry, importing
+from webapp.services.registry import entry, family_rules, importing
 
 FULL_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
@@ -110,7 +110,7 @@ def test_a_sex_that_disagrees_with_the_nik_is_confirmed_in_the_form_and_the_impo
          "birth_date": "1985-03-12"}, confirmed=True)
     wife = {"nik": "3507015708900002", "full_name": "Siti", "sex": "L",
             "birth_date": "1990-08-17", "relation": "wife"}
-    with pytest.raises(entry.RegistryProblems) as asked:
+    with pytest.raises(family_rules.RegistryProblems) as asked:
         entry.save_member(session, koordinator, household.id, None, wife)
     session.rollback()
     assert not asked.value.checked.blocking

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import csrf_token, login
 from webapp.models import Household, Person, RegistryEvent, User
 from webapp.services.errors import Forbidden, NotFound
-from webapp.services.registry import access, entry, search
+from webapp.services.registry import access, entry, family_rules, search
 from webapp.services.registry.keys import name_key
 
 KK = "3507011506200003"  # 35.07.01, issued 15 June 2020
@@ -60,7 +60,7 @@ def test_a_household_is_registered_with_its_head(session: Session, family: House
 
 def test_rules_name_the_field_and_save_nothing(session: Session) -> None:
     koordinator = user(session, "koordinator")
-    with pytest.raises(entry.RegistryProblems) as refused:
+    with pytest.raises(family_rules.RegistryProblems) as refused:
         entry.create_household(session, koordinator,
                                household_values(kk_number="3507011506200000", desil="11",
                                                 region_code="35.07.01"),
@@ -78,14 +78,14 @@ def test_rules_name_the_field_and_save_nothing(session: Session) -> None:
 def test_an_existing_nik_or_kk_is_never_saved_twice(session: Session, family: Household
                                                      ) -> None:
     koordinator = user(session, "koordinator")
-    with pytest.raises(entry.RegistryProblems) as refused:
+    with pytest.raises(family_rules.RegistryProblems) as refused:
         entry.create_household(session, koordinator, household_values(),
                                head_values(nik="3507011203850009", full_name="Sugeng"))
     session.rollback()
     (duplicate,) = refused.value.checked.duplicates
     assert duplicate.kind == "kk" and duplicate.household_id == family.id
     assert KK not in str(duplicate.message)  # masked
-    with pytest.raises(entry.RegistryProblems) as refused:
+    with pytest.raises(family_rules.RegistryProblems) as refused:
         entry.create_household(session, koordinator,
                                household_values(kk_number="3507011506200004"), head_values(),
                                confirmed=True)  # a confirmation does not let a duplicate in
@@ -98,7 +98,7 @@ def test_an_existing_nik_or_kk_is_never_saved_twice(session: Session, family: Ho
 def test_another_regions_duplicate_is_named_without_a_link(session: Session,
                                                            family: Household) -> None:
     kota = user(session, "kota")
-    with pytest.raises(entry.RegistryProblems) as refused:
+    with pytest.raises(family_rules.RegistryProblems) as refused:
         entry.create_household(session, kota,
                                household_values(kk_number="3573011506200001",
                                                 region_code="35.73.01.1001"),
@@ -119,7 +119,7 @@ def test_a_probable_duplicate_and_an_unknown_area_are_confirmed_first(
                                                     region_code="35.07.02.2001"),
                                    head_values(nik="3507021203850001",
                                                full_name="Bambang"))
-    with pytest.raises(entry.RegistryProblems) as asked:
+    with pytest.raises(family_rules.RegistryProblems) as asked:
         entry.save_member(session, koordinator, other.id, None, twin)
     session.rollback()
     assert not asked.value.checked.blocking
@@ -128,7 +128,7 @@ def test_a_probable_duplicate_and_an_unknown_area_are_confirmed_first(
     assert saved.id is not None
     # an area code the region table does not know (renumbered): a warning, never a refusal
     unknown = {"nik": "3599011203850001", "full_name": "Joko", "sex": "L", "relation": "child"}
-    with pytest.raises(entry.RegistryProblems) as asked:
+    with pytest.raises(family_rules.RegistryProblems) as asked:
         entry.save_member(session, koordinator, other.id, None, unknown)
     session.rollback()
     assert not asked.value.checked.blocking and "35.99.01" in str(asked.value.checked.warnings)

@@ -32,7 +32,7 @@ from forms.households import (
 from ..extensions import db
 from ..services.accounts import regions
 from ..services.errors import ServiceError
-from ..services.registry import access, entry, search, timeline
+from ..services.registry import access, entry, family_rules, search, timeline
 from .rendering import attempt, flash, or_abort, render
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
@@ -82,7 +82,7 @@ def _household_form(**kwargs: Any) -> HouseholdForm:
     return form
 
 
-def _show_problems(problems: entry.Checked, form: SimpulForm,
+def _show_problems(problems: family_rules.Checked, form: SimpulForm,
                    head: SimpulForm | None = None) -> None:
     """Put each of the service's problems on its field (``head_nik`` on the head form's
     ``nik``); one without a field of the form stays in ``problems`` for the top of the page."""
@@ -95,18 +95,18 @@ def _show_problems(problems: entry.Checked, form: SimpulForm,
             del problems.errors[name]
 
 
-def _confirm(form: Any, problems: entry.Checked) -> None:
+def _confirm(form: Any, problems: family_rules.Checked) -> None:
     if not problems.blocking:
         form.confirmed.data = "1"
 
 
 def _save(form: Any, action: Any, *args: Any, head: SimpulForm | None = None,
-          saved: Any = None) -> tuple[Any, entry.Checked | None]:
+          saved: Any = None) -> tuple[Any, family_rules.Checked | None]:
     """Run a registry save with the form's confirmation: (what it saved, None), or (None, the
     problems), already on their fields, the confirmation kept when only warnings are left."""
     try:
         done = action(db(), current_user, *args, confirmed=form.confirmed.data == "1")
-    except entry.RegistryProblems as err:
+    except family_rules.RegistryProblems as err:
         db().rollback()
         _confirm(form, err.checked)
         _show_problems(err.checked, form, head)

@@ -136,21 +136,8 @@ class _Item:
 def _plan(session: Session, files: Collection[engine.SourceFile],
           expected_key: str | None) -> list[_Item]:
     """Inspect and validate every file against what is deployed; raise DefinitionInvalid."""
+    infos = _inspect(files)
     problems: list[engine.Problem] = []
-    infos: dict[str, engine.FileInfo] = {}
-    for source in files:
-        try:
-            source.xml.decode("utf-8")
-        except UnicodeDecodeError:
-            problems.append(engine.Problem("", engine.Message(
-                "the file is not UTF-8 text; save it as UTF-8"), file=source.filename))
-            continue
-        try:
-            infos[source.filename] = engine.inspect_file(source)
-        except engine.DefinitionInvalid as err:
-            problems.extend(err.problems)
-    if problems:
-        raise engine.DefinitionInvalid(problems)
     items: list[_Item] = []
     for source in files:  # decision tables first: processes are checked against them
         info = infos[source.filename]
@@ -169,6 +156,43 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
     if expected_key is not None and expected_key not in keys:
         problems.append(engine.Problem("", engine.Message(
             "the diagram no longer declares '%(key)s'; its id was changed", key=expected_key)))
+    problems.extend(_kind_problems(session, items))
+    batch = {i.key: i for i in items}
+    problems.extend(checks.file_problems(
+        files, {name: info.kind for name, info in infos.items()}))
+    problems.extend(checks.call_problems(
+        [i.key for i in items if i.kind == "bpmn"], _calls_lookup(session, batch)))
+    problems.extend(_parse_problems(session, items, batch))
+    tables = {i.key: i.source for i in items if i.kind == "dmn"}
+    problems.extend(_repin_problems(session, tables, set(batch)))
+    if problems:
+        raise engine.DefinitionInvalid(checks.without_repeats(problems))
+    return items
+
+
+def _inspect(files: Collection[engine.SourceFile]) -> dict[str, engine.FileInfo]:
+    """What each file declares; raise DefinitionInvalid for a file that cannot be read."""
+    problems: list[engine.Problem] = []
+    infos: dict[str, engine.FileInfo] = {}
+    for source in files:
+        try:
+            source.xml.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(engine.Problem("", engine.Message(
+                "the file is not UTF-8 text; save it as UTF-8"), file=source.filename))
+            continue
+        try:
+            infos[source.filename] = engine.inspect_file(source)
+        except engine.DefinitionInvalid as err:
+            problems.extend(err.problems)
+    if problems:
+        raise engine.DefinitionInvalid(problems)
+    return infos
+
+
+def _kind_problems(session: Session, items: list[_Item]) -> list[engine.Problem]:
+    """An id already deployed as the other kind (a process id reused by a decision table)."""
+    problems = []
     for item in items:
         kinds = set(session.scalars(select(DefinitionHead.kind).where(
             DefinitionHead.key == item.key)))
@@ -176,11 +200,13 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
             problems.append(engine.Problem(item.key, engine.Message(
                 "the id '%(key)s' is already used by a %(kind)s definition",
                 key=item.key, kind=kinds.pop().upper())))
-    batch = {i.key: i for i in items}
-    problems.extend(checks.file_problems(
-        files, {name: info.kind for name, info in infos.items()}))
-    problems.extend(checks.call_problems(
-        [i.key for i in items if i.kind == "bpmn"], _calls_lookup(session, batch)))
+    return problems
+
+
+def _parse_problems(session: Session, items: list[_Item],
+                    batch: dict[str, _Item]) -> list[engine.Problem]:
+    """Each process parsed with what it needs (its tables and called processes)."""
+    problems: list[engine.Problem] = []
     groups = set(session.scalars(select(Group.name)))
     for item in items:
         if item.kind != "bpmn":
@@ -194,11 +220,7 @@ def _plan(session: Session, files: Collection[engine.SourceFile],
                                     form_keys=FORMS.keys(), groups=groups)
         except engine.DefinitionInvalid as err:
             problems.extend(err.problems)
-    tables = {i.key: i.source for i in items if i.kind == "dmn"}
-    problems.extend(_repin_problems(session, tables, set(batch)))
-    if problems:
-        raise engine.DefinitionInvalid(checks.without_repeats(problems))
-    return items
+    return problems
 
 
 def _calls_lookup(session: Session, batch: dict[str, _Item]) -> Any:

@@ -92,30 +92,8 @@ def _apply_chunk(session: Session, user_id: int, import_id: int, pending: Sequen
     for kk, family in by_kk.items():
         household_id = ids[kk]
         household = existing.get(kk)
-        changed: set[str] = set()
-        for row in family:
-            person = row.values["person"]
-            if household is not None:
-                for name in row.changes:
-                    if name in HOUSEHOLD_FIELDS:
-                        setattr(household, name,
-                                _household_value(name, row.values["household"][name]))
-                        changed.add(name)
-            if row.outcome == "new":
-                position = positions.get(household_id, 0) + 1
-                positions[household_id] = position
-                new_people.append(_person_row(household_id, person, position, now))
-            else:
-                member = session.get(Person, row.values["person_id"])
-                if member is not None and member.household_id == household_id:
-                    for name in row.changes:
-                        if name in PERSON_FIELDS:
-                            _set_person(member, name, person[name])
-                    member.updated_at = now
-        if household is not None and changed:
-            household.updated_at = now
-            if "desil" in changed and household.desil is not None:
-                household.desil_source = household.desil_source or "impor"
+        changed = _apply_family(session, family, household_id, household, positions,
+                                new_people, now)
         events.append({"household_id": household_id, "person_id": None,
                        "kind": "created" if household is None else "imported",
                        "detail": {"import": import_id, "fields": sorted(changed),
@@ -127,6 +105,38 @@ def _apply_chunk(session: Session, user_id: int, import_id: int, pending: Sequen
     connection.execute(insert(RegistryEvent), events)
     connection.execute(update(ImportRow).where(ImportRow.id.in_([r.id for r in pending]))
                        .values(applied=True))
+
+
+def _apply_family(session: Session, family: list[Any], household_id: int,
+                  household: Household | None, positions: dict[int, int],
+                  new_people: list[dict[str, Any]], now: dt.datetime) -> set[str]:
+    """One family's rows: changes set on the household and members that exist, new members
+    added to ``new_people`` (inserted in bulk); the household fields changed."""
+    changed: set[str] = set()
+    for row in family:
+        person = row.values["person"]
+        if household is not None:
+            for name in row.changes:
+                if name in HOUSEHOLD_FIELDS:
+                    setattr(household, name,
+                            _household_value(name, row.values["household"][name]))
+                    changed.add(name)
+        if row.outcome == "new":
+            position = positions.get(household_id, 0) + 1
+            positions[household_id] = position
+            new_people.append(_person_row(household_id, person, position, now))
+        else:
+            member = session.get(Person, row.values["person_id"])
+            if member is not None and member.household_id == household_id:
+                for name in row.changes:
+                    if name in PERSON_FIELDS:
+                        _set_person(member, name, person[name])
+                member.updated_at = now
+    if household is not None and changed:
+        household.updated_at = now
+        if "desil" in changed and household.desil is not None:
+            household.desil_source = household.desil_source or "impor"
+    return changed
 
 
 def _household_value(name: str, value: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
@@ -18,7 +19,7 @@ from ....db import unit_of_work
 from ....models import DISABILITIES, Household, ImportRow, Person, RegistryImport, User
 from ...privacy import mask_nik
 from ...scope import in_region
-from ..entry import Checked, check_household, check_person
+from ..family_rules import Checked, check_household, check_person
 from ..files import Table, read_table
 from ..identity import clean_number
 from ..keys import name_key, today
@@ -83,79 +84,103 @@ def _check_rows(session: Session, user: Any, table: Table, mapping: dict[str, st
                 places: Places, import_id: int, still_mine: Callable[[], None]
                 ) -> list[Row]:
     columns = [(index, mapping[h]) for index, h in enumerate(table.headers) if h in mapping]
-    known_area = places.kecamatan.__contains__
-    on = today()
-    has_relation = "relation" in mapping.values()
+    checker = _RowChecker(session, user, places, "relation" in mapping.values())
     rows: list[Row] = []
-    families: dict[str, list[Row]] = {}
-    household_checks: dict[tuple[str, str], Checked] = {}
-    first_desa: dict[str, tuple[str, int]] = {}
-    seen_nik: dict[str, int] = {}
     for number, cells in enumerate(table.rows):
-        line = table.header_line + 1 + number
         raw = {name: cells[index] for index, name in columns}
-        row = Row(line, [c if not isinstance(c, dt.date | dt.datetime) else c.isoformat()
-                          for c in cells], raw)
+        row = Row(table.header_line + 1 + number,
+                  [c if not isinstance(c, dt.date | dt.datetime) else c.isoformat()
+                   for c in cells], raw)
         if number in table.notes:
             row.warnings.append(table.notes[number])
-        row.kk = clean_number(raw.get("kk_number"))
-        code, problem = places.code_of(raw.get("region_code"), raw.get("kecamatan"), row.kk)
-        if problem:
-            row.problems.append(problem)
-        household_raw: dict[str, Any] = {"kk_number": raw.get("kk_number"), "region_code": code,
-                         **{k: raw.get(k) for k in ("address", "rt", "rw", "desil")
-                            if k in raw}}
-        if household_raw.get("desil") not in (None, ""):
-            household_raw["desil_source"] = "impor"
-        checked_household = household_checks.get((row.kk, code))
-        if checked_household is None:
-            checked_household = check_household(session, user, household_raw,
-                                                known_area=known_area, on=on,
-                                                region_of=places.region, duplicates=False)
-            household_checks[(row.kk, code)] = checked_household
-            row.warnings.extend(str(w) for w in checked_household.warnings)
-        if code:
-            first_code, first_line = first_desa.setdefault(row.kk, (code, line))
-            if first_code != code:
-                row.problems.append(gettext("The same KK is in another desa on line %(line)s.",
-                                            line=first_line))
-        row.problems.extend(str(m) for name, m in checked_household.errors.items()
-                            if not (problem and name == "region_code"))
-        person_raw = person_values(raw, row)
-        if not has_relation:
-            person_raw["relation"] = "head" if row.kk not in families else "other"
-            if row.kk in families:
-                row.warnings.append(gettext(
-                    "The file has no relationship column: recorded as “Other” (the first row "
-                    "of a KK is its head). Add a Hubungan column, or correct it on the "
-                    "household's page."))
-        checked = check_person(session, user, person_raw, known_area=known_area,
-                               duplicates=False, on=on, refuse_missing_nik=True)
-        row.problems.extend(str(m) for m in checked.errors.values())
-        row.warnings.extend(str(w) for w in checked.warnings)
-        values = {k: v for k, v in checked.values.items()}
+        checker.check(row, raw)
+        rows.append(row)
+        if (number + 1) % 5000 == 0:
+            progress(session, import_id, number + 1, still_mine)
+    checker.one_head_a_family()
+    return rows
+
+
+class _RowChecker:
+    """The rules for each row, with what the file said so far (its families, desa and NIKs)."""
+
+    def __init__(self, session: Session, user: Any, places: Places, has_relation: bool):
+        self.session, self.user, self.places = session, user, places
+        self.has_relation = has_relation
+        self.known_area = places.kecamatan.__contains__
+        self.on = today()
+        self.families: dict[str, list[Row]] = {}
+        self.household_checks: dict[tuple[str, str], Checked] = {}
+        self.first_desa: dict[str, tuple[str, int]] = {}
+        self.seen_nik: dict[str, int] = {}
+
+    def check(self, row: Row, raw: dict[str, Any]) -> None:
+        household = self.household(row, raw)
+        person = self.person(row, raw)
+        values = dict(person.values)
         if isinstance(values.get("birth_date"), dt.date):
             values["birth_date"] = values["birth_date"].isoformat()
         row.values = {"person": values, "household": {
             k: (v.isoformat() if isinstance(v, dt.date) else v)
-            for k, v in checked_household.values.items()}}
+            for k, v in household.values.items()}}
         nik = values.get("nik")
         if nik:
-            if nik in seen_nik:
+            if nik in self.seen_nik:
                 row.problems.append(gettext("The same NIK is on line %(line)s.",
-                                            line=seen_nik[nik]))
+                                            line=self.seen_nik[nik]))
             else:
-                seen_nik[nik] = line
-        families.setdefault(row.kk, []).append(row)
-        rows.append(row)
-        if (number + 1) % 5000 == 0:
-            progress(session, import_id, number + 1, still_mine)
-    for family in families.values():
-        heads = [r for r in family if r.values["person"].get("relation") == "head"]
-        for extra in heads[1:]:
-            extra.problems.append(gettext("A second head of family for this KK (the first is "
-                                          "on line %(line)s).", line=heads[0].line))
-    return rows
+                self.seen_nik[nik] = row.line
+        self.families.setdefault(row.kk, []).append(row)
+
+    def household(self, row: Row, raw: dict[str, Any]) -> Checked:
+        """The row's household (checked once a KK and desa), and its desa against the KK's
+        first row."""
+        row.kk = clean_number(raw.get("kk_number"))
+        code, problem = self.places.code_of(raw.get("region_code"), raw.get("kecamatan"), row.kk)
+        if problem:
+            row.problems.append(problem)
+        checked = self.household_checks.get((row.kk, code))
+        if checked is None:
+            household_raw: dict[str, Any] = {
+                "kk_number": raw.get("kk_number"), "region_code": code,
+                **{k: raw.get(k) for k in ("address", "rt", "rw", "desil") if k in raw}}
+            if household_raw.get("desil") not in (None, ""):
+                household_raw["desil_source"] = "impor"
+            checked = check_household(self.session, self.user, household_raw,
+                                      known_area=self.known_area, on=self.on,
+                                      region_of=self.places.region, duplicates=False)
+            self.household_checks[(row.kk, code)] = checked
+            row.warnings.extend(str(w) for w in checked.warnings)
+        if code:
+            first_code, first_line = self.first_desa.setdefault(row.kk, (code, row.line))
+            if first_code != code:
+                row.problems.append(gettext("The same KK is in another desa on line %(line)s.",
+                                            line=first_line))
+        row.problems.extend(str(m) for name, m in checked.errors.items()
+                            if not (problem and name == "region_code"))
+        return checked
+
+    def person(self, row: Row, raw: dict[str, Any]) -> Checked:
+        person_raw = person_values(raw, row)
+        if not self.has_relation:
+            person_raw["relation"] = "head" if row.kk not in self.families else "other"
+            if row.kk in self.families:
+                row.warnings.append(gettext(
+                    "The file has no relationship column: recorded as “Other” (the first row "
+                    "of a KK is its head). Add a Hubungan column, or correct it on the "
+                    "household's page."))
+        checked = check_person(self.session, self.user, person_raw, known_area=self.known_area,
+                               duplicates=False, on=self.on, refuse_missing_nik=True)
+        row.problems.extend(str(m) for m in checked.errors.values())
+        row.warnings.extend(str(w) for w in checked.warnings)
+        return checked
+
+    def one_head_a_family(self) -> None:
+        for family in self.families.values():
+            heads = [r for r in family if r.values["person"].get("relation") == "head"]
+            for extra in heads[1:]:
+                extra.problems.append(gettext("A second head of family for this KK (the first "
+                                              "is on line %(line)s).", line=heads[0].line))
 
 
 def chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
@@ -167,83 +192,104 @@ def _find_existing(session: Session, user: Any, rows: list[Row],
                    mapping: dict[str, str], places: Places) -> None:
     """Compare the rows with the registry: a family's KK and each member's NIK (or name and
     birth date, for members without one)."""
+    known = _Known.read(session, rows)
     mapped = set(mapping.values())
-    kks = sorted({r.kk for r in rows if r.kk and not r.problems})
-    households: dict[str, Household] = {}
-    for chunk in chunks(kks):
-        for one in session.scalars(select(Household).where(Household.kk_number.in_(chunk))):
-            households[one.kk_number] = one
-    niks = sorted({r.values["person"]["nik"] for r in rows if r.values["person"].get("nik")})
-    people: dict[str, tuple[int, int | None, str]] = {}
-    for chunk in chunks(niks):
-        for person_id, nik, household_id, kk in session.execute(
-                select(Person.id, Person.nik, Person.household_id, Household.kk_number)
-                .outerjoin(Household, Household.id == Person.household_id)
-                .where(Person.nik.in_(chunk))):
-            people[nik or ""] = (person_id, household_id, kk or "")
-    members: dict[int, list[Person]] = defaultdict(list)
-    ids = [h.id for h in households.values()]
-    for chunk in chunks(ids):
-        for person in session.scalars(select(Person).where(Person.household_id.in_(chunk))):
-            members[person.household_id or 0].append(person)
-    head_known = {h.id for h in households.values()
-                  if any(m.relation == "head" for m in members[h.id])}
     new_heads: dict[str, bool] = defaultdict(bool)
     for row in rows:
         if row.problems:
             row.outcome = "rejected"
-            continue
-        person = row.values["person"]
-        household: Household | None = households.get(row.kk)
-        if household is not None and not in_region(user, household.region_code):
-            row.problems.append(gettext("This KK is already in the registry, in another "
-                                        "region."))
-            row.outcome = "rejected"
-            continue
-        known = people.get(person.get("nik") or "")
-        if known is not None and known[2] != row.kk:
-            row.problems.append(gettext(
-                "This NIK is already in another household (KK %(kk)s): move the person on "
-                "the household's page first.", kk=mask_nik(known[2]) or "-"))
-            row.outcome = "rejected"
-            continue
-        row.values["family_known"] = household is not None
-        if household is None:
-            new_heads[row.kk] = new_heads[row.kk] or person.get("relation") == "head"
-            row.outcome = "new"
-            continue
-        row.changes = _household_changes(household, row.values["household"], mapped)
-        if "region_code" in row.changes:
-            row.warnings.append(gettext(
-                "This family moves from desa %(old)s to desa %(new)s with this import.",
-                old=places.name(household.region_code),
-                new=places.name(row.values["household"]["region_code"])))
-        match = _member_match(members[household.id], person, known)
-        if match is None:
-            if person.get("relation") == "head" and household.id in head_known:
-                row.problems.append(gettext("The household already has a head of family "
-                                            "in the registry."))
-                row.outcome = "rejected"
-                continue
-            row.outcome = "new"
-            continue
-        row.values["person_id"] = match.id
-        row.changes += _person_changes(match, person, mapped)
-        row.outcome = "update" if row.changes else "same"
+        else:
+            _compare(row, user, known, mapped, places, new_heads)
     warned_desil: set[str] = set()
     for row in rows:  # a new family needs its head of family in the file
-        if row.outcome == "new" and row.kk not in households and not new_heads[row.kk]:
+        if row.outcome == "new" and row.kk not in known.households and not new_heads[row.kk]:
             row.problems.append(gettext("No head of family for this KK in the file, or the "
                                         "head's row was rejected."))
             row.outcome = "rejected"
         elif row.outcome != "rejected" and row.kk not in warned_desil:
-            known_family = households.get(row.kk)
+            known_family = known.households.get(row.kk)
             desil = row.values["household"].get("desil")
             if desil is None and (known_family is None or known_family.desil is None):
                 warned_desil.add(row.kk)
                 row.warnings.append(gettext(
                     "No desil for this family: recipient lists built by desil leave it out "
                     "until its desil is recorded."))
+
+
+@dataclass
+class _Known:
+    """What the registry holds of a file's families: households by KK, people by NIK
+    (id, household id, KK), members by household, and households that have a head."""
+
+    households: dict[str, Household]
+    people: dict[str, tuple[int, int | None, str]]
+    members: dict[int, list[Person]]
+    head_known: set[int]
+
+    @classmethod
+    def read(cls, session: Session, rows: list[Row]) -> _Known:
+        kks = sorted({r.kk for r in rows if r.kk and not r.problems})
+        households: dict[str, Household] = {}
+        for chunk in chunks(kks):
+            for one in session.scalars(select(Household).where(Household.kk_number.in_(chunk))):
+                households[one.kk_number] = one
+        niks = sorted({r.values["person"]["nik"] for r in rows if r.values["person"].get("nik")})
+        people: dict[str, tuple[int, int | None, str]] = {}
+        for chunk in chunks(niks):
+            for person_id, nik, household_id, kk in session.execute(
+                    select(Person.id, Person.nik, Person.household_id, Household.kk_number)
+                    .outerjoin(Household, Household.id == Person.household_id)
+                    .where(Person.nik.in_(chunk))):
+                people[nik or ""] = (person_id, household_id, kk or "")
+        members: dict[int, list[Person]] = defaultdict(list)
+        for chunk in chunks([h.id for h in households.values()]):
+            for person in session.scalars(select(Person).where(Person.household_id.in_(chunk))):
+                members[person.household_id or 0].append(person)
+        head_known = {h.id for h in households.values()
+                      if any(m.relation == "head" for m in members[h.id])}
+        return cls(households, people, members, head_known)
+
+
+def _compare(row: Row, user: Any, known: _Known, mapped: set[str], places: Places,
+             new_heads: dict[str, bool]) -> None:
+    """One row against the registry: new, an update, the same, or rejected (and why)."""
+    person = row.values["person"]
+    household: Household | None = known.households.get(row.kk)
+    if household is not None and not in_region(user, household.region_code):
+        row.problems.append(gettext("This KK is already in the registry, in another "
+                                    "region."))
+        row.outcome = "rejected"
+        return
+    has_nik = known.people.get(person.get("nik") or "")
+    if has_nik is not None and has_nik[2] != row.kk:
+        row.problems.append(gettext(
+            "This NIK is already in another household (KK %(kk)s): move the person on "
+            "the household's page first.", kk=mask_nik(has_nik[2]) or "-"))
+        row.outcome = "rejected"
+        return
+    row.values["family_known"] = household is not None
+    if household is None:
+        new_heads[row.kk] = new_heads[row.kk] or person.get("relation") == "head"
+        row.outcome = "new"
+        return
+    row.changes = _household_changes(household, row.values["household"], mapped)
+    if "region_code" in row.changes:
+        row.warnings.append(gettext(
+            "This family moves from desa %(old)s to desa %(new)s with this import.",
+            old=places.name(household.region_code),
+            new=places.name(row.values["household"]["region_code"])))
+    match = _member_match(known.members[household.id], person, has_nik)
+    if match is None:
+        if person.get("relation") == "head" and household.id in known.head_known:
+            row.problems.append(gettext("The household already has a head of family "
+                                        "in the registry."))
+            row.outcome = "rejected"
+            return
+        row.outcome = "new"
+        return
+    row.values["person_id"] = match.id
+    row.changes += _person_changes(match, person, mapped)
+    row.outcome = "update" if row.changes else "same"
 
 
 def _household_changes(household: Household, values: dict[str, Any],

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ....models import Region
 from ...scope import region_clause
-from ..entry import DESA_LEVEL
+from ..family_rules import DESA_LEVEL
 from ..identity import clean_number
 from ..keys import name_key
 
