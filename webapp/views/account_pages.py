@@ -7,11 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
-from wtforms import PasswordField
-from wtforms.validators import EqualTo
 
-from forms.base import SimpulForm
-from forms.fields import at_most, required
+from forms.account import PasswordForm
 
 from ..extensions import db
 from ..services.accounts import users
@@ -76,19 +73,6 @@ def settings() -> Any:
     prefs = current_user.mail_prefs or {}
     return render("account/settings.html", "content", KINDS=KIND_LABELS,
                   chosen={k for k in notifications.KINDS if notifications.wants_mail(prefs, k)})
-
-
-class PasswordForm(SimpulForm):
-    current = PasswordField(_l("Current password"), validators=[required(), at_most(200)],
-                            render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"), validators=[required(), at_most(200)],
-                        description=_l("At least 10 characters; a phrase of three or four words "
-                                       "is easy to remember and hard to guess."),
-                        render_kw={"autocomplete": "new-password"})
-    again = PasswordField(_l("New password again"),
-                          validators=[required(), EqualTo("new", message=_l(
-                              "The two new passwords differ."))],
-                          render_kw={"autocomplete": "new-password"})
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
