@@ -94,7 +94,7 @@ def register_views(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(health.DatabaseUnreachable, _database_unreachable)
-    app.teardown_request(close_db)
+    app.teardown_request(close_db)  # rolls back whatever a request left open
 
 
 def _no_full_numbers(value: Any) -> Any:
@@ -245,6 +245,7 @@ def _headers(response: Response) -> Response:
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    close_db()
     message = _l("The form expired or came from elsewhere. Reload the page and try again.")
     return render_template("errors/error.html", code=400, message=message), 400
 
@@ -263,6 +264,9 @@ def _database_unreachable(error: Exception) -> Any:
 def _http_error(error: HTTPException) -> Any:
     if error.code and error.code < 400:
         return error
+    # A refusal or a failure ends the request's work: nothing of it is kept (a service commits
+    # its own), and the error page reads afresh (a failed write cannot be read through).
+    close_db()
     messages = {
         403: _l("You may not do this."),
         404: _l("Not found, or outside your scope."),

@@ -93,11 +93,9 @@ def password() -> Any:
                 user = users.change_password(db(), current_user, form.current.data or "",
                                              form.new.data or "")
             except users.WrongPassword as err:
-                db().rollback()
                 guard.failed(current_user.username, address)
                 form.current.errors, status = [err.message], 422
             except ServiceError as err:
-                db().rollback()
                 form.new.errors, status = [err.message], 422
             else:
                 login_user(user)  # this session goes on with the new session version

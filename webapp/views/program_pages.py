@@ -68,7 +68,6 @@ def start() -> Any:
             flash(failed.message, "error")
             return redirect(url_for("instances.show", instance_id=failed.instance.id), 303)
         except ServiceError as err:
-            db().rollback()
             flash(err.message, "error")
             return render("instances/start.html", "start_form", err.status, form=form)
         instance = started.instance

@@ -84,13 +84,11 @@ def submit(task_id: int) -> Any:
         refuse(err)
     form = _form_for(task)
     if not form.validate_on_submit():
-        db().rollback()  # nothing to write: let go of the write transaction
         return _page(task_id, form, 422)
     try:
         opened = completion.complete_task(db(), current_user, task_id, form.to_task_data(),
                                      _uploads(form))
     except ServiceError as err:
-        db().rollback()
         if err.status == 404:
             abort(404)
         return _page(task_id, form, err.status, err.message)

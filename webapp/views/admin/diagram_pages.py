@@ -176,11 +176,9 @@ def deploy() -> Any:
             db(), [_posted_source(form)], current_user, comment=form.comment.data.strip(),
             origin="editor", expected_key=request.args.get("key") or None)
     except InvalidInput as err:
-        db().rollback()
         return jsonify(problems=definitions.problem_dicts(err.details.get("problems", [])),
                        message=str(_l("The diagram was refused; nothing was changed."))), 422
     except ServiceError as err:
-        db().rollback()
         return jsonify(problems=[], message=str(err.message)), err.status
     if not done.created:
         return jsonify(message=str(_l("Nothing changed: this is the current version."))), 200
@@ -204,11 +202,9 @@ def upload() -> Any:
                                                   comment=form.comment.data.strip(),
                                                   origin="upload")
         except InvalidInput as err:
-            db().rollback()
             problems = definitions.problem_dicts(err.details.get("problems", []))
             flash(_l("The upload was refused; nothing was changed."), "error")
         except ServiceError as err:
-            db().rollback()
             flash(err.message, "error")
         else:
             if done.created:
