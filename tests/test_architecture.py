@@ -42,6 +42,34 @@ def test_forms_never_import_the_web_app() -> None:
     assert not [p for p in forms if any(n.startswith("webapp") for n in _imports(p))]
 
 
+def test_forms_are_defined_in_forms_only() -> None:
+    """A form class (a subclass of a WTForms form) lives in a module of forms/, never in a view
+    or a service: the pages make and fill forms, they do not declare them."""
+    declared = []
+    for path in SOURCES:
+        if "forms" in path.relative_to(ROOT).parts[:1]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and any(
+                    ast.unparse(base).split(".")[-1].endswith("Form") for base in node.bases):
+                declared.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert declared == []
+
+
+def test_views_never_commit_or_roll_back() -> None:
+    """A service commits its own work and rolls back its refusals; what a request leaves open
+    its end rolls back (the teardown, the error pages): a view never ends a transaction."""
+    calls = []
+    for path in SOURCES:
+        if "webapp/views" not in path.as_posix():
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("commit", "rollback"):
+                calls.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert calls == []
+
+
 def test_the_people_epoch_watches_the_table_of_people() -> None:
     """changes.py sits below the models and names their table: it must be User's."""
     from webapp import changes

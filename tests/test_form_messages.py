@@ -3,6 +3,8 @@ number or not clean text."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -22,11 +24,10 @@ ENGLISH = re.compile(r"This field is required|Field must be|Not a valid|Invalid 
 
 
 def all_form_classes() -> Iterator[type[SimpulForm]]:
-    import webapp.views.account_pages  # noqa: F401 - the forms of every view module
-    import webapp.views.admin  # noqa: F401
-    import webapp.views.program_pages  # noqa: F401
-    import webapp.views.signin_pages  # noqa: F401
+    import forms
 
+    for found in pkgutil.iter_modules(forms.__path__):  # every form lives in a module of forms/
+        importlib.import_module(f"forms.{found.name}")
     seen: list[type[SimpulForm]] = []
     todo = list(SimpulForm.__subclasses__())
     while todo:
@@ -45,7 +46,10 @@ def test_every_validator_of_every_form_has_our_own_message() -> None:
             for validator in getattr(unbound, "kwargs", {}).get("validators") or []:
                 if hasattr(validator, "message") and validator.message is None:
                     missing.append(f"{cls.__name__}.{name}: {type(validator).__name__}")
-    assert len(list(all_form_classes())) >= 14
+    names = {cls.__name__ for cls in all_form_classes()}
+    assert len(names) >= 14
+    assert {"LoginForm", "PasswordForm", "StartForm", "UserForm", "GroupForm", "PartnerForm",
+            "UploadForm", "DeployForm", "HouseholdForm", "PersonForm"} <= names
     assert missing == []
 
 

@@ -104,6 +104,36 @@ def test_task_form_shows_errors_inline_then_completes(
     assert count == 1
 
 
+def test_a_task_form_is_checked_without_holding_the_write(
+        login_as: Any, session: Session, people: dict[str, User], monkeypatch: Any) -> None:
+    """The form (and the program's data it reads) is checked in a read; the completion takes
+    the write lock itself, after."""
+    from forms.base import SimpulForm
+    from webapp.extensions import db
+
+    task = _program(session, people)
+    client = login_as("koordinator")
+    token = csrf_token(client, f"/tasks/{task.id}")
+    writing: list[bool] = []
+    checked = SimpulForm.validate
+
+    def validate(form: Any, extra_validators: Any = None) -> bool:
+        writing.append(bool(db().info.get("simpul_writing")))
+        return checked(form, extra_validators)
+
+    monkeypatch.setattr(SimpulForm, "validate", validate)
+    bad = {"csrf_token": token, "assessment_date": "2026-11-01", "villages": "Tulungrejo",
+           "households_total": "100", "hh_in_need": "-3", "hh_elderly": "1", "hh_disability": "0",
+           "hh_children_out_of_school": "0", "hh_food_insecure": "0"}
+    assert client.post(f"/tasks/{task.id}", data=bad, headers=HTMX_FORM).status_code == 422
+    good = dict(bad, hh_in_need="40")
+    assert client.post(f"/tasks/{task.id}", data=good, headers=HTMX_FORM).status_code == 200
+    assert writing == [False, False]
+    session.rollback()
+    session.refresh(task)
+    assert task.status == "completed"
+
+
 def test_typing_another_groups_task_id_gives_404(
         login_as: Any, session: Session, people: dict[str, User]) -> None:
     task = _program(session, people)

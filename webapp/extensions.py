@@ -29,6 +29,14 @@ def db() -> Session:
 
 
 def close_db(_error: BaseException | None = None) -> None:
+    """End the request's work with the database: whatever its session still holds open (reads,
+    or the write of work that was refused or failed) is rolled back, and the connection goes
+    back to the pool. A service commits its own work; views never commit or roll back.
+
+    Every request's teardown calls it, and so does an error page before it reads afresh (a
+    later ``db()`` opens a new session). Closing, not ``rollback()``: the transaction ends the
+    same way, without expiring what the request read (the signed-in person, kept between
+    requests, was read here the first time)."""
     session = g.pop("db_session", None)
     if session is not None:
         session.close()

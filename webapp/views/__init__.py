@@ -1,11 +1,11 @@
-"""Blueprints, one per area, and what every page shares."""
+"""The pages' wiring into the app: the blueprints (one per area), the error pages, and the
+template filters and globals every page shares (what pages call things is in ``labels``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import time
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,44 +41,8 @@ from ..services import health
 from ..services.accounts.users import load_user
 from ..services.privacy import mask_nik
 from .dates import datetimeformat
+from .labels import ACTIONS, PHASES, REGION_LEVELS, STATUS, Labels
 from .rendering import wants_fragment
-
-PHASES = {
-    "assessment": _l("Needs assessment"),
-    "planning": _l("Planning"),
-    "execution": _l("Execution"),
-    "supervision": _l("Supervision"),
-    "evaluation": _l("Monitoring & evaluation"),
-}
-
-STATUS = {
-    "running": _l("Running"),
-    "suspended": _l("Suspended"),
-    "completed": _l("Closed"),
-    "terminated": _l("Terminated"),
-}
-REGION_LEVELS = {
-    "provinsi": _l("Province"),
-    "kabupaten_kota": _l("Regency / city"),
-    "kecamatan": _l("District (kecamatan)"),
-    "desa_kelurahan": _l("Village (desa / kelurahan)"),
-}
-ACTIONS = {
-    "instance.started": _l("Program started"),
-    "instance.completed": _l("Program closed"),
-    "task.created": _l("Step opened"),
-    "task.claimed": _l("Step claimed"),
-    "task.released": _l("Step released"),
-    "task.completed": _l("Step completed"),
-    "instance.suspended": _l("Program suspended"),
-    "instance.running": _l("Program resumed"),
-    "instance.terminated": _l("Program terminated"),
-    "instance.migrated": _l("Moved to another version"),
-    "instance.migration_undone": _l("Move undone"),
-    "timer.fired": _l("Time limit reached"),
-    "duty.refused": _l("Refused: the person submitted the step under review"),
-    "task.commented": _l("Comment"),
-}
 
 
 def register_views(app: Flask) -> None:
@@ -130,7 +94,7 @@ def register_views(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(health.DatabaseUnreachable, _database_unreachable)
-    app.teardown_request(close_db)
+    app.teardown_request(close_db)  # rolls back whatever a request left open
 
 
 def _no_full_numbers(value: Any) -> Any:
@@ -229,27 +193,6 @@ def static_url(filename: str) -> str:
     return _static_url(filename, request.script_root)
 
 
-class Labels(Mapping[Any, str]):
-    """A table of translated labels for one page: each translated on its first use there,
-    not each time a row shows it (a lazy text looks its catalogue up at every use)."""
-
-    def __init__(self, labels: Mapping[Any, Any]):
-        self._labels = labels
-        self._done: dict[Any, str] = {}
-
-    def __getitem__(self, key: Any) -> str:
-        found = self._done.get(key)
-        if found is None:
-            found = self._done[key] = str(self._labels[key])
-        return found
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._labels)
-
-    def __len__(self) -> int:
-        return len(self._labels)
-
-
 def _globals() -> dict[str, Any]:
     return {"csrf_token_value": generate_csrf, "PHASES": Labels(PHASES),
             "STATUS": Labels(STATUS), "REGION_LEVELS": Labels(REGION_LEVELS),
@@ -302,6 +245,7 @@ def _headers(response: Response) -> Response:
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    close_db()
     message = _l("The form expired or came from elsewhere. Reload the page and try again.")
     return render_template("errors/error.html", code=400, message=message), 400
 
@@ -320,6 +264,9 @@ def _database_unreachable(error: Exception) -> Any:
 def _http_error(error: HTTPException) -> Any:
     if error.code and error.code < 400:
         return error
+    # A refusal or a failure ends the request's work: nothing of it is kept (a service commits
+    # its own), and the error page reads afresh (a failed write cannot be read through).
+    close_db()
     messages = {
         403: _l("You may not do this."),
         404: _l("Not found, or outside your scope."),

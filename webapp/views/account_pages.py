@@ -7,11 +7,8 @@ from typing import Any
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
-from wtforms import PasswordField
-from wtforms.validators import EqualTo
 
-from forms.base import SimpulForm
-from forms.fields import at_most, required
+from forms.account import PasswordForm
 
 from ..extensions import db
 from ..services.accounts import users
@@ -78,19 +75,6 @@ def settings() -> Any:
                   chosen={k for k in notifications.KINDS if notifications.wants_mail(prefs, k)})
 
 
-class PasswordForm(SimpulForm):
-    current = PasswordField(_l("Current password"), validators=[required(), at_most(200)],
-                            render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"), validators=[required(), at_most(200)],
-                        description=_l("At least 10 characters; a phrase of three or four words "
-                                       "is easy to remember and hard to guess."),
-                        render_kw={"autocomplete": "new-password"})
-    again = PasswordField(_l("New password again"),
-                          validators=[required(), EqualTo("new", message=_l(
-                              "The two new passwords differ."))],
-                          render_kw={"autocomplete": "new-password"})
-
-
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def password() -> Any:
@@ -109,11 +93,9 @@ def password() -> Any:
                 user = users.change_password(db(), current_user, form.current.data or "",
                                              form.new.data or "")
             except users.WrongPassword as err:
-                db().rollback()
                 guard.failed(current_user.username, address)
                 form.current.errors, status = [err.message], 422
             except ServiceError as err:
-                db().rollback()
                 form.new.errors, status = [err.message], 422
             else:
                 login_user(user)  # this session goes on with the new session version

@@ -107,7 +107,6 @@ def _save(form: Any, action: Any, *args: Any, head: SimpulForm | None = None,
     try:
         done = action(db(), current_user, *args, confirmed=form.confirmed.data == "1")
     except family_rules.RegistryProblems as err:
-        db().rollback()
         _confirm(form, err.checked)
         _show_problems(err.checked, form, head)
         return None, err.checked
@@ -127,7 +126,6 @@ def household_new() -> Any:
         # say everything at once: the registry's rules too, on the fields still without errors
         problems = entry.check_new_household(db(), current_user, form.data, head.values())
         problems.warnings, problems.duplicates = [], []  # after the fields are right
-        db().rollback()
         _show_problems(problems, form, head)
     elif request.method == "POST":
         made, problems = _save(form, entry.create_household, form.data,
@@ -256,7 +254,6 @@ def reveal(person_id: int | None, household_id: int | None) -> Any:
             number = access.reveal(db(), current_user, person_id, household_id,
                                    form.reason.data or "")
         except ServiceError as err:
-            db().rollback()
             if err.status == 404:
                 abort(404)
             problem = err.message

@@ -114,7 +114,6 @@ def rejected(import_id: int, fmt: str) -> Any:
     try:
         name, content = importing.rejected_file(db(), current_user, import_id, fmt, reason)
     except ServiceError as err:
-        db().rollback()
         if err.status == 404:
             abort(404)
         flash(err.message, "error")

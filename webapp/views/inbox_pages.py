@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..services.diagrams import definitions
 from ..services.workflow import inbox, workload
-from . import Labels
+from .labels import Labels
 from .rendering import attempt, flash, or_abort, render
 
 bp = Blueprint("inbox", __name__)

@@ -9,11 +9,10 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from forms.base import SimpulForm
-from forms.fields import CHOOSE, as_choices, between, required
+from forms.fields import as_choices
+from forms.program_start import StartForm
 
 from ..extensions import db, htmx
 from ..services.accounts import regions
@@ -24,19 +23,6 @@ from ..services.workflow import administration, attachments, programs
 from .rendering import flash, refuse, render
 
 bp = Blueprint("instances", __name__, url_prefix="/programs")
-
-
-class StartForm(SimpulForm):
-    process_key = SelectField(_l("Process"), validators=[required(CHOOSE)],
-                              validate_choice=True, invalid_choice_message=CHOOSE)
-    title = StringField(_l("Program name"), validators=[required(), between(5, 200)],
-                        filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v],
-                        description=_l("For example: BPNT Sembako Kecamatan Donomulyo 2026"))
-    # Only for a user of a wide region (a province, or every region): the kabupaten/kota
-    # first, then the region list holds it and its kecamatan.
-    area = SelectField(_l("Regency / city"), invalid_choice_message=CHOOSE)
-    region = SelectField(_l("Region (kabupaten/kota or kecamatan)"),
-                         validators=[required(CHOOSE)], invalid_choice_message=CHOOSE)
 
 
 def _start_form() -> StartForm:
@@ -82,7 +68,6 @@ def start() -> Any:
             flash(failed.message, "error")
             return redirect(url_for("instances.show", instance_id=failed.instance.id), 303)
         except ServiceError as err:
-            db().rollback()
             flash(err.message, "error")
             return render("instances/start.html", "start_form", err.status, form=form)
         instance = started.instance

@@ -135,7 +135,6 @@ def tick(instance_id: int, number: int, enrolment_id: int) -> Any:
                            form.get("reason", ""), amount, form.get("goods", ""),
                            form.get("note", ""), _moment(form.get("ticked_at", "")))
     except ServiceError as err:
-        db().rollback()
         if err.status == 404:
             abort(404)
         if not wants_fragment():

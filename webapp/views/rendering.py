@@ -10,7 +10,7 @@ from flask import Response, abort, make_response, render_template
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import Forbidden
 
-from ..extensions import db, htmx
+from ..extensions import htmx
 from ..services.errors import ServiceError
 
 
@@ -72,13 +72,12 @@ def or_abort(action: Callable[..., Any], *args: Any) -> Any:
 
 
 def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a service action for a form post. On a refusal: roll back; a 404 stays a 404 and a
-    refusal of the person's rights is a 403 page; anything else is flashed and None returned
-    (the caller redirects either way)."""
+    """Run a service action for a form post. On a refusal (the service kept nothing of it): a
+    404 stays a 404 and a refusal of the person's rights is a 403 page; anything else is
+    flashed and None returned (the caller redirects either way)."""
     try:
         return action(*args, **kwargs)
     except ServiceError as err:
-        db().rollback()
         if err.status in (403, 404):
             refuse(err)
         flash(err.message, "error")

@@ -19,10 +19,8 @@ from flask import (
 from flask_babel import format_timedelta
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from wtforms import PasswordField, StringField
 
-from forms.base import SimpulForm
-from forms.fields import at_most, required
+from forms.account import LoginForm
 
 from ..extensions import counters, db
 from ..services.accounts.signin import SignInGuard
@@ -30,11 +28,6 @@ from ..services.accounts.users import authenticate, end_sessions
 from .rendering import flash
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(SimpulForm):
-    username = StringField(_l("User name"), validators=[required(), at_most(80)])
-    password = PasswordField(_l("Password"), validators=[required(), at_most(200)])
 
 
 def sign_in_guard() -> SignInGuard:

@@ -82,20 +82,19 @@ def show(task_id: int) -> Any:
 @bp.post("/<int:task_id>")
 @login_required
 def submit(task_id: int) -> Any:
-    """Validate the form and complete the task; errors come back inline (422)."""
+    """Validate the form and complete the task; errors come back inline (422). The form is
+    checked without holding the write: the completion checks the task again under its own."""
     try:
-        task = task_head(db(), current_user, task_id, to_submit=True)
+        task = task_head(db(), current_user, task_id)
     except ServiceError as err:
         refuse(err)
     form = _form_for(task)
     if not form.validate_on_submit():
-        db().rollback()  # nothing to write: let go of the write transaction
         return _page(task_id, form, 422)
     try:
         opened = completion.complete_task(db(), current_user, task_id, form.to_task_data(),
                                      _uploads(form))
     except ServiceError as err:
-        db().rollback()
         if err.status == 404:
             abort(404)
         return _page(task_id, form, err.status, err.message)

@@ -16,7 +16,6 @@ from forms.dynamic import build_form
 from forms.fields import RupiahField
 
 from ... import engine
-from ...db import begin_write
 from ...models import DefinitionVersion, Event, HumanTask, Instance, Region, User
 from ..diagrams.definitions import parsed_version
 from ..errors import NotFound
@@ -88,14 +87,12 @@ _LAST_COMPLETED = (
 )
 
 
-def task_head(session: Session, user: User, task_id: int, to_submit: bool = False) -> TaskHead:
+def task_head(session: Session, user: User, task_id: int) -> TaskHead:
     """A task the user may see (their group and region), else NotFound.
 
-    ``to_submit``: read it in the write transaction the submit goes on in (one transaction,
-    not a read and then a write; the caller rolls back if the form is refused).
+    A submit reads it too, without taking the write: its form is checked first, and the
+    completion (``completion.complete_task``) checks the task again under its own write.
     """
-    if to_submit:
-        begin_write(session)
     row = session.connection().execute(_HEAD, {"task_id": task_id}).first()
     if row is None or not can_see_task(user, row):
         raise NotFound()

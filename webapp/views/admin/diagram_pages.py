@@ -9,12 +9,9 @@ from typing import Any
 from flask import Response, abort, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField, TextAreaField
 
 from forms import FORMS
-from forms.base import SimpulForm
-from forms.fields import FILE_REQUIRED, at_most, required
+from forms.diagram_admin import DeployForm, UploadForm
 
 from ...extensions import db
 from ...services.diagrams import definitions, deployment
@@ -34,22 +31,6 @@ FIELD_TYPES = {
 def _editor(**context: Any) -> Any:
     return render("admin/editor.html", "content", deploy=DeployForm(), form_keys=sorted(FORMS),
                   field_types={k: str(v) for k, v in FIELD_TYPES.items()}, **context)
-
-
-class UploadForm(SimpulForm):
-    files = FileField(_l("BPMN or DMN files"), validators=[FileRequired(FILE_REQUIRED)],
-                      render_kw={"multiple": True, "accept": ".bpmn,.dmn,.xml"})
-    comment = StringField(_l("What changed"), validators=[required(), at_most(500)],
-                          description=_l("Shown in the version list, for example: "
-                                         "“Added partner confirmation”."))
-
-
-class DeployForm(SimpulForm):
-    xml = TextAreaField(validators=[required()])
-    comment = StringField(_l("What changed"), validators=[at_most(500)])
-    filename = StringField(validators=[at_most(200)])
-
-
 
 
 @bp.get("/processes")
@@ -195,11 +176,9 @@ def deploy() -> Any:
             db(), [_posted_source(form)], current_user, comment=form.comment.data.strip(),
             origin="editor", expected_key=request.args.get("key") or None)
     except InvalidInput as err:
-        db().rollback()
         return jsonify(problems=definitions.problem_dicts(err.details.get("problems", [])),
                        message=str(_l("The diagram was refused; nothing was changed."))), 422
     except ServiceError as err:
-        db().rollback()
         return jsonify(problems=[], message=str(err.message)), err.status
     if not done.created:
         return jsonify(message=str(_l("Nothing changed: this is the current version."))), 200
@@ -223,11 +202,9 @@ def upload() -> Any:
                                                   comment=form.comment.data.strip(),
                                                   origin="upload")
         except InvalidInput as err:
-            db().rollback()
             problems = definitions.problem_dicts(err.details.get("problems", []))
             flash(_l("The upload was refused; nothing was changed."), "error")
         except ServiceError as err:
-            db().rollback()
             flash(err.message, "error")
         else:
             if done.created:

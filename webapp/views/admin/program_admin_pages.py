@@ -14,7 +14,7 @@ from ...extensions import db
 from ...services.diagrams import definitions
 from ...services.errors import ServiceError
 from ...services.workflow import administration, programs
-from .. import STATUS as STATUS_LABELS
+from ..labels import STATUS as STATUS_LABELS
 from ..rendering import attempt, flash, refuse, render
 from . import admin_required, bp
 
