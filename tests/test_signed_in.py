@@ -126,3 +126,25 @@ def test_signing_out_ends_the_session_in_every_process_of_gunicorn(
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=30)
+
+
+def test_a_refused_write_does_not_break_the_kept_signed_in_user(
+        app: Flask, client: Any, session: Session, people: dict[str, User]) -> None:
+    """The kept user's groups stay readable after a request rolled a refused write back (they
+    were expunged with the user: a rollback once expired them, and every later page of that
+    person failed until someone's record changed)."""
+    from tests.conftest import csrf_token
+    from tests.program_data import program_at
+    from webapp.services.workflow import programs
+
+    (task,) = programs.open_tasks(session, program_at(session, people, "needs_assessment"))
+    login(client, "koordinator")
+    token = csrf_token(client, "/account/password")
+    people["koordinator2"].full_name = "Koordinator Dua"  # someone changed: read users again
+    session.commit()
+    refused = client.post("/account/password", data={  # the user is read in this request
+        "current": "not the password", "new": "kata sandi baru sekali", "again":
+        "kata sandi baru sekali", "csrf_token": token})
+    assert refused.status_code == 422
+    assert client.get(f"/tasks/{task.id}").status_code == 200  # reads the user's groups
+    assert client.get("/").status_code == 200

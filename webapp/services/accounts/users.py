@@ -192,7 +192,11 @@ def load_user(session: Session, user_id: int, session_version: int) -> User | No
                               .options(selectinload(User.groups)))
         if user is None:
             return None
-        session.expunge(user)  # kept apart from this request's session, read-only from here
+        # kept apart from this request's session, read-only from here, with its groups: left
+        # in the session, a rollback later in this request would expire them for good
+        for group in user.groups:
+            session.expunge(group)
+        session.expunge(user)
         SIGNED_IN.of(session).keep(url, user, epoch)
     if not user.is_active or user.session_version != session_version:
         return None
