@@ -35,10 +35,12 @@ def prepare(url: str, programs: int) -> None:
     from webapp.migrate import upgrade_database
     from webapp.models import User
     from webapp.services.accounts import regions
+    from webapp.services.areas import plug_in_areas
     from webapp.services.workflow import programs
 
     upgrade_database(url)
     database = make_engine(url)
+    plug_in_areas(database)  # as create_app does
     session = make_session_factory(database)()
     regions.load_region_file(session)  # the national table shipped in webapp/data/
     session.close()

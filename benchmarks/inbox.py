@@ -23,6 +23,7 @@ from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import HumanTask, Instance, User
 from webapp.services.accounts import users
+from webapp.services.areas import plug_in_areas
 from webapp.services.diagrams import definitions, deployment
 from webapp.services.workflow.inbox import InboxFilter, list_tasks
 
@@ -131,6 +132,7 @@ def measure(url: str, tasks_wanted: int, runs: int = 60) -> tuple[float, float]:
     """(p95 ms of the inbox's first page, p95 ms of the bare baseline query)."""
     upgrade_database(url)
     engine = make_engine(url)
+    plug_in_areas(engine)  # as create_app does
     session = make_session_factory(engine)()
     try:
         user = _seed(session, tasks_wanted)

@@ -32,6 +32,7 @@ from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import Household, Person, User
 from webapp.services.accounts import regions, users
+from webapp.services.areas import plug_in_areas
 from webapp.services.registry import importing, search
 from webapp.services.registry.keys import name_key
 from webapp.services.registry.synthetic import MEN, SECOND, WOMEN
@@ -54,7 +55,9 @@ def _fresh(url: str) -> Session:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
         admin.dispose()
     upgrade_database(url)
-    session = make_session_factory(make_engine(url))()
+    database = make_engine(url)
+    plug_in_areas(database)  # as create_app does: the registry's step hooks and jobs
+    session = make_session_factory(database)()
     users.configure_hashing("CHEAPEST")
     users.ensure_groups(session, [("Koordinator", "")])
     regions.load_region_file(session)  # the national table shipped in webapp/data/
@@ -249,7 +252,7 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
         enrolment_id = rng.choice(enrolled)
         begin = time.perf_counter()
         rounds.tick(session, coordinator, program.id, enrolment_id, 1, n % 7 != 0,
-                           "absent" if n % 7 == 0 else "", 200_000 if n % 7 else None)
+                    "absent" if n % 7 == 0 else "", 200_000 if n % 7 else None)
         measured.append((time.perf_counter() - begin) * 1000)
     line_ids = list(session.scalars(text("SELECT id FROM distribution_line")))
     baseline: list[float] = []

@@ -25,6 +25,7 @@ from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import User
 from webapp.services.accounts import users
+from webapp.services.areas import plug_in_areas
 from webapp.services.diagrams import deployment
 from webapp.services.workflow import completion, programs
 
@@ -53,7 +54,9 @@ def bare_instances_per_s(count: int) -> float:
 def _database(folder: Path) -> tuple[Session, User]:
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
     upgrade_database(url)
-    session = make_session_factory(make_engine(url))()
+    database = make_engine(url)
+    plug_in_areas(database)  # as create_app does
+    session = make_session_factory(database)()
     users.configure_hashing("CHEAPEST")
     users.ensure_groups(session, [("Koordinator", "")])
     user = users.create_user(session, "bench", "bench-password-1", ["Koordinator"])

@@ -65,10 +65,12 @@ def seed(url: str, desks: int, extra: Iterable[Path] = (), mail: bool = False) -
     from webapp.db import make_engine, make_session_factory
     from webapp.migrate import upgrade_database
     from webapp.services.accounts import regions, users
+    from webapp.services.areas import plug_in_areas
     from webapp.services.diagrams import deployment
 
     upgrade_database(url)
     database = make_engine(url)
+    plug_in_areas(database)  # as create_app does
     session = make_session_factory(database)()
     users.configure_hashing("CHEAPEST")
     users.ensure_groups(session, [("Koordinator", ""), ("Supervisor", ""),
