@@ -185,7 +185,6 @@ def retry_incident(session: Session, user: User, incident_id: int) -> bool:
     _load(session, user, incident.instance_id)  # in the admin's scope
     job_id, actor, task_id = incident.job_id, incident.actor or user, incident.human_task_id
     data, instance_id = dict(incident.data), incident.instance_id
-    session.rollback()  # only read so far: each way below is a unit of work of its own
     if job_id is not None:  # a background job (a timer) that kept failing
         jobs.retry_failed(session, job_id)
         # the job's success resolves its incident in the job's own transaction
