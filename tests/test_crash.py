@@ -109,7 +109,9 @@ def test_killing_every_process_mid_load_loses_nothing_acknowledged(
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'crash.sqlite3'}"
     else:
-        found = postgres_database(POSTGRES_URL, "simpul_crash")
+        # a database of its own, named after the suite's (two suites at once never share it)
+        found = postgres_database(POSTGRES_URL, POSTGRES_URL.rsplit("/", 1)[1].split("?")[0]
+                                  + "_crash")
         assert found, "PostgreSQL is not reachable"
         url = found
     seed(url, DESKS, extra=[RELAY], mail=True)
