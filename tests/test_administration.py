@@ -70,19 +70,25 @@ def test_terminate_cancels_open_steps_and_only_admins_may(
         administration.change_status(session, people["admin"], program.id, "resume", "lagi")
 
 
-def test_a_failing_script_becomes_an_incident_that_retries_after_a_fix(
-        session: Session, people: dict[str, User]) -> None:
-    admin = people["admin"]
+def _approval_failing_on_a_broken_script(session: Session, people: dict[str, User]
+                                         ) -> tuple[Instance, HumanTask]:
+    """A program whose plan approval fails on a script of the deployed diagram (an incident)."""
     broken = CYCLE.replace("rounds_done = 0", "rounds_done = belum_ada + 1", 1)
-    for text in (broken,):
-        deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", text.encode())],
-                                       admin, comment="rusak", origin="editor")
+    deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", broken.encode())],
+                                  people["admin"], comment="rusak", origin="editor")
     program = program_at(session, people, "approve_plan")
     (approval,) = programs.open_tasks(session, program)
     with pytest.raises(StepFailed):
         completion.complete_task(session, people["supervisor"], approval.id,
-                            {"decision": "approve", "reason": ""})
+                                 {"decision": "approve", "reason": ""})
     fresh(session)
+    return program, approval
+
+
+def test_a_failing_script_becomes_an_incident_that_retries_after_a_fix(
+        session: Session, people: dict[str, User]) -> None:
+    admin = people["admin"]
+    program, approval = _approval_failing_on_a_broken_script(session, people)
     (incident,) = administration.incidents(session, admin, program)
     assert incident.human_task_id == approval.id and "belum_ada" in incident.error
     assert incident.data == {"decision": "approve", "reason": ""}
@@ -165,14 +171,7 @@ def test_a_retry_takes_the_step_and_resolves_its_incident_together(
     """A crash between the step and the incident's resolution leaves neither: the step is not
     taken and the incident can be retried (it was once left resolved-never, step-taken)."""
     admin = people["admin"]
-    broken = CYCLE.replace("rounds_done = 0", "rounds_done = belum_ada + 1", 1)
-    deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", broken.encode())],
-                                  admin, comment="rusak", origin="editor")
-    program = program_at(session, people, "approve_plan")
-    (approval,) = programs.open_tasks(session, program)
-    with pytest.raises(StepFailed):
-        completion.complete_task(session, people["supervisor"], approval.id,
-                                 {"decision": "approve", "reason": ""})
+    program, approval = _approval_failing_on_a_broken_script(session, people)
     deployment.deploy_definitions(session, [engine.SourceFile("c.bpmn", CYCLE.encode())],
                                   admin, comment="diperbaiki", origin="editor")
     version_moves.move(session, admin, "program_cycle", 2, 3)
