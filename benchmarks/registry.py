@@ -214,8 +214,8 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     from tests.program_data import APPROVE, STEP_DATA
     from webapp import engine as wf_engine
     from webapp.models import DistributionLine, Enrolment
+    from webapp.services.assistance import recipient_lists, rounds
     from webapp.services.diagrams import deployment
-    from webapp.services.registry import recipient_lists, rounds
     from webapp.services.workflow import programs
 
     session = _fresh(url)

@@ -15,7 +15,7 @@ from tests.program_data import fresh, program_at
 from tests.test_recipients import register
 from tests.test_ticks import at_round
 from webapp.models import Enrolment, Household, User
-from webapp.services.registry import recipient_lists
+from webapp.services.assistance import recipient_lists
 from webapp.services.workflow import inbox, programs
 
 pytestmark = pytest.mark.browser

@@ -20,8 +20,9 @@ from tests.program_data import fresh
 from tests.test_ticks import at_round, enrolments
 from webapp.db import make_engine
 from webapp.models import Household, User
+from webapp.services.assistance import rounds
 from webapp.services.privacy import mask_nik
-from webapp.services.registry import access, entry, rounds
+from webapp.services.registry import access, entry
 
 FULL_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")
 NIK = "3507014404700003"

@@ -20,7 +20,7 @@ from webapp.services.workflow.hooks import Hooks, hooks_of
 def test_every_area_is_plugged_in_once_per_app(app: Flask, session: Session) -> None:
     hooks = app.extensions["simpul_hooks"]
     assert hooks is hooks_of(session)
-    assert hooks.areas == ["registry"]
+    assert hooks.areas == ["registry", "assistance"]
     assert set(hooks.figures) == {"program_plan", "distribution_record", "evaluation"}
     assert set(hooks.panels) == {"program_plan", "distribution_record", "evaluation", "approval"}
     assert set(hooks.jobs) == {"registry_import"}

@@ -16,7 +16,7 @@ from tests.conftest import login
 from tests.program_data import data_for, fresh
 from tests.test_registry_import import BAD, GOOD, imported_plan_at_approval
 from webapp.models import Enrolment, Household, Person, RegistryImport, User
-from webapp.services.registry import rounds
+from webapp.services.assistance import rounds
 from webapp.services.workflow import completion, programs
 
 SIXTEEN = re.compile(r"(?<!\d)\d{16}(?!\d)")

@@ -39,8 +39,9 @@ from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import HumanTask, Instance, Person, User
 from webapp.services.accounts import regions, users
+from webapp.services.assistance import recipient_lists, rounds
 from webapp.services.diagrams import definitions, deployment
-from webapp.services.registry import entry, recipient_lists, rounds
+from webapp.services.registry import entry
 from webapp.services.registry.synthetic import families
 from webapp.services.workflow import comments, completion, programs
 

@@ -22,8 +22,9 @@ from webapp.models import (
     Instance,
     User,
 )
+from webapp.services.assistance import recipient_lists, rounds
 from webapp.services.errors import Conflict, NotFound
-from webapp.services.registry import entry, recipient_lists, rounds
+from webapp.services.registry import entry
 from webapp.services.registry.synthetic import families
 from webapp.services.workflow import completion, programs
 

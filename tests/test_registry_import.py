@@ -291,7 +291,7 @@ def imported_plan_at_approval(session: Session, people: dict[str, User],
     """A village list imported, a program whose list takes every family of it, its plan
     submitted: (the import, the program, the plan step, the approval step)."""
     from tests.program_data import data_for, program_at
-    from webapp.services.registry import recipient_lists
+    from webapp.services.assistance import recipient_lists
     from webapp.services.workflow import programs
 
     koordinator = people["koordinator"]

@@ -14,7 +14,7 @@ from tests.program_data import STEP_DATA, fresh
 from tests.test_recipients import open_task, step
 from tests.test_ticks import at_round, enrolments
 from webapp.models import HumanTask, User
-from webapp.services.registry import rounds
+from webapp.services.assistance import rounds
 
 ROUND = {"distribution_date": "2026-12-15", "on_time": "y", "distribution_issues": ""}
 

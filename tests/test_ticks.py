@@ -15,8 +15,8 @@ from tests.conftest import csrf_token, login
 from tests.program_data import data_for, fresh, program_at
 from tests.test_recipients import open_task, register, step
 from webapp.models import DistributionLine, Enrolment, Instance, User
+from webapp.services.assistance import recipient_lists, rounds
 from webapp.services.errors import InvalidInput
-from webapp.services.registry import recipient_lists, rounds
 
 
 def at_round(session: Session, people: dict[str, User], families: int) -> Instance:

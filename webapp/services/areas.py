@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from . import registry
+from . import assistance, registry
 from .workflow.hooks import HOOKS, Hooks
 
-AREAS = {"registry": registry.plug_in}
+AREAS = {"registry": registry.plug_in, "assistance": assistance.plug_in}
 
 
 def plug_in_areas(engine: Engine) -> Hooks:

@@ -14,8 +14,9 @@ from forms.fields import parse_rupiah
 from forms.households import DESIL_CHOICES, ENROLMENT_STATUS, NOT_RECEIVED, RELATIONS
 
 from ..extensions import db
+from ..services.assistance import recipient_lists, rounds
 from ..services.errors import InvalidInput, ServiceError
-from ..services.registry import access, importing, recipient_lists, rounds, search
+from ..services.registry import access, importing, search
 from .rendering import attempt, flash, or_abort, render, wants_fragment
 
 bp = Blueprint("recipients", __name__, url_prefix="/programs/<int:instance_id>")

@@ -1,10 +1,10 @@
-"""The registry: households (KK), people (NIK), enrolments in programs and distribution lines.
+"""The registry: households (KK) and the people in them (NIK), and their history. (Programs,
+their lists and rounds are ``assistance``.)
 
 ``identity`` (the NIK and KK rules), ``family_rules`` (what a family and its members are
 checked against), ``entry`` (adding and editing families), ``search``,
 ``timeline`` (a family's history), ``access`` (who may read and change which families),
-``importing/`` (the village-list import, by stage), ``recipient_lists`` (a program's list),
-``rounds`` (its distribution rounds and the figures steps take from them), ``files`` and
+``importing/`` (the village-list import, by stage), ``files`` and
 ``sheet_reader`` (reading spreadsheets safely), ``keys`` and ``synthetic`` (name keys;
 generated families for the demo and the benchmarks).
 """
@@ -19,13 +19,7 @@ if TYPE_CHECKING:
 
 def plug_in(hooks: Hooks) -> None:
     """What the registry adds to the workflow core (called once per app at ``create_app``):
-    a program's recipient list gives the plan, round and evaluation steps their figures and
-    a panel on their page, and becomes the enrolled list when the plan is approved; the
-    village-list import runs as a job."""
-    from . import importing, recipient_lists, rounds
+    the village-list import runs as a job."""
+    from . import importing
 
-    for form_key in recipient_lists.FIGURED_FORMS:
-        hooks.step(form_key, figures=rounds.step_data, panel=rounds.panel)
-    hooks.step("approval", panel=rounds.panel)  # sees the list or figures it approves
-    hooks.after_step(rounds.after_step)
     hooks.job(importing.JOB_KIND, run=importing.run_job, gave_up=importing.gave_up)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ...db import unit_of_work, utcnow
 from ...models import NOT_RECEIVED_REASONS, DistributionLine, Enrolment, HumanTask, User
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from .keys import WIT
+from ..registry.keys import WIT
 from .recipient_lists import (
     EVALUATION_FORM,
     LISTED,

@@ -40,10 +40,10 @@ from ...models import (
     User,
 )
 from ..errors import Conflict, InvalidInput, NotFound
+from ..registry import access
+from ..registry.keys import name_key, prefix_range
+from ..registry.search import desil_clause
 from ..scope import instance_visible, within_code
-from . import access
-from .keys import name_key, prefix_range
-from .search import desil_clause
 
 PLAN_FORM = "program_plan"
 ROUND_FORM = "distribution_record"

@@ -1,0 +1,28 @@
+"""Assistance: what a Dinas Sosial plans, pays and must account for. A program's record (kind,
+scheme, funding, pagu, target, benefit, decree), its recipient list (``recipient_lists``), its
+distribution rounds (tahap) with one line per family due, ticked in the field or filled from a
+payout file (``rounds``), and the figures the program's steps take from them.
+
+It stands on the registry (households and people) and plugs into the workflow core through
+``plug_in``: the plan, round and evaluation steps take their figures from here and show its
+panels; the plan's approval enrols the list.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..workflow.hooks import Hooks
+
+
+def plug_in(hooks: Hooks) -> None:
+    """What assistance adds to the workflow core (called once per app at ``create_app``): a
+    program's recipient list gives the plan, round and evaluation steps their figures and a
+    panel on their page, and becomes the enrolled list when the plan is approved."""
+    from . import recipient_lists, rounds
+
+    for form_key in recipient_lists.FIGURED_FORMS:
+        hooks.step(form_key, figures=rounds.step_data, panel=rounds.panel)
+    hooks.step("approval", panel=rounds.panel)  # sees the list or figures it approves
+    hooks.after_step(rounds.after_step)
