@@ -214,7 +214,7 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     from tests.program_data import APPROVE, STEP_DATA
     from webapp import engine as wf_engine
     from webapp.models import DistributionLine, Enrolment
-    from webapp.services.assistance import recipient_lists, rounds
+    from webapp.services.assistance import recipient_lists, ticks
     from webapp.services.diagrams import deployment
     from webapp.services.workflow import programs
 
@@ -251,7 +251,7 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     for n in range(ticks):
         enrolment_id = rng.choice(enrolled)
         begin = time.perf_counter()
-        rounds.tick(session, coordinator, program.id, enrolment_id, 1, n % 7 != 0,
+        ticks.tick(session, coordinator, program.id, enrolment_id, 1, n % 7 != 0,
                     "absent" if n % 7 == 0 else "", 200_000 if n % 7 else None)
         measured.append((time.perf_counter() - begin) * 1000)
     line_ids = list(session.scalars(text("SELECT id FROM distribution_line")))

@@ -49,8 +49,11 @@ SCHOOL = {"": _l("Unknown / not asked"), "attending": _l("Attending school"),
 SEX = {"L": _l("Male"), "P": _l("Female")}
 ENROLMENT_STATUS = {"draft": _l("Draft"), "enrolled": _l("Enrolled"), "paused": _l("Paused"),
                     "exited": _l("Exited"), "not_eligible": _l("Not eligible")}
-NOT_RECEIVED = {"moved": _l("Moved"), "died": _l("Died"), "absent": _l("Absent"),
-                "refused": _l("Refused"), "other": _l("Other")}
+NOT_RECEIVED = {"absent": _l("Absent"), "not_found": _l("Not found"), "moved": _l("Moved"),
+                "died": _l("Died"), "refused": _l("Refused"),
+                "not_eligible": _l("Already well-off / not eligible"),
+                "duplicate": _l("Duplicate data"), "card_problem": _l("Card / account problem"),
+                "other": _l("Other")}
 DESIL_CHOICES = [("", _l("Unknown"))] + [(str(n), str(n)) for n in range(1, 11)]
 
 NUMBER_INPUT = {"inputmode": "numeric", "autocomplete": "off", "maxlength": "24",

@@ -76,3 +76,18 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+PLAN_FIELDS = {"fiscal_year": "2026", "target_households": "150", "budget_rupiah": "45.000.000",
+               "benefit_rupiah": "300.000", "start_date": "2026-12-01",
+               "end_date": "2027-02-28", "rounds": "2"}
+PLAN_CHOICES = {"program_kind": "local", "scheme": "apbd", "funding_source": "apbd_regency",
+                "benefit_kind": "money"}
+
+
+def fill_plan(page: Any, **fields: str) -> None:
+    """Fill the program plan as a coordinator of a local APBD program would."""
+    for name, value in PLAN_CHOICES.items():
+        page.select_option(f"[name={name}]", fields.pop(name, value))
+    for name, value in {**PLAN_FIELDS, **fields}.items():
+        page.fill(f"[name={name}]", value)

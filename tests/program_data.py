@@ -14,8 +14,11 @@ STEP_DATA: dict[str, dict[str, Any]] = {
         "notes": "",
     },
     "program_plan": {
-        "assistance_type": "sembako", "target_households": 150, "budget_rupiah": 45_000_000,
+        "program_kind": "local", "scheme": "apbd", "funding_source": "apbd_regency",
+        "fiscal_year": 2026, "target_households": 150, "budget_rupiah": 45_000_000,
+        "benefit_kind": "goods", "benefit_rupiah": 150_000, "benefit_goods": "10 kg beras",
         "start_date": "2026-12-01", "end_date": "2027-02-28", "rounds": 2,
+        "decree_number": "", "decree_date": None,
         "partners": "Dinas Sosial; Karang Taruna", "plan_notes": "",
     },
     "distribution_record": {

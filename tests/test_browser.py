@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import screenshot
+from tests.browser import fill_plan, screenshot
 from tests.browser import sign_in as browser_sign_in
 from webapp.services.workflow import completion
 
@@ -54,11 +54,7 @@ def test_coordinator_and_supervisor_take_a_program_through_revision(
     # the plan is the coordinator's own next step: the page goes straight on to it
     expect(coordinator.locator(".flash-success")).to_contain_text("Asesmen Kebutuhan")
     expect(coordinator.locator("h1")).to_have_text("Perencanaan Program")
-    coordinator.select_option("[name=assistance_type]", "sembako")
-    for name, value in {"target_households": "150", "budget_rupiah": "45.000.000",
-                        "start_date": "2026-12-01", "end_date": "2027-02-28",
-                        "rounds": "2"}.items():
-        coordinator.fill(f"[name={name}]", value)
+    fill_plan(coordinator)
     submit(coordinator)
     expect(coordinator.locator(".flash-success")).to_be_visible()
     expect(coordinator.locator("h1")).to_have_text("Kotak Masuk")  # the approval is not theirs

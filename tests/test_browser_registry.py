@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser import screenshot, sign_in
+from tests.browser import fill_plan, screenshot, sign_in
 from tests.program_data import STEP_DATA, fresh
 from webapp.db import make_session_factory
 from webapp.extensions import db
@@ -104,11 +104,10 @@ def test_import_list_approve_tick_and_evaluate_on_a_phone(
     no_sideways_scroll(coordinator)
     screenshot(coordinator, "registry-recipient-list-phone")
     coordinator.goto(f"{base}/tasks/{plan.id}")
-    expect(coordinator.locator("[name=target_households]")).to_have_count(0)
-    coordinator.select_option("[name=assistance_type]", "sembako")
-    for name, value in (("budget_rupiah", "1.500.000"), ("start_date", "2026-12-01"),
-                        ("end_date", "2027-01-31"), ("rounds", "1")):
-        coordinator.fill(f"[name={name}]", value)
+    # the target is typed, the list's size beside it
+    expect(coordinator.locator("#list-panel")).to_contain_text("3 keluarga")
+    fill_plan(coordinator, target_households="4", budget_rupiah="1.500.000",
+              benefit_rupiah="500.000", end_date="2027-01-31", rounds="1")
     coordinator.locator("#task-form button.submit-step").click()
     expect(coordinator.locator(".flash-success")).to_be_visible()
 
@@ -127,7 +126,8 @@ def test_import_list_approve_tick_and_evaluate_on_a_phone(
     (round_task,) = programs.open_tasks(session, program)
     coordinator.goto(f"{base}/tasks/{round_task.id}")
     coordinator.click("text=Buka daftar centang")
-    coordinator.fill("#round-amount", "500.000")
+    coordinator.click("text=Buka Tahap 1")  # the three families become due, Rp 500.000 each
+    expect(coordinator.locator(".flash-success")).to_contain_text("3 keluarga")
     rows = coordinator.locator(".tick-row")
     expect(rows).to_have_count(3)
     for index in range(2):

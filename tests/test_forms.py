@@ -27,6 +27,12 @@ def _form(key: str, **fields: Any) -> Any:
     return get_form_class(key)(formdata=MultiDict({k: str(v) for k, v in fields.items()}))
 
 
+def _errors(key: str, **fields: Any) -> dict[str, Any]:
+    form = _form(key, **fields)
+    form.validate()
+    return dict(form.errors)
+
+
 EVALUATION = {"coverage_pct": "87,5", "budget_realisation_pct": "93.3", "rounds_on_time": 2,
               "lessons": "Umumkan jadwal lebih awal.", "recommendation": "lanjutkan"}
 
@@ -40,7 +46,9 @@ def test_percentages_take_the_indonesian_decimal_comma(form_context: None) -> No
     assert not _form("evaluation", **dict(EVALUATION, coverage_pct="101")).validate()
 
 
-PLAN = {"assistance_type": "sembako", "target_households": 150, "budget_rupiah": "12.500.000",
+PLAN = {"program_kind": "local", "scheme": "top_up", "funding_source": "apbd_province",
+        "fiscal_year": 2026, "target_households": 150, "budget_rupiah": "12.500.000",
+        "benefit_kind": "money", "benefit_rupiah": "300.000",
         "start_date": "2026-12-01", "end_date": "2027-02-28", "rounds": 2}
 
 
@@ -54,6 +62,14 @@ def test_plan_reads_rupiah_with_dots_and_checks_the_dates(form_context: None) ->
     bad = _form("program_plan", **dict(PLAN, end_date="2026-11-30", target_households=-1))
     assert not bad.validate()
     assert "end_date" in bad.errors and "target_households" in bad.errors
+    # PKH is national; goods need saying which; a decree number needs its date
+    assert list(_errors("program_plan", **dict(PLAN, scheme="pkh"))) == ["scheme"]
+    assert list(_errors("program_plan", **dict(PLAN, benefit_kind="goods"))) == [
+        "benefit_goods"]
+    assert list(_errors("program_plan", **dict(PLAN, decree_number="188/12/2026"))) == [
+        "decree_number"]
+    assert _form("program_plan", **dict(PLAN, program_kind="national", scheme="pkh",
+                                        funding_source="apbn")).validate()
 
 
 def test_returning_needs_a_reason(form_context: None) -> None:

@@ -20,7 +20,7 @@ from tests.program_data import fresh
 from tests.test_ticks import at_round, enrolments
 from webapp.db import make_engine
 from webapp.models import Household, User
-from webapp.services.assistance import rounds
+from webapp.services.assistance import ticks
 from webapp.services.privacy import mask_nik
 from webapp.services.registry import access, entry
 
@@ -45,9 +45,9 @@ def test_free_texts_are_masked_on_every_page_for_every_role(
               "address": f"Rumah Bu Painem NIK {TYPED}, belakang masjid", "rt": "1", "rw": "1",
               "desil": "2", "desil_source": "DTSEN 2025"}
     entry.update_household(session, koordinator, household.id, values, confirmed=True)
-    rounds.tick(session, koordinator, program.id, first, 1, True,
+    ticks.tick(session, koordinator, program.id, first, 1, True,
                        goods=f"beras 10 kg untuk {TYPED}", note=f"diwakilkan, KTP {TYPED}")
-    rounds.tick(session, koordinator, program.id, second, 1, False, reason="other",
+    ticks.tick(session, koordinator, program.id, second, 1, False, reason="other",
                        note=f"pindah, KK baru {TYPED}")
     person = household.members[0]
     access.reveal(session, koordinator, person.id, None, f"cocokkan dengan {TYPED}")

@@ -16,7 +16,7 @@ from tests.conftest import login
 from tests.program_data import data_for, fresh
 from tests.test_registry_import import BAD, GOOD, imported_plan_at_approval
 from webapp.models import Enrolment, Household, Person, RegistryImport, User
-from webapp.services.assistance import rounds
+from webapp.services.assistance import rounds, ticks
 from webapp.services.workflow import completion, programs
 
 SIXTEEN = re.compile(r"(?<!\d)\d{16}(?!\d)")
@@ -34,7 +34,8 @@ def test_no_page_or_export_shows_a_full_number(client: Any, session: Session,
     first = session.scalars(sa.select(Enrolment.id).where(
         Enrolment.instance_id == program.id)).first()
     assert first is not None
-    rounds.tick(session, koordinator, program.id, first, 1, True, amount=100_000)
+    rounds.open_round(session, koordinator, program.id, 1)
+    ticks.tick(session, koordinator, program.id, first, 1, True, amount=100_000)
     fresh(session)
     known = set(session.scalars(sa.select(Person.nik).where(Person.nik.is_not(None))))
     known |= set(session.scalars(sa.select(Household.kk_number)))

@@ -1,12 +1,12 @@
 """The busiest pages read the tables that grow through indexes, never by scanning them.
 
 On PostgreSQL, in a schema of its own, the tables that grow with use (event, human_task,
-instance, person, household, enrolment, distribution_line, region) are filled to a realistic
-size and analysed; then the pages are requested as people use them (the inbox, a task page
-with comments and its recipient list, a submit, the start page and a start, a household page,
-registry searches and a round's checklist) while every statement they send is recorded with its
-parameters. Each is then explained with those parameters; a sequential scan of a growing table
-fails the test with the statement and its plan.
+instance, person, household, enrolment, program, distribution_round, distribution_line, region)
+are filled to a realistic size and analysed; then the pages are requested as people use them
+(the inbox, a task page with comments and its recipient list, a submit, the start page and a
+start, a household page, registry searches and a round's checklist) while every statement they
+send is recorded with its parameters. Each is then explained with those parameters; a
+sequential scan of a growing table fails the test with the statement and its plan.
 """
 
 from __future__ import annotations
@@ -39,14 +39,14 @@ from webapp.db import make_engine, make_session_factory
 from webapp.migrate import upgrade_database
 from webapp.models import HumanTask, Instance, Person, User
 from webapp.services.accounts import regions, users
-from webapp.services.assistance import recipient_lists, rounds
+from webapp.services.assistance import recipient_lists, rounds, ticks
 from webapp.services.diagrams import definitions, deployment
 from webapp.services.registry import entry
 from webapp.services.registry.synthetic import families
 from webapp.services.workflow import comments, completion, programs
 
 GROWING = {"event", "human_task", "instance", "person", "household", "enrolment",
-           "distribution_line", "region"}
+           "distribution_line", "region", "program", "distribution_round"}
 SCHEMA = "query_plans"
 # Rows generated beside the pages' own: enough that a scan costs more than an index lookup
 # (a kabupaten's desk after a few years; the registry of a few kecamatan).
@@ -159,11 +159,25 @@ def _fill(session: Session) -> None:
            FROM generate_series(0, %(count)s - 1) AS n""",
         {"instance": base, "instances": sizes["instance"], "household": household_base,
          "count": sizes["enrolment"]})
-    run("""INSERT INTO distribution_line (enrolment_id, round, received, amount, goods, reason,
-               note)
-           SELECT %(base)s + n %% %(enrolments)s, 1 + n / %(enrolments)s, n %% 7 <> 0,
-               150000, '', '', ''
-           FROM generate_series(0, %(count)s - 1) AS n""",
+    run("""INSERT INTO program (instance_id, kind, scheme, funding, benefit_kind,
+               benefit_goods, assistance_type, rounds_planned, decree_number, partners, notes,
+               updated_at)
+           SELECT id, 'local', 'apbd', 'apbd_regency', 'money', '', '', 2, '', '', '', now()
+           FROM instance WHERE id >= %(base)s""", {"base": base})
+    run("""INSERT INTO distribution_round (program_id, number, label, channel, sp2d_number,
+               six_t, notes, opened_at)
+           SELECT p.id, r, '', 'cash', '', '{}', '', now()
+           FROM program p, generate_series(1, 2) AS r WHERE p.instance_id >= %(base)s""",
+        {"base": base})
+    run("""INSERT INTO distribution_line (round_id, enrolment_id, entitled_amount, received,
+               received_by, proxy_name, proxy_relation, amount, goods, reason, note, source)
+           SELECT r.id, e.id, 150000, n %% 7 <> 0, 'recipient', '', '', 150000, '', '', '',
+               'tick'
+           FROM generate_series(0, %(count)s - 1) AS n
+           JOIN enrolment e ON e.id = %(base)s + n %% %(enrolments)s
+           JOIN program p ON p.instance_id = e.instance_id
+           JOIN distribution_round r ON r.program_id = p.id
+               AND r.number = 1 + n / %(enrolments)s""",
         {"base": enrolment_base, "enrolments": sizes["enrolment"],
          "count": sizes["distribution_line"]})
     session.commit()
@@ -206,9 +220,10 @@ def _prepare(session: Session) -> dict[str, Any]:
     completion.complete_task(session, people["supervisor"], _open_task(session, program).id,
                         data_for("approval"))
     round_task = _open_task(session, program)
+    rounds.open_round(session, koordinator, program.id, 1)
     enrolled = recipient_lists.entries(session, koordinator, program.id, round_=1)[0]
     for listed in enrolled[:5]:
-        rounds.tick(session, koordinator, program.id, listed.enrolment.id, 1, True,
+        ticks.tick(session, koordinator, program.id, listed.enrolment.id, 1, True,
                            amount=150_000)
     comments.add_comment(session, koordinator, round_task.id, "Beras datang terlambat.")
     if filled:

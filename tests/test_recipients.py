@@ -22,7 +22,7 @@ from webapp.models import (
     Instance,
     User,
 )
-from webapp.services.assistance import recipient_lists, rounds
+from webapp.services.assistance import recipient_lists, rounds, ticks
 from webapp.services.errors import Conflict, NotFound
 from webapp.services.registry import entry
 from webapp.services.registry.synthetic import families
@@ -75,7 +75,9 @@ def test_the_whole_cycle_takes_its_figures_from_the_lines(
     plan = data_for("program_plan")
     plan.update(target_households=9999, rounds=4, budget_rupiah=100_000_000)
     step(session, people, planned, plan)
-    assert last_data(session, "program_plan")["target_households"] == 150  # the list's size
+    plan_recorded = last_data(session, "program_plan")
+    assert plan_recorded["target_households"] == 9999  # the target stays as typed
+    assert plan_recorded["list_size"] == 150  # beside the list's size
     with pytest.raises(Conflict):  # under review: the list is what the approver sees
         recipient_lists.add_from_registry(session, koordinator, planned.id)
     session.rollback()
@@ -91,13 +93,14 @@ def test_the_whole_cycle_takes_its_figures_from_the_lines(
     for round_ in range(1, 5):
         listed = recipient_lists.state(session, koordinator, planned.id)
         assert listed.round == round_
+        assert rounds.open_round(session, koordinator, planned.id, round_) == 150
         for n, enrolment_id in enumerate(enrolled):
             missed = round_ == 2 and n < 10  # ten families absent in round 2
-            rounds.tick(session, koordinator, planned.id, enrolment_id, round_,
+            ticks.tick(session, koordinator, planned.id, enrolment_id, round_,
                                not missed, "absent" if missed else "", None if missed
                                else 150_000)
         # a family ticked twice is one line
-        rounds.tick(session, koordinator, planned.id, enrolled[0], round_,
+        ticks.tick(session, koordinator, planned.id, enrolled[0], round_,
                            round_ != 2, "" if round_ != 2 else "absent",
                            150_000 if round_ != 2 else None)
         typed = data_for("distribution_record")
@@ -108,7 +111,7 @@ def test_the_whole_cycle_takes_its_figures_from_the_lines(
         assert recorded["amount_disbursed_rupiah"] == recorded["households_served"] * 150_000
         assert recorded["round"] == round_
     with pytest.raises(Conflict):  # every round is closed now
-        rounds.tick(session, koordinator, planned.id, enrolled[0], 4, True)
+        ticks.tick(session, koordinator, planned.id, enrolled[0], 4, True)
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(DistributionLine.id))) == 600
     step(session, people, planned)  # supervision visit
@@ -162,9 +165,11 @@ def test_the_pages_through_the_web(session: Session, people: dict[str, User],
     plan_task = open_task(session, planned)
     assert f'href="/tasks/{plan_task.id}"' in page  # back to the plan
     plan_page = client.get(f"/tasks/{plan_task.id}").get_data(as_text=True)
-    assert 'name="target_households"' not in plan_page and "150" in plan_page
-    plan = {k: v for k, v in data_for("program_plan").items() if k != "target_households"}
-    plan.update(csrf_token=token, budget_rupiah="45.000.000", rounds="2")
+    # the target is typed, with the list's size beside it
+    assert 'name="target_households"' in plan_page and "150" in plan_page
+    plan = {k: v for k, v in data_for("program_plan").items() if v is not None}
+    plan.update(csrf_token=token, budget_rupiah="45.000.000", benefit_rupiah="200.000",
+                rounds="2")
     submitted = client.post(f"/tasks/{plan_task.id}", data=plan)
     assert submitted.status_code == 303, submitted.get_data(as_text=True)[:2000]
     step(session, people, planned)  # approved
@@ -172,11 +177,16 @@ def test_the_pages_through_the_web(session: Session, people: dict[str, User],
     page = client.get(f"/tasks/{round_task.id}").get_data(as_text=True)
     assert 'name="households_served"' not in page and "/rounds/1" in page
     checklist = client.get(f"/programs/{planned.id}/rounds/1").get_data(as_text=True)
-    assert FULL_NUMBER.findall(checklist) == []
+    assert FULL_NUMBER.findall(checklist) == [] and "/rounds/1/open" in checklist
+    opened = client.post(f"/programs/{planned.id}/rounds/1/open",
+                         data={"csrf_token": token, "channel": "pos"})
+    assert opened.status_code == 303
+    checklist = client.get(f"/programs/{planned.id}/rounds/1").get_data(as_text=True)
+    assert "150 keluarga" in checklist and "Rp 200.000" in checklist  # due, entitled
     first = session.scalars(sa.select(Enrolment.id).where(
         Enrolment.instance_id == planned.id).order_by(Enrolment.id)).first()
     ticked = client.post(f"/programs/{planned.id}/rounds/1/lines/{first}",
-                         data={"csrf_token": token, "received": "1", "amount": "200.000"},
+                         data={"csrf_token": token, "received": "1"},
                          headers={"HX-Request": "true", "HX-Target": f"line-{first}"})
     assert ticked.status_code == 200 and "200.000" in ticked.get_data(as_text=True)
     missed = client.post(f"/programs/{planned.id}/rounds/1/lines/{first}",
@@ -184,8 +194,9 @@ def test_the_pages_through_the_web(session: Session, people: dict[str, User],
                          headers={"HX-Request": "true", "HX-Target": f"line-{first}"})
     assert missed.status_code == 422
     fresh(session)
-    line = session.scalars(sa.select(DistributionLine)).one()
-    assert line.received is True and line.amount == 200_000
+    line = session.scalars(sa.select(DistributionLine).where(
+        DistributionLine.enrolment_id == first)).one()
+    assert line.received is True and line.amount == 200_000  # the entitled amount
     # after approval a family is paused with a reason, recorded in its history
     paused = client.post(f"/programs/{planned.id}/recipients/{first}/status",
                          data={"csrf_token": token, "status": "paused",

@@ -14,7 +14,7 @@ from tests.program_data import STEP_DATA, fresh
 from tests.test_recipients import open_task, step
 from tests.test_ticks import at_round, enrolments
 from webapp.models import HumanTask, User
-from webapp.services.assistance import rounds
+from webapp.services.assistance import ticks
 
 ROUND = {"distribution_date": "2026-12-15", "on_time": "y", "distribution_issues": ""}
 
@@ -23,7 +23,7 @@ def test_a_round_with_unticked_families_closes_only_when_asked(
         session: Session, people: dict[str, User], client: Any) -> None:
     program = at_round(session, people, 3)
     first = enrolments(session, program)[0]
-    rounds.tick(session, people["koordinator"], program.id, first, 1, True)
+    ticks.tick(session, people["koordinator"], program.id, first, 1, True)
     task = open_task(session, program)
     login(client, "koordinator")
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
@@ -45,7 +45,7 @@ def test_a_round_with_every_family_ticked_asks_nothing(
         session: Session, people: dict[str, User], client: Any) -> None:
     program = at_round(session, people, 2)
     for enrolment in enrolments(session, program):
-        rounds.tick(session, people["koordinator"], program.id, enrolment, 1, True)
+        ticks.tick(session, people["koordinator"], program.id, enrolment, 1, True)
     task = open_task(session, program)
     login(client, "koordinator")
     assert 'name="close_with_unticked"' not in client.get(f"/tasks/{task.id}").get_data(

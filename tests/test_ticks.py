@@ -15,7 +15,7 @@ from tests.conftest import csrf_token, login
 from tests.program_data import data_for, fresh, program_at
 from tests.test_recipients import open_task, register, step
 from webapp.models import DistributionLine, Enrolment, Instance, User
-from webapp.services.assistance import recipient_lists, rounds
+from webapp.services.assistance import recipient_lists, rounds, ticks
 from webapp.services.errors import InvalidInput
 
 
@@ -27,8 +27,9 @@ def at_round(session: Session, people: dict[str, User], families: int) -> Instan
     plan = data_for("program_plan")
     plan.update(rounds=2, budget_rupiah=100_000_000)
     step(session, people, program, plan)
-    step(session, people, program)  # approved: the list is enrolled, round 1 opens
+    step(session, people, program)  # approved: the list is enrolled, round 1 is next
     assert open_task(session, program).form_key == "distribution_record"
+    rounds.open_round(session, people["koordinator"], program.id, 1)  # its families fixed
     return program
 
 
@@ -58,7 +59,9 @@ def test_a_tick_without_javascript_is_saved_and_the_checklist_comes_back(
     assert refused.status_code == 303
     assert "Sebutkan mengapa" in client.get(url).get_data(as_text=True)
     fresh(session)
-    assert session.scalars(sa.select(DistributionLine.received)).all() == [True]
+    # the three families due have their lines since the round opened; one is ticked
+    assert session.scalars(sa.select(DistributionLine.received).order_by(
+        DistributionLine.enrolment_id)).all() == [True, None, None]
 
 
 def test_a_tick_sent_again_by_the_queue_gets_its_row_and_changes_nothing_twice(
@@ -78,7 +81,8 @@ def test_a_tick_sent_again_by_the_queue_gets_its_row_and_changes_nothing_twice(
         assert answer.headers["HX-Trigger"] == "line-saved"
         assert f'id="line-{first}"' in answer.get_data(as_text=True)
     fresh(session)
-    line = session.scalars(sa.select(DistributionLine)).one()
+    line = session.scalars(sa.select(DistributionLine).where(
+        DistributionLine.enrolment_id == first)).one()
     assert line.received and line.amount == 150_000
     assert line.ticked_at is not None
     assert abs((line.ticked_at - dt.datetime.fromisoformat(made)).total_seconds()) < 1
@@ -90,7 +94,8 @@ def test_a_tick_sent_again_by_the_queue_gets_its_row_and_changes_nothing_twice(
     late = client.post(f"{url}/lines/{first}", data=resend, headers=headers)
     assert late.status_code == 200 and "tidak diterima" in late.get_data(as_text=True)
     fresh(session)
-    line = session.scalars(sa.select(DistributionLine)).one()
+    line = session.scalars(sa.select(DistributionLine).where(
+        DistributionLine.enrolment_id == first)).one()
     assert (line.received, line.reason, line.amount) == (False, "absent", None)
 
 
@@ -98,28 +103,30 @@ def test_a_phone_clock_in_the_future_counts_from_the_arrival(
         session: Session, people: dict[str, User], round_open: Instance) -> None:
     first = enrolments(session, round_open)[0]
     future = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
-    line = rounds.tick(session, people["koordinator"], round_open.id, first, 1, True,
+    line = ticks.tick(session, people["koordinator"], round_open.id, first, 1, True,
                               ticked_at=future)
     fresh(session)
     line = session.get(DistributionLine, line.id)
     assert line is not None and line.ticked_at is not None
     assert line.ticked_at <= dt.datetime.now(dt.UTC)
     # and a later real tick still replaces it
-    rounds.tick(session, people["koordinator"], round_open.id, first, 1, False,
+    ticks.tick(session, people["koordinator"], round_open.id, first, 1, False,
                        reason="moved")
     fresh(session)
-    assert session.scalars(sa.select(DistributionLine.reason)).one() == "moved"
+    assert session.scalars(sa.select(DistributionLine.reason).where(
+        DistributionLine.enrolment_id == first)).one() == "moved"
 
 
 def test_other_says_what_happened(session: Session, people: dict[str, User],
                                   round_open: Instance) -> None:
     first = enrolments(session, round_open)[0]
     with pytest.raises(InvalidInput):
-        rounds.tick(session, people["koordinator"], round_open.id, first, 1, False,
+        ticks.tick(session, people["koordinator"], round_open.id, first, 1, False,
                            reason="other")
     session.rollback()
-    rounds.tick(session, people["koordinator"], round_open.id, first, 1, False,
+    ticks.tick(session, people["koordinator"], round_open.id, first, 1, False,
                        reason="other", note="rumah terkunci, tetangga bilang ke kota")
     fresh(session)
-    line = session.scalars(sa.select(DistributionLine)).one()
+    line = session.scalars(sa.select(DistributionLine).where(
+        DistributionLine.enrolment_id == first)).one()
     assert (line.reason, line.note) == ("other", "rumah terkunci, tetangga bilang ke kota")

@@ -4,7 +4,9 @@
 * ``workflow``: diagrams and their versions, programs (instances), tasks, history events,
   attachments, incidents, background jobs;
 * ``registry``: households, people, enrolments in programs, distribution lines, registry
-  history.
+  history, imports;
+* ``program``: programs as records (kind, scheme, funding, pagu, target), their distribution
+  rounds and each desa's handover records.
 
 Everything is importable from ``webapp.models`` as before.
 """
@@ -20,11 +22,26 @@ from .account_tables import (
     User,
     user_group,
 )
+from .program_tables import (
+    BENEFIT_KINDS,
+    CHANNELS,
+    FUNDING_SOURCES,
+    NATIONAL_SCHEMES,
+    PROGRAM_KINDS,
+    SCHEMES,
+    SIX_T,
+    SIX_T_ANSWERS,
+    SIX_T_MAY_NOT_APPLY,
+    DistributionRound,
+    Program,
+    RoundDocument,
+)
 from .registry_tables import (
     DISABILITIES,
     ENROLMENT_STATUSES,
     HOUSEHOLD_STATUSES,
     NOT_RECEIVED_REASONS,
+    RECEIVED_BY,
     RELATIONSHIPS,
     SCHOOL,
     DistributionLine,
@@ -47,9 +64,12 @@ from .workflow_tables import (
     Job,
 )
 
-__all__ = ["DISABILITIES", "ENROLMENT_STATUSES", "HOUSEHOLD_STATUSES", "NOT_RECEIVED_REASONS",
-           "PARTNER_KINDS", "RELATIONSHIPS", "ROLES", "SCHOOL", "Attachment", "DefinitionHead",
-           "DefinitionVersion", "DistributionLine", "Enrolment", "EnrolmentChange", "Event",
-           "Group", "Household", "HumanTask", "ImportRow", "Incident", "Instance", "Job",
-           "Notification", "Partner", "Person", "Region", "RegistryEvent", "RegistryImport",
-           "SavedFilter", "User", "user_group"]
+__all__ = ["BENEFIT_KINDS", "CHANNELS", "DISABILITIES", "ENROLMENT_STATUSES", "FUNDING_SOURCES",
+           "HOUSEHOLD_STATUSES", "NATIONAL_SCHEMES", "NOT_RECEIVED_REASONS", "PARTNER_KINDS",
+           "PROGRAM_KINDS", "RECEIVED_BY", "RELATIONSHIPS", "ROLES", "SCHEMES", "SCHOOL", "SIX_T",
+           "SIX_T_ANSWERS", "SIX_T_MAY_NOT_APPLY", "Attachment", "DefinitionHead",
+           "DefinitionVersion", "DistributionLine", "DistributionRound", "Enrolment",
+           "EnrolmentChange", "Event", "Group", "Household", "HumanTask", "ImportRow", "Incident",
+           "Instance", "Job", "Notification", "Partner", "Person", "Program", "Region",
+           "RegistryEvent", "RegistryImport", "RoundDocument", "SavedFilter", "User",
+           "user_group"]

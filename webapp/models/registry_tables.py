@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -43,7 +44,9 @@ DISABILITIES = ("physical", "intellectual", "mental", "sensory_sight", "sensory_
                 "sensory_speech")
 SCHOOL = ("attending", "not_attending", "finished", "not_school_age")
 ENROLMENT_STATUSES = ("draft", "enrolled", "paused", "exited", "not_eligible")
-NOT_RECEIVED_REASONS = ("moved", "died", "absent", "refused", "other")
+NOT_RECEIVED_REASONS = ("moved", "died", "absent", "refused", "not_found", "not_eligible",
+                        "duplicate", "card_problem", "other")
+RECEIVED_BY = ("recipient", "proxy")  # diwakilkan: counts as received
 
 
 class Household(Base):
@@ -114,10 +117,17 @@ class Enrolment(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
     status: Mapped[str] = mapped_column(String(14), default="draft")
+    # The pengurus: who collects for the family (usually the mother); the head when unset.
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("person.id",
+                                                                ondelete="SET NULL"))
+    # What this family is entitled to per round when it differs from the program's benefit
+    # (components of a PKH-like program, a top-up by need).
+    entitled_amount: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     household: Mapped[Household] = relationship(lazy="joined")
     instance: Mapped[Instance] = relationship()
+    recipient: Mapped[Person | None] = relationship(lazy="selectin")
 
 
 class EnrolmentChange(Base):
@@ -136,20 +146,32 @@ class EnrolmentChange(Base):
 
 
 class DistributionLine(Base):
-    """One enrolled household in one distribution round (tahap): received or not, and why."""
+    """One family due in one distribution round (tahap), fixed with its entitled amount when
+    the round opens: received (by the recipient or by a proxy) or not and why, from a tick in
+    the field or a payout file."""
 
     __tablename__ = "distribution_line"
-    __table_args__ = (UniqueConstraint("enrolment_id", "round",
-                                       name="uq_distribution_line_enrolment_round"),)
+    __table_args__ = (UniqueConstraint("round_id", "enrolment_id",
+                                       name="uq_distribution_line_round_enrolment"),
+                      Index("ix_distribution_line_enrolment", "enrolment_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("distribution_round.id",
+                                                     ondelete="CASCADE"))
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"))
-    round: Mapped[int] = mapped_column(Integer)
+    entitled_amount: Mapped[int | None] = mapped_column(BigInteger)  # rupiah (or goods' value)
     received: Mapped[bool | None] = mapped_column(Boolean)  # None: not ticked yet
+    received_by: Mapped[str] = mapped_column(String(9), default="")  # recipient | proxy
+    proxy_name: Mapped[str] = mapped_column(String(120), default="")  # diwakilkan
+    proxy_relation: Mapped[str] = mapped_column(String(40), default="")
+    # the date written in the field: the desa's own calendar date (WIB, WITA or WIT)
     received_on: Mapped[dt.date | None] = mapped_column(Date)
-    amount: Mapped[int | None] = mapped_column(Integer)  # rupiah
+    amount: Mapped[int | None] = mapped_column(BigInteger)  # rupiah
     goods: Mapped[str] = mapped_column(String(200), default="")
-    reason: Mapped[str] = mapped_column(String(10), default="")  # when not received
+    reason: Mapped[str] = mapped_column(String(14), default="")  # when not received
     note: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(6), default="")  # tick | import
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("registry_import.id",
+                                                             ondelete="SET NULL"))
     ticked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     ticked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     enrolment: Mapped[Enrolment] = relationship()
@@ -177,6 +199,13 @@ class RegistryImport(Base):
 
     __tablename__ = "registry_import"
     id: Mapped[int] = mapped_column(primary_key=True)
+    # village (a village list into the registry) | payout (a bank, PT Pos or SIKS-NG
+    # realisation file into a round's lines) | national (a national program's list)
+    kind: Mapped[str] = mapped_column(String(10), default="village", server_default="village")
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("distribution_round.id",
+                                                            ondelete="CASCADE"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id",
+                                                               ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     # The uploader's region at upload: rows outside it are refused, and only users whose
     # region covers it see the import.
@@ -196,6 +225,8 @@ class RegistryImport(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # when the file and its rows' full values were deleted (retention); counts remain
+    purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship()
 
 

@@ -12,9 +12,10 @@ from flask_login import current_user, login_required
 
 from forms.fields import parse_rupiah
 from forms.households import DESIL_CHOICES, ENROLMENT_STATUS, NOT_RECEIVED, RELATIONS
+from forms.program_labels import CHANNELS, PROXY_RELATIONS
 
 from ..extensions import db
-from ..services.assistance import recipient_lists, rounds
+from ..services.assistance import recipient_lists, rounds, ticks
 from ..services.errors import InvalidInput, ServiceError
 from ..services.registry import access, importing, search
 from .rendering import attempt, flash, or_abort, render, wants_fragment
@@ -103,10 +104,25 @@ def round_page(instance_id: int, number: int) -> Any:
     found, more = recipient_lists.entries(db(), current_user, instance_id, text, page,
                                         round_=number)
     figures = rounds.figures(db(), instance_id, number)
+    row = rounds.round_row(db(), instance_id, number)
     return render("registry/round.html", "lines" if request.args.get("part") == "lines"
                   else "content", listed=listed, number=number, found=found, more=more,
                   page=page, text=text, figures=figures, open=listed.round == number,
-                  NOT_RECEIVED=NOT_RECEIVED, RELATIONS=RELATIONS)
+                  row=row, needs_amount=row is None or row.program.benefit_amount is None,
+                  NOT_RECEIVED=NOT_RECEIVED, RELATIONS=RELATIONS, CHANNELS=CHANNELS,
+                  PROXY_RELATIONS=PROXY_RELATIONS)
+
+
+@bp.post("/rounds/<int:number>/open")
+@login_required
+def open_round(instance_id: int, number: int) -> Any:
+    """Open the round: the families enrolled now become due in it, each with its amount."""
+    due = attempt(lambda: rounds.open_round(db(), current_user, instance_id, number,
+                                            request.form.get("channel", "")))
+    if due is not None:
+        flash(_l("Round %(n)s is open: %(due)s families are due in it.", n=number,
+                 due=due), "success")
+    return redirect(url_for("recipients.round", instance_id=instance_id, number=number), 303)
 
 
 @bp.get("/rounds/<int:number>/figures")
@@ -123,7 +139,7 @@ def tick(instance_id: int, number: int, enrolment_id: int) -> Any:
     """One family ticked: the row comes back as saved (or with why not); without JavaScript,
     the checklist again with what happened."""
     form = request.form
-    received = form.get("received") == "1"
+    received = form.get("received") == "1" or form.get("received_by") == "proxy"
     amount = None
     try:
         if received and form.get("amount", "").strip():
@@ -132,9 +148,10 @@ def tick(instance_id: int, number: int, enrolment_id: int) -> Any:
             except ValueError:
                 raise InvalidInput(_l("Enter the amount in whole rupiah, for example "
                                       "200.000.")) from None
-        rounds.tick(db(), current_user, instance_id, enrolment_id, number, received,
-                           form.get("reason", ""), amount, form.get("goods", ""),
-                           form.get("note", ""), _moment(form.get("ticked_at", "")))
+        ticks.tick(db(), current_user, instance_id, enrolment_id, number, received,
+                   form.get("reason", ""), amount, form.get("goods", ""), form.get("note", ""),
+                   _moment(form.get("ticked_at", "")), form.get("received_by", "recipient"),
+                   form.get("proxy_name", ""), form.get("proxy_relation", ""))
     except ServiceError as err:
         if err.status == 404:
             abort(404)

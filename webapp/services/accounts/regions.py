@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -166,3 +167,27 @@ def desa_choices(session: Session, within: str | None,
         elif region.parent_code in groups:
             groups[region.parent_code][1].append((region.code, region.name))
     return [group for group in groups.values() if group[1]]
+
+
+# -- local time --------------------------------------------------------------------------------
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+WITA = dt.timezone(dt.timedelta(hours=8), "WITA")
+WIT = dt.timezone(dt.timedelta(hours=9), "WIT")
+# Provinces by the first two digits of their Kepmendagri code (Keppres 41/1987 zones):
+# Bali, Nusa Tenggara, South, East and North Kalimantan and Sulawesi keep WITA; Maluku and
+# the Papua provinces WIT; Sumatra, Java, West and Central Kalimantan WIB.
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
+
+
+def local_zone(code: str | None) -> dt.timezone:
+    """The time zone of a region (from its province code); WIB when unknown."""
+    province = (code or "")[:2]
+    if province in _WIT:
+        return WIT
+    return WITA if province in _WITA else WIB
+
+
+def local_date(code: str | None, at: dt.datetime) -> dt.date:
+    """The calendar date written in the field at ``at`` in that region."""
+    return at.astimezone(local_zone(code)).date()

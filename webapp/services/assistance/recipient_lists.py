@@ -30,12 +30,14 @@ from sqlalchemy.orm import Session
 from ...db import unit_of_work, utcnow
 from ...models import (
     DistributionLine,
+    DistributionRound,
     Enrolment,
     EnrolmentChange,
     Household,
     HumanTask,
     Instance,
     Person,
+    Program,
     RegistryEvent,
     User,
 )
@@ -100,8 +102,14 @@ def state(session: Session, user: User, instance_id: int) -> ListState:
 
 
 def current_round(session: Session, instance_id: int, completing: int | None = None) -> int:
-    """The round a distribution step records now: one after the rounds whose steps are
-    completed (``completing``: the step being completed now, not counted)."""
+    """The round a distribution step records now: the first round not closed (the step being
+    completed closes its round after its figures are taken). Without round rows (a program
+    with no plan record), one after the round steps completed (``completing`` not counted)."""
+    number = session.scalar(select(DistributionRound.number).join(Program).where(
+        Program.instance_id == instance_id, DistributionRound.closed_at.is_(None))
+        .order_by(DistributionRound.number).limit(1))
+    if number is not None:
+        return number
     query = select(func.count(HumanTask.id)).where(
         HumanTask.instance_id == instance_id, HumanTask.form_key == ROUND_FORM,
         HumanTask.status == "completed")
@@ -211,19 +219,16 @@ def entries(session: Session, user: User, instance_id: int, text: str = "", page
         query = query.where(prefix_range(Household.kk_reversed, text[::-1]))
     elif text:
         query = query.where(prefix_range(Person.name_key, name_key(text)))
-    if round_ is not None:
-        query = query.where(Enrolment.status == "enrolled")
+    if round_ is not None:  # the families due in that round, with their lines
+        query = query.add_columns(DistributionLine).join(
+            DistributionLine, DistributionLine.enrolment_id == Enrolment.id).join(
+            DistributionRound, DistributionRound.id == DistributionLine.round_id).join(
+            Program, Program.id == DistributionRound.program_id).where(
+            Program.instance_id == instance_id, DistributionRound.number == round_)
     rows = session.execute(query.order_by(Household.region_code, Household.rw, Household.rt,
                                           Person.name_key, Enrolment.id)
                            .limit(per_page + 1).offset((max(page, 1) - 1) * per_page)).all()
-    found = [Entry(e, h, p) for e, h, p in rows[:per_page]]
-    if round_ is not None and found:
-        lines = {line.enrolment_id: line for line in session.scalars(
-            select(DistributionLine).where(
-                DistributionLine.enrolment_id.in_([e.enrolment.id for e in found]),
-                DistributionLine.round == round_))}
-        for one in found:
-            one.line = lines.get(one.enrolment.id)
+    found = [Entry(*row) for row in rows[:per_page]]
     return found, len(rows) > per_page
 
 

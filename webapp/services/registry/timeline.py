@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ...models import (
     DistributionLine,
+    DistributionRound,
     Enrolment,
     EnrolmentChange,
     Event,
@@ -80,14 +81,17 @@ def household_page(session: Session, user: User, household_id: int) -> Household
                                  {"from": change.from_status, "to": change.to_status,
                                   "reason": change.reason},
                                  enrolment.instance_id, titles[enrolment.instance_id]))
-        for line in session.scalars(select(DistributionLine).where(
-                DistributionLine.enrolment_id.in_(enrolment_ids),
-                DistributionLine.ticked_at.is_not(None))
+        for line, number in session.execute(
+                select(DistributionLine, DistributionRound.number)
+                .join(DistributionRound, DistributionRound.id == DistributionLine.round_id)
+                .where(DistributionLine.enrolment_id.in_(enrolment_ids),
+                       DistributionLine.ticked_at.is_not(None))
                 .order_by(DistributionLine.ticked_at.desc()).limit(LIMIT)):
             enrolment = by_enrolment[line.enrolment_id]
             assert line.ticked_at is not None
             entries.append(Entry(line.ticked_at, "distribution", line.ticked_by,
-                                 {"round": line.round, "received": line.received,
+                                 {"round": number, "received": line.received,
+                                  "by_proxy": line.proxy_name,
                                   "amount": line.amount, "goods": line.goods,
                                   "reason": line.reason},
                                  enrolment.instance_id, titles[enrolment.instance_id]))

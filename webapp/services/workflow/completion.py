@@ -154,6 +154,7 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
     except engine.EngineError as err:
         raise StepFailed(_l("The step could not be completed: %(reason)s",
                             reason=failure_text(err))) from None
+    hooks.step_completed(session, ref.id, row.form_key, data, user)
     hooks.after_step_taken(session, ref.id, [t.info.form_key for t in
                                              step.handle.ready_user_tasks()], user)
     journal = Journal(ref.id, user.id)

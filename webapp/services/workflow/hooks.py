@@ -5,7 +5,7 @@ adds something to a step registers it under the step's form key; one that runs b
 work registers a handler for its job kind::
 
     def plug_in(hooks: Hooks) -> None:
-        hooks.step("distribution_record", figures=..., panel=...)
+        hooks.step("distribution_record", figures=..., panel=..., completed=...)
         hooks.after_step(...)
         hooks.job("registry_import", run=..., gave_up=...)
 
@@ -31,6 +31,9 @@ Figures = Callable[[Session, int, str, dict[str, Any], dict[str, Any], int | Non
 # panel(session, instance_id, form_key, current, reviewed) -> what the step's page shows, or
 # None; ``reviewed`` is the form of the step an approval reviews
 Panel = Callable[[Session, int, str, dict[str, Any], str | None], Any]
+# completed(session, instance_id, form_key, data, actor): a step of this form was completed
+# with ``data`` (as stored, figures included), in the completing transaction
+Completed = Callable[[Session, int, str, dict[str, Any], User], None]
 # after(session, instance_id, forms now waiting, actor): in the completing transaction
 AfterStep = Callable[[Session, int, list[str | None], User], None]
 # run(session, payload, still_mine): a long job, committing its own chunks (still_mine raises
@@ -53,12 +56,15 @@ class Hooks:
 
     figures: dict[str, list[Figures]] = field(default_factory=dict)
     panels: dict[str, list[Panel]] = field(default_factory=dict)
+    completed: dict[str, list[Completed]] = field(default_factory=dict)
     after: list[AfterStep] = field(default_factory=list)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     areas: list[str] = field(default_factory=list)
 
     def step(self, form_key: str, *, figures: Figures | None = None,
-             panel: Panel | None = None) -> None:
+             panel: Panel | None = None, completed: Completed | None = None) -> None:
+        if completed is not None:
+            self.completed.setdefault(form_key, []).append(completed)
         if figures is not None:
             self.figures.setdefault(form_key, []).append(figures)
         if panel is not None:
@@ -85,6 +91,11 @@ class Hooks:
         found = (hook(session, instance_id, form_key or "", current, reviewed)
                  for hook in self.panels.get(form_key or "", ()))
         return [panel for panel in found if panel is not None]
+
+    def step_completed(self, session: Session, instance_id: int, form_key: str | None,
+                       data: dict[str, Any], actor: User) -> None:
+        for hook in self.completed.get(form_key or "", ()):
+            hook(session, instance_id, form_key or "", data, actor)
 
     def after_step_taken(self, session: Session, instance_id: int,
                          waiting: list[str | None], actor: User) -> None:
