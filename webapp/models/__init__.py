@@ -21,16 +21,21 @@ from .account_tables import (
     user_group,
 )
 from .registry_tables import (
+    BENEFIT_SCHEMES,
     DISABILITIES,
+    DISABILITY_SEVERITIES,
     ENROLMENT_STATUSES,
     HOUSEHOLD_STATUSES,
     NOT_RECEIVED_REASONS,
+    PRESENCE,
     RELATIONSHIPS,
     SCHOOL,
+    SCHOOL_LEVELS,
     DistributionLine,
     Enrolment,
     EnrolmentChange,
     Household,
+    HouseholdBenefit,
     ImportRow,
     Person,
     RegistryEvent,
@@ -47,9 +52,10 @@ from .workflow_tables import (
     Job,
 )
 
-__all__ = ["DISABILITIES", "ENROLMENT_STATUSES", "HOUSEHOLD_STATUSES", "NOT_RECEIVED_REASONS",
-           "PARTNER_KINDS", "RELATIONSHIPS", "ROLES", "SCHOOL", "Attachment", "DefinitionHead",
+__all__ = ["BENEFIT_SCHEMES", "DISABILITIES", "DISABILITY_SEVERITIES", "ENROLMENT_STATUSES",
+           "HOUSEHOLD_STATUSES", "NOT_RECEIVED_REASONS", "PARTNER_KINDS", "PRESENCE",
+           "RELATIONSHIPS", "ROLES", "SCHOOL", "SCHOOL_LEVELS", "Attachment", "DefinitionHead",
            "DefinitionVersion", "DistributionLine", "Enrolment", "EnrolmentChange", "Event",
-           "Group", "Household", "HumanTask", "ImportRow", "Incident", "Instance", "Job",
-           "Notification", "Partner", "Person", "Region", "RegistryEvent", "RegistryImport",
-           "SavedFilter", "User", "user_group"]
+           "Group", "Household", "HouseholdBenefit", "HumanTask", "ImportRow", "Incident",
+           "Instance", "Job", "Notification", "Partner", "Person", "Region", "RegistryEvent",
+           "RegistryImport", "SavedFilter", "User", "user_group"]
