@@ -1,7 +1,9 @@
 """The registry: households (KK), people (NIK), enrolments in programs and distribution lines.
 
 ``identity`` (the NIK and KK rules), ``family_rules`` (what a family and its members are
-checked against), ``entry`` (adding and editing families), ``search``,
+checked against), ``entry`` (adding and editing families), ``facts`` (what eligibility reads:
+a pregnancy's ten months, a desil's quarter, the national schemes), ``whereabouts`` (deaths
+and moves, and the review of the family's programs they cause), ``search``,
 ``timeline`` (a family's history), ``access`` (who may read and change which families),
 ``importing/`` (the village-list import, by stage), ``recipient_lists`` (a program's list),
 ``rounds`` (its distribution rounds and the figures steps take from them), ``files`` and
