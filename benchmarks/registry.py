@@ -143,7 +143,7 @@ def _generate(session: Session, people: int, backend: str) -> list[str]:
                             "name_key": name_key(name), "sex": "P" if female else "L",
                             "birth_place": "", "birth_date": born,
                             "relation": "head" if position == 1 else "child",
-                            "position": position, "disability": "", "pregnant": False,
+                            "position": position, "disability": "", "pregnancy_recorded_on": None,
                             "school": "", "occupation": "", "died_on": None,
                             "created_at": now, "updated_at": now})
             if rng.random() < 0.001:

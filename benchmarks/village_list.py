@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from webapp.services.registry.synthetic import Generated, families
 
 HEADERS = ["No KK", "NIK", "Nama Lengkap", "Jenis Kelamin", "Tempat Lahir", "Tanggal Lahir",
-           "Hubungan Keluarga", "Alamat", "RT", "RW", "Desa", "Desil", "Pekerjaan"]
+           "Hubungan Keluarga", "Alamat", "RT", "RW", "Desa", "Desil", "Pekerjaan",
+           "Periode Desil"]
 RELATION = {"head": "Kepala Keluarga", "wife": "Istri", "husband": "Suami", "child": "Anak",
             "parent": "Orang Tua"}
 DESA = {"35.07.01.2001": "Tulungrejo", "35.07.01.2002": "Banjarejo",
@@ -44,7 +45,7 @@ def _row(family: Generated, member: dict[str, object], rng: random.Random,
            born.strftime("%d-%m-%Y") if hasattr(born, "strftime") else "",
            RELATION.get(str(member["relation"]), "Famili Lain"), family.address, family.rt,
            family.rw, DESA.get(family.region_code, family.region_code), str(family.desil),
-           str(member["occupation"])]
+           str(member["occupation"]), "2025-Q3"]
     if bad_percent and rng.random() * 100 < bad_percent:
         broken = rng.choice(("scientific", "short", "desa"))
         if broken == "scientific" and row[1]:

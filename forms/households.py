@@ -26,7 +26,8 @@ from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .base import SimpulForm
-from .fields import CHOOSE, FILE_REQUIRED, as_choices, at_most, required
+from .fields import CHOOSE, FILE_REQUIRED, as_choices, at_most, date_field, required
+from .validators import NotInFuture
 
 # Labels of the registry's codes (the service keeps the codes; pages and exports use these).
 HOUSEHOLD_STATUS = {"active": _l("Active"), "moved": _l("Moved away"),
@@ -46,6 +47,15 @@ DISABILITY = {
 SCHOOL = {"": _l("Unknown / not asked"), "attending": _l("Attending school"),
           "not_attending": _l("School age, not attending"),
           "finished": _l("Finished or left school"), "not_school_age": _l("Not of school age")}
+SCHOOL_LEVEL = {"": _l("Unknown / none"), "paud_tk": _l("PAUD/TK"), "sd_mi": _l("SD/MI"),
+                "smp_mts": _l("SMP/MTs"), "sma_smk_ma": _l("SMA/SMK/MA"),
+                "paket_a": _l("Paket A"), "paket_b": _l("Paket B"), "paket_c": _l("Paket C")}
+SEVERITY = {"": _l("Not assessed"), "ringan": _l("Mild"), "sedang": _l("Moderate"),
+            "berat": _l("Severe")}
+PRESENCE = {"found": _l("Found"), "not_found": _l("Not found"), "moved": _l("Moved"),
+            "died": _l("Died")}
+BENEFIT = {"pkh": _l("PKH"), "sembako": _l("Sembako"), "pbi_jk": _l("PBI-JK"),
+           "blt_dd": _l("BLT Dana Desa"), "other": _l("Other")}
 SEX = {"L": _l("Male"), "P": _l("Female")}
 ENROLMENT_STATUS = {"draft": _l("Draft"), "enrolled": _l("Enrolled"), "paused": _l("Paused"),
                     "exited": _l("Exited"), "not_eligible": _l("Not eligible")}
@@ -72,14 +82,10 @@ class HouseholdForm(SimpulForm):
                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
     rw = StringField(_l("RW"), validators=[at_most(4)],
                      render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    desil = SelectField(_l("Welfare decile (desil)"), choices=as_choices(DESIL_CHOICES),
-                        invalid_choice_message=CHOOSE, default="",
-                        description=_l("1 is the poorest tenth of households."))
-    desil_source = StringField(_l("Source of the desil"), validators=[at_most(40)],
-                               render_kw={"list": "desil-sources"},
-                               description=_l("For example DTSEN 2025 or musyawarah desa."))
-    desil_date = StringField(_l("Date of the desil"), validators=[at_most(10)],
-                             render_kw={"type": "date"})
+    dtsen_id = StringField(_l("DTSEN id"), validators=[at_most(20)],
+                           render_kw={"autocomplete": "off", "spellcheck": "false"},
+                           description=_l("The family's id in DTSEN, if known. The desil "
+                                          "comes only from a DTSEN import."))
     status = SelectField(_l("Status"), choices=as_choices(HOUSEHOLD_STATUS.items()),
                          invalid_choice_message=CHOOSE, default="active")
     confirmed = HiddenField()
@@ -123,16 +129,30 @@ class PersonForm(SimpulForm):
         _l("Disability (UU 8/2016)"), choices=as_choices(DISABILITY.items()),
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         invalid_choice_message=CHOOSE, validators=[Optional()])
-    pregnant = BooleanField(_l("Pregnant"))
+    disability_severity = SelectField(_l("Severity of the disability"),
+                                      choices=as_choices(SEVERITY.items()),
+                                      invalid_choice_message=CHOOSE, default="")
+    pregnant = BooleanField(_l("Pregnant"),
+                            description=_l("Recorded with today's date; it counts for ten "
+                                           "months."))
+    chronic_illness = BooleanField(_l("Chronic illness"))
     school = SelectField(_l("School"), choices=as_choices(SCHOOL.items()),
                          invalid_choice_message=CHOOSE, default="")
+    school_level = SelectField(_l("School level"), choices=as_choices(SCHOOL_LEVEL.items()),
+                               invalid_choice_message=CHOOSE, default="",
+                               description=_l("Attended now, or the last one finished."))
     occupation = StringField(_l("Occupation"), validators=[at_most(80)])
+    presence = SelectField(_l("Presence"), choices=as_choices(PRESENCE.items()),
+                           invalid_choice_message=CHOOSE, default="found",
+                           description=_l("As the last verification found the person."))
     confirmed = HiddenField()
 
+    FIELDS = ("nik", "full_name", "sex", "birth_place", "birth_date", "relation", "disability",
+              "disability_severity", "pregnant", "chronic_illness", "school", "school_level",
+              "occupation", "presence")
+
     def values(self) -> dict[str, Any]:
-        return {name: self[name].data for name in (
-            "nik", "full_name", "sex", "birth_place", "birth_date", "relation", "disability",
-            "pregnant", "school", "occupation")}
+        return {name: self._fields[name].data for name in self.FIELDS if name in self._fields}
 
 
 class HeadForm(PersonForm):
@@ -142,12 +162,11 @@ class HeadForm(PersonForm):
         csrf = False
 
     relation = None  # always the head
+    presence = None  # found: the family is registered with its head
     confirmed = None  # the household form carries the confirmation
 
     def values(self) -> dict[str, Any]:
-        return {name: self[name].data for name in (
-            "nik", "full_name", "sex", "birth_place", "birth_date", "disability", "pregnant",
-            "school", "occupation")} | {"relation": "head"}
+        return super().values() | {"relation": "head"}
 
 
 class MoveForm(SimpulForm):
@@ -160,6 +179,12 @@ class MoveForm(SimpulForm):
                            validators=[InputRequired(CHOOSE)], invalid_choice_message=CHOOSE)
     reason = StringField(_l("Reason"), validators=[required(), at_most(300)],
                          description=_l("For example: married, moved to a relative."))
+
+
+class DeathForm(SimpulForm):
+    died_on = date_field(_l("Date of death"), extra=[NotInFuture()])
+    note = StringField(_l("Note"), validators=[at_most(300)],
+                       description=_l("For example: the letter from the desa."))
 
 
 class RevealForm(SimpulForm):

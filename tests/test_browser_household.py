@@ -1,6 +1,7 @@
 """Households through their forms in chromium (Indonesian, a phone's width), as a coordinator
 enters and corrects them: the desa chosen from its kecamatan's group, the head of family, then
-a correction of the desa and the desil."""
+a correction of the desa (the desil is shown, never typed: only a DTSEN import sets it); a
+member's death recorded with its own small form."""
 
 from __future__ import annotations
 
@@ -51,8 +52,8 @@ def test_a_household_is_added_and_corrected_through_its_forms(
     page.fill("#address", "Dusun Krajan")
     page.fill("#rt", "3")
     page.fill("#rw", "1")
-    page.select_option("#desil", "2")
-    page.fill("#desil_source", "DTSEN 2025")
+    expect(page.locator("#desil")).to_have_count(0)  # only a DTSEN import sets it
+    page.fill("#dtsen_id", "3507010001234")
     page.fill("#head-nik", HEAD_NIK)
     page.fill("#head-full_name", "Slamet Riyadi")
     page.check("input[name=head-sex][value=L]")
@@ -64,19 +65,19 @@ def test_a_household_is_added_and_corrected_through_its_forms(
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator(".review")).to_contain_text("Tulungrejo")
 
-    # the correction: the family lives in the Tulungrejo of Ngantang, and its desil changed
+    # the correction: the family lives in the Tulungrejo of Ngantang
     page.click("text=Ubah data keluarga")
     expect(page.locator("#region_code")).to_have_value("35.07.01.2001")
+    expect(page.locator("#desil-note")).to_contain_text("DTSEN")
     choose_desa(page, "#region_code", "Ngantang", "Tulungrejo")
-    page.select_option("#desil", "4")
     page.click("#household-form button[type=submit]")
     expect(page.locator("h1")).to_have_text("Slamet Riyadi")
     expect(page.locator(".review")).to_contain_text("35.07.27.2011")
     screenshot(page, "household-edited-phone")
     session.rollback()
     household = session.scalars(sa.select(Household)).one()
-    assert (household.kk_number, household.region_code, household.desil) == (
-        KK, "35.07.27.2011", 4)
+    assert (household.kk_number, household.region_code, household.desil,
+            household.dtsen_id) == (KK, "35.07.27.2011", None, "3507010001234")
 
 
 def test_a_member_moves_to_a_household_found_by_name(
@@ -86,16 +87,14 @@ def test_a_member_moves_to_a_household_found_by_name(
 
     koordinator = people["koordinator"]
     first = entry.create_household(
-        session, koordinator, {"kk_number": KK, "region_code": "35.07.01.2001",
-                               "desil": "2", "desil_source": "DTSEN 2025"},
+        session, koordinator, {"kk_number": KK, "region_code": "35.07.01.2001"},
         {"nik": HEAD_NIK, "full_name": "Slamet Riyadi", "sex": "L",
          "birth_date": "1985-03-12"}, confirmed=True)
     siti = entry.save_member(session, koordinator, first.id, None, {
         "nik": "3507015708900002", "full_name": "Siti Aminah", "sex": "P",
         "birth_date": "1990-08-17", "relation": "child"}, confirmed=True)
     entry.create_household(
-        session, koordinator, {"kk_number": "3507012001210001", "region_code": "35.07.01.2002",
-                               "desil": "3", "desil_source": "DTSEN 2025"},
+        session, koordinator, {"kk_number": "3507012001210001", "region_code": "35.07.01.2002"},
         {"nik": "3507012002800001", "full_name": "Paijo Wiryo", "sex": "L",
          "birth_date": "1980-02-20"}, confirmed=True)
     page = phone(browser, live_server, "koordinator")
@@ -123,3 +122,52 @@ def test_a_member_moves_to_a_household_found_by_name(
     session.rollback()
     moved = session.get(Person, siti.id, populate_existing=True)
     assert moved is not None and moved.relation == "wife" and moved.household_id != first.id
+
+
+def test_the_household_page_shows_its_facts_and_records_a_death(
+        browser: Any, live_server: str, session: Any, people: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from webapp.db import unit_of_work
+    from webapp.models import HouseholdBenefit, Person
+    from webapp.services.registry import entry, facts
+
+    koordinator = people["koordinator"]
+    family = entry.create_household(
+        session, koordinator, {"kk_number": KK, "region_code": "35.07.01.2001"},
+        {"nik": HEAD_NIK, "full_name": "Slamet Riyadi", "sex": "L",
+         "birth_date": "1985-03-12", "disability": ["physical"], "disability_severity": "berat",
+         "chronic_illness": True}, confirmed=True)
+    siti = entry.save_member(session, koordinator, family.id, None, {
+        "nik": "3507015708900002", "full_name": "Siti Aminah", "sex": "P",
+        "birth_date": "1990-08-17", "relation": "wife", "pregnant": True}, confirmed=True)
+    entry.save_member(session, koordinator, family.id, None, {
+        "full_name": "Ahmad Dani", "sex": "L", "birth_date": "2015-01-05", "relation": "child",
+        "school": "attending", "school_level": "sd_mi"}, confirmed=True)
+    with unit_of_work(session):  # as a DTSEN import records them
+        facts.record_desil(family, 3, "2025-Q3")
+        for scheme in ("pkh", "sembako"):
+            session.add(HouseholdBenefit(household_id=family.id, scheme=scheme,
+                                         from_date=dt.date(2025, 7, 1), source="SIKS-NG"))
+    page = phone(browser, live_server, "koordinator")
+    page.goto(f"{live_server}/registry/households/{family.id}")
+    expect(page.locator("#desil")).to_contain_text("Desil 3")
+    expect(page.locator("#desil")).to_contain_text("DTSEN 2025-Q3")
+    expect(page.locator("#benefits")).to_contain_text("PKH, Sembako")
+    row = page.locator(".members .task-row", has_text="Siti Aminah")
+    expect(row.locator(".pregnancy")).to_have_count(1)  # recorded today: counted
+    screenshot(page, "household-facts-phone")
+    row.locator("details.death summary").click()
+    form = row.locator("form.death-form")
+    form.locator("input[name=died_on]").fill(dt.date.today().isoformat())
+    form.locator("input[name=note]").fill("Surat keterangan desa")
+    page.once("dialog", lambda dialog: dialog.accept())
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(".members .task-row", has_text="Siti Aminah")
+           .locator("details.death")).to_have_count(0)
+    expect(page.locator(".timeline")).to_contain_text("Surat keterangan desa")
+    screenshot(page, "household-death-phone")
+    session.rollback()
+    died = session.get(Person, siti.id, populate_existing=True)
+    assert died is not None and died.presence == "died" and died.died_on == dt.date.today()

@@ -25,17 +25,17 @@ from webapp.services.workflow import completion, jobs, programs
 pytestmark = pytest.mark.browser
 
 LIST = (
-    "No KK;NIK;Nama Lengkap;JK;Tgl Lahir;Hubungan;Alamat;RT;RW;Desa;Desil\n"
+    "No KK;NIK;Nama Lengkap;JK;Tgl Lahir;Hubungan;Alamat;RT;RW;Desa;Desil;Periode Desil\n"
     "3507011506200003;3507011203850001;Slamet Riyadi;L;12-03-1985;Kepala Keluarga;Krajan;3;1;"
-    "Tulungrejo;2\n"
+    "Tulungrejo;2;2025-Q3\n"
     "3507011506200003;3507015708900002;Siti Aminah;P;17-08-1990;Istri;Krajan;3;1;"
-    "Tulungrejo;2\n"
+    "Tulungrejo;2;2025-Q3\n"
     "3507010101190001;3507014404700003;Painem;P;04-04-1970;Kepala Keluarga;Sumber;12;4;"
-    "Tulungrejo;1\n"
+    "Tulungrejo;1;2025-Q3\n"
     "3507010202190001;3507012002800001;Paijo;L;20-02-1980;Kepala Keluarga;Sumber;2;4;"
-    "Tulungrejo;3\n"
+    "Tulungrejo;3;2025-Q3\n"
     "3507010303190001;350701200280;Joko;L;20-02-1980;Kepala Keluarga;Sumber;2;4;"
-    "Tulungrejo;3\n"
+    "Tulungrejo;3;2025-Q3\n"
 )
 
 

@@ -63,12 +63,15 @@ def test_numbers_in_number_cells(session: Session) -> None:
 def test_an_adult_without_a_nik_is_refused_a_baby_is_not(session: Session) -> None:
     rows = [list(r) for r in GOOD]
     rows.append(["3507011506200003", "", "Mbah Karto", "L", "Malang", "01-01-1950",
-                 "Orang Tua", "Dusun Krajan", "3", "1", "Tulungrejo", "2"])
+                 "Orang Tua", "Dusun Krajan", "3", "1", "Tulungrejo", "2",
+                 "2025-Q3"])
     born = (dt.date.today() - dt.timedelta(days=60)).strftime("%d-%m-%Y")
     rows.append(["3507011506200003", "", "Bayi Dani", "L", "Malang", born, "Anak",
-                 "Dusun Krajan", "3", "1", "Tulungrejo", "2"])
+                 "Dusun Krajan", "3", "1", "Tulungrejo", "2",
+                 "2025-Q3"])
     rows.append(["3507011506200003", "", "Tanpa Tanggal", "P", "Malang", "", "Anak",
-                 "Dusun Krajan", "3", "1", "Tulungrejo", "2"])
+                 "Dusun Krajan", "3", "1", "Tulungrejo", "2",
+                 "2025-Q3"])
     seen = rows_of(session, preview(session, csv_bytes(rows)))
     assert seen[7].outcome == "rejected" and "76 tahun" in " ".join(seen[7].problems)
     assert seen[8].outcome == "new", seen[8].problems

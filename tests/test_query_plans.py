@@ -35,13 +35,13 @@ from tests.conftest import (
     make_test_app,
 )
 from tests.program_data import data_for, fresh, program_at
-from webapp.db import make_engine, make_session_factory
+from webapp.db import make_engine, make_session_factory, unit_of_work
 from webapp.migrate import upgrade_database
 from webapp.models import HumanTask, Instance, Person, User
 from webapp.services.accounts import regions, users
 from webapp.services.assistance import recipient_lists, rounds, ticks
 from webapp.services.diagrams import definitions, deployment
-from webapp.services.registry import entry
+from webapp.services.registry import entry, facts
 from webapp.services.registry.synthetic import families
 from webapp.services.workflow import comments, completion, programs
 
@@ -139,7 +139,7 @@ def _fill(session: Session) -> None:
                LATERAL (SELECT '3599' || lpad(n::text, 12, '0') AS k) AS kk""",
         {"desa": desa, "ndesa": len(desa), "count": sizes["household"]})
     run("""INSERT INTO person (household_id, nik, nik_reversed, full_name, name_key, sex,
-               birth_place, birth_date, relation, position, disability, pregnant, school,
+               birth_place, birth_date, relation, position, disability, chronic_illness, school,
                occupation, created_at, updated_at)
            SELECT %(base)s + n %% %(households)s, k, reverse(k), nm, lower(nm),
                CASE WHEN n %% 2 = 0 THEN 'L' ELSE 'P' END, 'Malang',
@@ -208,10 +208,10 @@ def _prepare(session: Session) -> dict[str, Any]:
     people = {u.username: u for u in session.scalars(sa.select(User))}
     koordinator = people["koordinator"]
     for family in families(30, ["35.07.01.2001"], seed=5):
-        values = family.household_values()
-        values["desil"] = 2
-        entry.create_household(session, koordinator, values, family.members[0],
-                               confirmed=True)
+        made = entry.create_household(session, koordinator, family.household_values(),
+                                      family.members[0], confirmed=True)
+        with unit_of_work(session):
+            facts.record_desil(made, 2, "2025-Q3")
     program = program_at(session, people, "program_plan")
     recipient_lists.add_from_registry(session, koordinator, program.id, desil="1-4")
     plan = data_for("program_plan")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import csrf_token
 from tests.program_data import data_for, fresh, program_at
+from webapp.db import unit_of_work
 from webapp.models import (
     DistributionLine,
     Enrolment,
@@ -24,7 +25,7 @@ from webapp.models import (
 )
 from webapp.services.assistance import recipient_lists, rounds, ticks
 from webapp.services.errors import Conflict, NotFound
-from webapp.services.registry import entry
+from webapp.services.registry import entry, facts
 from webapp.services.registry.synthetic import families
 from webapp.services.workflow import completion, programs
 
@@ -33,9 +34,10 @@ FULL_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 def register(session: Session, user: User, count: int, desa: str = "35.07.01.2001") -> None:
     for family in families(count, [desa], seed=3):
-        values = family.household_values()
-        values["desil"] = 2
-        entry.create_household(session, user, values, family.members[0], confirmed=True)
+        made = entry.create_household(session, user, family.household_values(),
+                                      family.members[0], confirmed=True)
+        with unit_of_work(session):  # as the DTSEN import records it
+            facts.record_desil(made, 2, "2025-Q3")
 
 
 def open_task(session: Session, program: Instance) -> HumanTask:

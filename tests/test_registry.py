@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tests.conftest import csrf_token, login
+from webapp.db import unit_of_work
 from webapp.models import Household, Person, RegistryEvent, User
 from webapp.services.errors import Forbidden, NotFound
-from webapp.services.registry import access, entry, family_rules, search
+from webapp.services.registry import access, entry, facts, family_rules, search
 from webapp.services.registry.keys import name_key
 
 KK = "3507011506200003"  # 35.07.01, issued 15 June 2020
@@ -24,7 +25,7 @@ FULL_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 def household_values(**extra: Any) -> dict[str, Any]:
     return {"kk_number": KK, "region_code": "35.07.01.2001", "address": "Dusun Krajan",
-            "rt": "3", "rw": "1", "desil": "2", "desil_source": "DTSEN 2025", **extra}
+            "rt": "3", "rw": "1", **extra}
 
 
 def head_values(**extra: Any) -> dict[str, Any]:
@@ -40,6 +41,8 @@ def user(session: Session, name: str) -> User:
 def family(session: Session) -> Household:
     made = entry.create_household(session, user(session, "koordinator"), household_values(),
                                   head_values())
+    with unit_of_work(session):  # as the DTSEN import records it
+        facts.record_desil(made, 2, "2025-Q3")
     entry.save_member(session, user(session, "koordinator"), made.id, None,
                       {"nik": WIFE_NIK, "full_name": "Siti Nur'aini", "sex": "P",
                        "birth_date": "1990-08-17", "relation": "wife", "pregnant": True})
@@ -62,12 +65,12 @@ def test_rules_name_the_field_and_save_nothing(session: Session) -> None:
     koordinator = user(session, "koordinator")
     with pytest.raises(family_rules.RegistryProblems) as refused:
         entry.create_household(session, koordinator,
-                               household_values(kk_number="3507011506200000", desil="11",
+                               household_values(kk_number="3507011506200000",
                                                 region_code="35.07.01"),
                                head_values(nik="3507015708900002"))  # a woman's NIK, sex L
     session.rollback()
     errors = refused.value.checked.errors
-    assert set(errors) == {"kk_number", "desil", "region_code"}
+    assert set(errors) == {"kk_number", "region_code"}
     assert "0000" in str(errors["kk_number"])
     # a NIK of the other sex is a warning to confirm (the KK may show both), as in an import
     assert any("perempuan" in str(w) or "woman" in str(w)
@@ -266,12 +269,12 @@ def test_forms_through_the_web(client: Any, session: Session) -> None:
     assert [m.full_name for m in session.get(Household, household.id).members  # type: ignore
             ] == ["Slamet Riyadi", "Ahmad Dani"]
     edit = client.post(f"/registry/households/{household.id}/edit",
-                       data={"csrf_token": token, **household_values(kk_number="", desil="4"),
+                       data={"csrf_token": token, **household_values(kk_number="", rt="4"),
                              "status": "active"})
     assert edit.status_code == 303
     session.rollback()
     kept = session.get(Household, household.id)
-    assert kept is not None and kept.kk_number == KK and kept.desil == 4
+    assert kept is not None and kept.kk_number == KK and kept.rt == "004"
 
 
 def test_name_keys() -> None:

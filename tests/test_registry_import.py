@@ -21,32 +21,32 @@ from webapp.services.registry import importing
 from webapp.services.workflow import completion, jobs
 
 HEADERS = ["No. KK", "NIK", "Nama Lengkap", "L/P", "Tempat Lahir", "Tgl Lahir", "SHDK",
-           "Alamat", "RT", "RW", "Desa", "Desil"]
+           "Alamat", "RT", "RW", "Desa", "Desil", "Periode Desil"]
 GOOD = [
     # a family of three
     ["3507011506200003", "3507011203850001", "Slamet Riyadi", "L", "Malang", "12-03-1985",
-     "Kepala Keluarga", "Dusun Krajan", "3", "1", "Tulungrejo", "2"],
+     "Kepala Keluarga", "Dusun Krajan", "3", "1", "Tulungrejo", "2", "2025-Q3"],
     ["3507011506200003", "3507015708900002", "Siti Nur'aini", "P", "Malang", "17/08/1990",
-     "Istri", "Dusun Krajan", "3", "1", "Tulungrejo", "2"],
+     "Istri", "Dusun Krajan", "3", "1", "Tulungrejo", "2", "2025-Q3"],
     ["3507011506200003", "", "Ahmad Dani", "L", "Malang", "05-01-2015", "Anak",
-     "Dusun Krajan", "3", "1", "Tulungrejo", "2"],
+     "Dusun Krajan", "3", "1", "Tulungrejo", "2", "2025-Q3"],
     # a woman heading her family, desa given by code
     ["3507010101190001", "3507014404700003", "Painem", "P", "Blitar", "4 April 1970",
-     "KEPALA KELUARGA", "Dusun Sumber", "12", "4", "35.07.01.2002", "1"],
+     "KEPALA KELUARGA", "Dusun Sumber", "12", "4", "35.07.01.2002", "1", "2025-Q3"],
 ]
 BAD = [
     # the spreadsheet turned the NIK into a number in scientific notation
     ["3507010101190009", "3.50701E+15", "Joko", "L", "Malang", "01-01-1980", "Kepala Keluarga",
-     "", "1", "1", "Tulungrejo", "3"],
+     "", "1", "1", "Tulungrejo", "3", "2025-Q3"],
     # the same NIK as line 2
     ["3507010202190001", "3507011203850001", "Slamet R", "L", "Malang", "12-03-1985",
-     "Kepala Keluarga", "", "1", "1", "Tulungrejo", "3"],
+     "Kepala Keluarga", "", "1", "1", "Tulungrejo", "3", "2025-Q3"],
     # a desa nobody knows
     ["3507010303190001", "3507012002800001", "Paijo", "L", "Malang", "20-02-1980",
-     "Kepala Keluarga", "", "1", "1", "Atlantis", "3"],
+     "Kepala Keluarga", "", "1", "1", "Atlantis", "3", "2025-Q3"],
     # a family without its head in the file
     ["3507010404190001", "3507012002810001", "Tukiran", "L", "Malang", "20-02-1981", "Anak",
-     "", "1", "1", "Tulungrejo", "3"],
+     "", "1", "1", "Tulungrejo", "3", "2025-Q3"],
 ]
 
 
@@ -153,7 +153,7 @@ def test_reimport_updates_families_and_says_what_changed(session: Session) -> No
     changed[0][11] = "4"  # the family's desil changed
     changed[1][4] = "Kediri"  # the wife's place of birth corrected
     changed.append(["3507011506200003", "3507014506100001", "Ayu Lestari", "P", "Malang",
-                    "05-06-2010", "Anak", "Dusun Krajan", "3", "1", "Tulungrejo", "4"])
+                    "05-06-2010", "Anak", "Dusun Krajan", "3", "1", "Tulungrejo", "4", "2025-Q3"])
     second = preview(session, csv_bytes(changed))
     seen = {r.line: r for r in session.scalars(sa.select(ImportRow).where(
         ImportRow.import_id == second.id))}
@@ -179,7 +179,8 @@ def test_an_import_never_moves_a_person_or_crosses_regions(session: Session) -> 
     importing.confirm(session, user(session, "koordinator"), first.id)
     work(session)
     elsewhere = [["3507011909190001", "3507015708900002", "Siti Nur'aini", "P", "Malang",
-                  "17-08-1990", "Kepala Keluarga", "", "1", "1", "Tulungrejo", "2"]]
+                  "17-08-1990", "Kepala Keluarga", "", "1", "1", "Tulungrejo", "2",
+                 "2025-Q3"]]
     found = preview(session, csv_bytes(elsewhere))
     ((outcome, problems),) = outcomes(session, found).values()
     assert outcome == "rejected" and "3507********0003" in " ".join(problems)
@@ -193,14 +194,16 @@ def test_a_desa_name_found_in_two_kecamatan_is_told_apart(session: Session) -> N
     # Kabupaten Malang has a Tulungrejo in Donomulyo (35.07.01.2001) and one in Ngantang
     # (35.07.27.2011); the KK was issued in Ngantang: its Tulungrejo is Ngantang's
     by_kk = [["3507271506200003", "3507271203850001", "Slamet", "L", "Malang", "12-03-1985",
-              "Kepala Keluarga", "", "3", "1", "Tulungrejo", "2"]]
+              "Kepala Keluarga", "", "3", "1", "Tulungrejo", "2",
+                 "2025-Q3"]]
     found = preview(session, csv_bytes(by_kk))
     row = session.scalars(sa.select(ImportRow).where(ImportRow.import_id == found.id)).one()
     assert row.outcome == "new", row.problems
     assert row.values["household"]["region_code"] == "35.07.27.2011"
     # a KK from elsewhere and no Kecamatan column: the coordinator is asked for the code
     elsewhere = [["3573011506200003", "3573011203850001", "Slamet", "L", "Malang",
-                  "12-03-1985", "Kepala Keluarga", "", "3", "1", "Tulungrejo", "2"]]
+                  "12-03-1985", "Kepala Keluarga", "", "3", "1", "Tulungrejo", "2",
+                 "2025-Q3"]]
     found = preview(session, csv_bytes(elsewhere))
     ((outcome, problems),) = outcomes(session, found).values()
     assert outcome == "rejected" and "Kecamatan" in " ".join(problems)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +44,15 @@ RELATIONSHIPS = ("head", "husband", "wife", "child", "child_in_law", "grandchild
 DISABILITIES = ("physical", "intellectual", "mental", "sensory_sight", "sensory_hearing",
                 "sensory_speech")
 SCHOOL = ("attending", "not_attending", "finished", "not_school_age")
+# The level of school attended or last finished; Paket A-C are the equivalence programmes.
+SCHOOL_LEVELS = ("paud_tk", "sd_mi", "smp_mts", "sma_smk_ma", "paket_a", "paket_b", "paket_c")
+DISABILITY_SEVERITIES = ("ringan", "sedang", "berat")  # mild, moderate, severe
+# Whether verification (verval) found the person: a death or a move puts the family's
+# running enrolments under review.
+PRESENCE = ("found", "not_found", "moved", "died")
+# National assistance a household receives (imported, never typed): PKH, BPNT/Sembako,
+# PBI-JK health insurance, BLT Dana Desa, and the provinces' or others' schemes.
+BENEFIT_SCHEMES = ("pkh", "sembako", "pbi_jk", "blt_dd", "other")
 ENROLMENT_STATUSES = ("draft", "enrolled", "paused", "exited", "not_eligible")
 NOT_RECEIVED_REASONS = ("moved", "died", "absent", "refused", "not_found", "not_eligible",
                         "duplicate", "card_problem", "other")
@@ -62,9 +72,13 @@ class Household(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     rt: Mapped[str] = mapped_column(String(3), default="")
     rw: Mapped[str] = mapped_column(String(3), default="")
-    desil: Mapped[int | None] = mapped_column(Integer)  # welfare decile 1-10
-    desil_source: Mapped[str] = mapped_column(String(40), default="")  # DTSEN, musdes, survei
+    # The welfare decile 1-10 of DTSEN, written only by an import (never by a form): its
+    # quarter (2025-Q3), its source, and the date it was imported.
+    desil: Mapped[int | None] = mapped_column(Integer)
+    desil_source: Mapped[str] = mapped_column(String(40), default="")
     desil_date: Mapped[dt.date | None] = mapped_column(Date)
+    desil_period: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    dtsen_id: Mapped[str] = mapped_column(String(20), default="", server_default="")
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -74,6 +88,8 @@ class Household(Base):
     region: Mapped[Region] = relationship(lazy="selectin")
     members: Mapped[list[Person]] = relationship(
         back_populates="household", order_by="Person.position, Person.id")
+    benefits: Mapped[list[HouseholdBenefit]] = relationship(
+        back_populates="household", order_by="HouseholdBenefit.from_date, HouseholdBenefit.id")
 
 
 class Person(Base):
@@ -94,8 +110,14 @@ class Person(Base):
     relation: Mapped[str] = mapped_column(String(14), default="other")  # to the head
     position: Mapped[int] = mapped_column(Integer, default=0)  # the order on the KK
     disability: Mapped[str] = mapped_column(String(100), default="")  # codes, comma-separated
-    pregnant: Mapped[bool] = mapped_column(Boolean, default=False)
+    disability_severity: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    chronic_illness: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
+    # The day a pregnancy was recorded: it counts for ten months (``facts.pregnant_on``).
+    pregnancy_recorded_on: Mapped[dt.date | None] = mapped_column(Date)
     school: Mapped[str] = mapped_column(String(16), default="")
+    school_level: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    presence: Mapped[str] = mapped_column(String(10), default="found", server_default="found")
     occupation: Mapped[str] = mapped_column(String(80), default="")
     died_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -105,6 +127,23 @@ class Person(Base):
     @property
     def disabilities(self) -> list[str]:
         return [code for code in self.disability.split(",") if code]
+
+
+class HouseholdBenefit(Base):
+    """A national scheme a household receives, as an import said: open (no ``to_date``) while
+    the lists say so; one open row per household and scheme."""
+
+    __tablename__ = "household_benefit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    scheme: Mapped[str] = mapped_column(String(20))
+    from_date: Mapped[dt.date] = mapped_column(Date)
+    to_date: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(40), default="")
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("registry_import.id",
+                                                             ondelete="SET NULL"))
+    household: Mapped[Household] = relationship(back_populates="benefits")
 
 
 class Enrolment(Base):

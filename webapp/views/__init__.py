@@ -78,6 +78,7 @@ def register_views(app: Flask) -> None:
     app.jinja_env.finalize = _no_full_numbers
     app.add_template_filter(datetimeformat, "datetimeformat")  # flask-babel's, faster
     app.add_template_filter(long_date, "longdate")
+    app.add_template_filter(short_date, "shortdate")
     # Templates translate dozens of texts a page: look the request's catalogue up once.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda text: _translations().ugettext(text),
@@ -152,6 +153,11 @@ def show_value(shown: Any) -> Any:
 def long_date(value: Any) -> Any:
     """A calendar date the reader's way (12 Maret 1985)."""
     return format_date(value, "d MMMM yyyy") if isinstance(value, dt.date) else value
+
+
+def short_date(value: Any) -> Any:
+    """A calendar date in short (12 Mar 2026)."""
+    return format_date(value, "d MMM yyyy") if isinstance(value, dt.date) else value
 
 
 def number(value: Any) -> Any:

@@ -12,14 +12,19 @@ from markupsafe import Markup
 
 from forms.base import SimpulForm
 from forms.households import (
+    BENEFIT,
     DESIL_CHOICES,
     DISABILITY,
     ENROLMENT_STATUS,
     HOUSEHOLD_STATUS,
     NOT_RECEIVED,
+    PRESENCE,
     RELATIONS,
     SCHOOL,
+    SCHOOL_LEVEL,
+    SEVERITY,
     SEX,
+    DeathForm,
     HeadForm,
     HouseholdForm,
     MoveForm,
@@ -32,7 +37,15 @@ from forms.households import (
 from ..extensions import db
 from ..services.accounts import regions
 from ..services.errors import ServiceError
-from ..services.registry import access, entry, family_rules, search, timeline
+from ..services.registry import (
+    access,
+    entry,
+    facts,
+    family_rules,
+    search,
+    timeline,
+    whereabouts,
+)
 from .rendering import attempt, flash, or_abort, render
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
@@ -40,7 +53,8 @@ bp = Blueprint("registry", __name__, url_prefix="/registry")
 LABELS: dict[str, Any] = {
     "RELATIONS": RELATIONS, "DISABILITY": DISABILITY, "SCHOOL": SCHOOL, "SEX": SEX,
     "HOUSEHOLD_STATUS": HOUSEHOLD_STATUS, "ENROLMENT_STATUS": ENROLMENT_STATUS,
-    "NOT_RECEIVED": NOT_RECEIVED}
+    "NOT_RECEIVED": NOT_RECEIVED, "SCHOOL_LEVEL": SCHOOL_LEVEL, "SEVERITY": SEVERITY,
+    "PRESENCE": PRESENCE, "BENEFIT": BENEFIT}
 EVENTS = {
     "created": _l("Household registered"),
     "edited": _l("Household details changed"),
@@ -49,6 +63,7 @@ EVENTS = {
     "moved_in": _l("Member moved in"),
     "moved_out": _l("Member moved out"),
     "revealed": _l("Full number shown"),
+    "died": _l("Death recorded"),
     "imported": _l("Updated by an import"),
     "enrolment": _l("Recipient list"),
     "distribution": _l("Distribution"),
@@ -145,7 +160,7 @@ def household(household_id: int) -> Any:
     return render("registry/household.html", "content", page=page, EVENTS=EVENTS,
                   may_edit=access.may_edit(current_user),
                   may_reveal=access.may_reveal(current_user),
-                  move=MoveForm(), reveal=RevealForm(), **LABELS)
+                  move=MoveForm(), reveal=RevealForm(), death=DeathForm(), **LABELS)
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
@@ -157,8 +172,6 @@ def household_edit(household_id: int) -> Any:
     form = _household_form(obj=found) if request.method == "GET" else _household_form()
     if request.method == "GET":
         form.kk_number.data = ""  # the number is kept unless a new one is typed
-        form.desil.data = str(found.desil or "")
-        form.desil_date.data = found.desil_date.isoformat() if found.desil_date else ""
     problems = None
     if request.method == "POST" and form.validate():
         values = dict(form.data)
@@ -185,6 +198,7 @@ def member(household_id: int, person_id: int | None) -> Any:
     if request.method == "GET" and person is not None:
         form.disability.data = person.disabilities
         form.birth_date.data = person.birth_date.isoformat() if person.birth_date else ""
+        form.pregnant.data = facts.pregnant_now(person)
         form.nik.data = ""  # the number is kept unless a new one is typed
     problems = None
     if request.method == "POST" and form.validate():
@@ -228,6 +242,21 @@ def move(person_id: int) -> Any:
         flash(_l("%(name)s moved.", name=moved.full_name), "success")
         return redirect(url_for("registry.household", household_id=moved.household_id), 303)
     return redirect(url_for("registry.household", household_id=source), 303)
+
+
+@bp.post("/people/<int:person_id>/death")
+@login_required
+def death(person_id: int) -> Any:
+    """Record a member's death with its date (the family's programs put under review)."""
+    person = or_abort(access.get_person, db(), current_user, person_id)
+    or_abort(access.require_editor, current_user)  # the role, before what was sent
+    form = DeathForm()
+    if not form.validate():
+        flash(next(iter(form.errors.values()))[0], "error")
+    elif attempt(whereabouts.record_death, db(), current_user, person_id, form.died_on.data,
+                 form.note.data or "") is not None:
+        flash(_l("The death of %(name)s is recorded.", name=person.full_name), "success")
+    return redirect(url_for("registry.household", household_id=person.household_id), 303)
 
 
 @bp.get("/people/<int:person_id>/move-targets")

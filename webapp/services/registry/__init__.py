@@ -2,7 +2,9 @@
 their lists and rounds are ``assistance``.)
 
 ``identity`` (the NIK and KK rules), ``family_rules`` (what a family and its members are
-checked against), ``entry`` (adding and editing families), ``search``,
+checked against), ``entry`` (adding and editing families), ``facts`` (what eligibility reads:
+a pregnancy's ten months, a desil's quarter, the national schemes), ``whereabouts`` (deaths
+and moves, and the review of the family's programs they cause), ``search``,
 ``timeline`` (a family's history), ``access`` (who may read and change which families),
 ``importing/`` (the village-list import, by stage), ``files`` and
 ``sheet_reader`` (reading spreadsheets safely), ``keys`` and ``synthetic`` (name keys;

@@ -17,6 +17,7 @@ from ...models import User as UserModel
 from ..errors import Conflict, InvalidInput
 from ..scope import in_region
 from . import access
+from .facts import pregnancy_after_tick
 from .family_rules import (
     Checked,
     RegistryProblems,
@@ -24,14 +25,24 @@ from .family_rules import (
     check_person,
     clean_text,
 )
-from .keys import name_key, reversed_digits
+from .keys import name_key, reversed_digits, today
+from .whereabouts import moved_reason, review_enrolments
+
+# What a person's form sets (the pregnancy from its tick, in ``_apply_person``).
+PERSON_FIELDS = ("full_name", "sex", "birth_place", "birth_date", "relation", "disability",
+                 "disability_severity", "chronic_illness", "school", "school_level", "presence",
+                 "occupation")
+HOUSEHOLD_FIELDS = ("kk_number", "region_code", "address", "rt", "rw", "dtsen_id", "status")
 
 
 # -- saving ----------------------------------------------------------------------------------
 def _apply_person(person: Person, values: Mapping[str, Any]) -> None:
-    for name in ("full_name", "sex", "birth_place", "birth_date", "relation", "disability",
-                 "pregnant", "school", "occupation"):
+    for name in PERSON_FIELDS:
         setattr(person, name, values[name])
+    person.pregnancy_recorded_on = pregnancy_after_tick(person.pregnancy_recorded_on,
+                                                        values["pregnant"], today())
+    if values["presence"] != "died":
+        person.died_on = None  # a death recorded in error, corrected
     person.nik = values["nik"]
     person.nik_reversed = reversed_digits(values["nik"])
     person.name_key = name_key(values["full_name"])
@@ -39,8 +50,8 @@ def _apply_person(person: Person, values: Mapping[str, Any]) -> None:
 
 
 def _apply_household(household: Household, values: Mapping[str, Any]) -> None:
-    for name in ("kk_number", "region_code", "address", "rt", "rw", "desil", "desil_source",
-                 "desil_date", "status"):
+    """The form's values; never the desil, which only an import records."""
+    for name in HOUSEHOLD_FIELDS:
         setattr(household, name, values[name])
     household.kk_reversed = reversed_digits(values["kk_number"]) or ""
     household.updated_at = utcnow()
@@ -49,6 +60,10 @@ def _apply_household(household: Household, values: Mapping[str, Any]) -> None:
 def _settle(checked: Checked, confirmed: bool) -> None:
     if checked.blocking or (checked.needs_confirmation and not confirmed):
         raise RegistryProblems(checked)
+
+
+def _state(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in names}
 
 
 def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
@@ -94,11 +109,13 @@ def update_household(session: Session, user: UserModel, household_id: int,
         household = access.get_household(session, user, household_id)
         checked = check_household(session, user, raw, household_id)
         _settle(checked, confirmed)
-        before = {k: getattr(household, k) for k in checked.values}
+        before = _state(household, HOUSEHOLD_FIELDS)
         _apply_household(household, checked.values)
-        changed = _changes(before, checked.values)
+        changed = _changes(before, _state(household, HOUSEHOLD_FIELDS))
         if changed:
             access.record(session, user, "edited", household.id, fields=changed)
+        if household.status == "moved" and before["status"] != "moved":
+            review_enrolments(session, household.id, moved_reason(None, today()), user.id)
     return household
 
 
@@ -122,6 +139,10 @@ def save_member(session: Session, user: UserModel, household_id: int, person_id:
                 for m in household.members):
             checked.errors["relation"] = _l("The household has a head of family already: change "
                                             "that member first.")
+        if checked.values.get("presence") == "died" and (person is None
+                                                         or person.died_on is None):
+            checked.errors["presence"] = _l("Record a death with “Record death” on the "
+                                            "household's page: it asks for the date.")
         _settle(checked, confirmed)
         if person is None:
             person = Person(position=max((m.position for m in household.members), default=0) + 1)
@@ -130,12 +151,17 @@ def save_member(session: Session, user: UserModel, household_id: int, person_id:
             session.flush()
             access.record(session, user, "member_added", household.id, person.id)
         else:
-            before = {k: getattr(person, k) for k in checked.values}
+            names = (*PERSON_FIELDS, "nik", "pregnancy_recorded_on")
+            before = _state(person, names)
             _apply_person(person, checked.values)
-            changed = _changes(before, checked.values)
+            changed = _changes(before, _state(person, names))
             if changed:
                 access.record(session, user, "member_edited", household.id, person.id,
                               fields=changed)
+            if person.relation == "head" and person.presence == "moved" \
+                    and before["presence"] != "moved":
+                review_enrolments(session, household.id,
+                                  moved_reason(person.full_name, today()), user.id)
     return person
 
 

@@ -24,9 +24,12 @@ from forms.base import CONTROL, CONTROL_CHARACTERS
 
 from ...models import (
     DISABILITIES,
+    DISABILITY_SEVERITIES,
     HOUSEHOLD_STATUSES,
+    PRESENCE,
     RELATIONSHIPS,
     SCHOOL,
+    SCHOOL_LEVELS,
     Household,
     Person,
     Region,
@@ -36,11 +39,13 @@ from ..accounts.regions import dotted_code
 from ..errors import InvalidInput
 from ..privacy import mask_nik
 from ..scope import in_region
+from .facts import read_period
 from .identity import check_kk, check_nik
 from .keys import name_key, today
 
 DESA_LEVEL = "desa_kelurahan"
 _RT_RW = re.compile(r"^[0-9]{1,3}$")
+_DTSEN_ID = re.compile(r"^[0-9A-Za-z./-]{1,20}$")
 
 
 @dataclass
@@ -158,7 +163,8 @@ def check_household(session: Session, user: UserModel, raw: Mapping[str, Any],
                     known_area: Callable[[str], bool] | None = None,
                     region_of: Callable[[str], Region | None] | None = None,
                     duplicates: bool = True, on: dt.date | None = None) -> Checked:
-    """A household's values after the rules (No. KK, desa in the user's region, RT/RW, desil).
+    """A household's values after the rules (No. KK, desa in the user's region, RT/RW, DTSEN
+    id). The desil is not among them: only an import records it (``check_desil``).
 
     An import passes its own lookups (``known_area``, ``region_of``) and finds duplicates for
     the whole file at once (``duplicates=False``)."""
@@ -184,30 +190,38 @@ def check_household(session: Session, user: UserModel, raw: Mapping[str, Any],
         if text and not _RT_RW.match(text):
             out.errors[part] = _l("Write the number only, for example 3.")
         values[part] = text.zfill(3) if text and _RT_RW.match(text) else ""
-    try:
-        values["desil"] = whole_number(raw.get("desil"))
-    except ValueError:
-        values["desil"] = None
-        out.errors["desil"] = _l("The desil is a whole number from 1 to 10.")
-    else:
-        if values["desil"] is not None and not 1 <= values["desil"] <= 10:
-            out.errors["desil"] = _l("The desil is a whole number from 1 to 10.")
-    values["desil_source"] = clean_text(raw, "desil_source", 40, out)
-    try:
-        values["desil_date"] = _date(raw.get("desil_date"))
-    except ValueError:
-        out.errors["desil_date"] = _l("Enter a date, for example 2026-03-01.")
-    else:
-        if values["desil_date"] is not None and values["desil_date"] > on:
-            out.errors["desil_date"] = _l("The date cannot be in the future.")
-    if values["desil"] is not None and not values["desil_source"]:
-        out.errors["desil_source"] = _l("Say where the desil comes from (for example DTSEN).")
+    values["dtsen_id"] = clean_text(raw, "dtsen_id", 20, out)
+    if values["dtsen_id"] and not _DTSEN_ID.match(values["dtsen_id"]):
+        out.errors["dtsen_id"] = _l("Write the DTSEN id as DTSEN gives it: letters and digits.")
     status = str(raw.get("status") or "active")
     if status not in HOUSEHOLD_STATUSES:
         out.errors["status"] = _l("Not a valid choice.")
     values["status"] = status
     if not kk.errors and duplicates:
         out.duplicates.extend(_kk_taken(session, user, kk.number, household_id))
+    return out
+
+
+def check_desil(raw: Mapping[str, Any]) -> Checked:
+    """An imported desil (1-10) with its DTSEN quarter (``desil_period``, 2025-Q3): a desil
+    without its quarter is not recorded (a warning); an unreadable one is an error."""
+    out = Checked()
+    try:
+        desil = whole_number(raw.get("desil"))
+    except ValueError:
+        desil = 0
+    if desil is not None and not 1 <= desil <= 10:
+        out.errors["desil"] = _l("The desil is a whole number from 1 to 10.")
+        return out
+    period_text = clean_text(raw, "desil_period", 40)
+    period = read_period(period_text) if period_text else None
+    if period_text and period is None:
+        out.errors["desil_period"] = _l("The desil period is a quarter, for example 2025-Q3.")
+    elif desil is not None and period is None:
+        out.warnings.append(_l("The desil period is required: the desil is not recorded (add a "
+                               "column Periode desil, for example 2025-Q3)."))
+    elif desil is not None:
+        out.values.update(desil=desil, desil_period=period)
     return out
 
 
@@ -278,7 +292,8 @@ def _person_nik(raw: Any, on: dt.date, known_area: Callable[[str], bool], out: C
 
 
 def _person_details(raw: Mapping[str, Any], out: Checked) -> None:
-    """Relation, disability, pregnancy, school and occupation."""
+    """Relation, disability and its severity, pregnancy, chronic illness, school and its
+    level, presence and occupation."""
     values = out.values
     relation = str(raw.get("relation") or "other")
     if relation not in RELATIONSHIPS:
@@ -287,17 +302,24 @@ def _person_details(raw: Mapping[str, Any], out: Checked) -> None:
     disability = raw.get("disability") or []
     if isinstance(disability, str):
         disability = [d for d in re.split(r"[,;\s]+", disability) if d]
-    unknown = [d for d in disability if d not in DISABILITIES]
-    if unknown:
+    if any(d not in DISABILITIES for d in disability):
         out.errors["disability"] = _l("Not a valid choice.")
     values["disability"] = ",".join(d for d in DISABILITIES if d in disability)
-    values["pregnant"] = bool(raw.get("pregnant"))
+    values["pregnant"] = bool(raw.get("pregnant"))  # a tick: ``entry`` records its day
     if values["pregnant"] and values["sex"] == "L":
         out.errors["pregnant"] = _l("Only a woman can be recorded as pregnant.")
-    school = str(raw.get("school") or "")
-    if school and school not in SCHOOL:
-        out.errors["school"] = _l("Not a valid choice.")
-    values["school"] = school
+    values["chronic_illness"] = bool(raw.get("chronic_illness"))
+    for name, codes, default in (("disability_severity", ("", *DISABILITY_SEVERITIES), ""),
+                                 ("school", ("", *SCHOOL), ""),
+                                 ("school_level", ("", *SCHOOL_LEVELS), ""),
+                                 ("presence", PRESENCE, "found")):
+        values[name] = str(raw.get(name) or default)
+        if values[name] not in codes:
+            out.errors[name] = _l("Not a valid choice.")
+    if values["disability_severity"] and not values["disability"] \
+            and "disability" not in out.errors:
+        out.errors["disability_severity"] = _l("A severity needs a disability: choose the "
+                                               "disability, or leave the severity empty.")
     values["occupation"] = clean_text(raw, "occupation", 80, out)
 
 

@@ -25,6 +25,7 @@ WORK = ("Petani", "Buruh tani", "Buruh harian lepas", "Pedagang", "Nelayan", "Ib
         "Tidak bekerja", "Wiraswasta", "Sopir", "Tukang bangunan")
 # Most assistance targets desil 1-4; a village list holds every decile.
 DESIL_WEIGHTS = (16, 15, 14, 13, 10, 9, 8, 6, 5, 4)
+DEMO_PERIOD = "2025-Q3"
 # Other kecamatan where people on these KKs were born (their NIK area), and one code that a
 # renumbering retired (a warning at entry, never a refusal).
 BIRTH_AREAS = ("35.07.01", "35.07.01", "35.07.01", "35.07.02", "35.73.01", "35.99.01")
@@ -41,9 +42,9 @@ class Generated:
     members: list[dict[str, Any]] = field(default_factory=list)
 
     def household_values(self) -> dict[str, Any]:
+        """What a household's form takes (the desil comes from DTSEN: ``record_desil``)."""
         return {"kk_number": self.kk_number, "region_code": self.region_code, "rt": self.rt,
-                "rw": self.rw, "address": self.address, "desil": self.desil,
-                "desil_source": "DTSEN 2025", "desil_date": dt.date(2025, 6, 30)}
+                "rw": self.rw, "address": self.address}
 
 
 class Numbers:
@@ -137,8 +138,10 @@ def seed_demo(session: Any, user: Any, desa: tuple[str, ...] = ("35.07.01.2001",
               count: int = 300) -> int:
     """The demo registry: ``count`` synthetic families in the desa the region table has,
     entered through the same rules as a person would (warnings accepted). Returns how many."""
+    from ...db import unit_of_work
     from ...models import Household, Region
     from .entry import create_household, save_member
+    from .facts import record_desil
 
     if session.query(Household.id).first() is not None:
         return 0
@@ -150,6 +153,8 @@ def seed_demo(session: Any, user: Any, desa: tuple[str, ...] = ("35.07.01.2001",
         head, *others = family.members
         household = create_household(session, user, family.household_values(), head,
                                      confirmed=True)
+        with unit_of_work(session):  # as the DTSEN import would record it
+            record_desil(household, family.desil, DEMO_PERIOD)
         for member in others:
             save_member(session, user, household.id, None, member, confirmed=True)
         made += 1

@@ -26,6 +26,8 @@ from ...models import (
 from ..privacy import mask_nik
 from ..scope import in_region, instance_visible
 from .access import get_household
+from .facts import open_benefits, pregnant_on
+from .keys import today
 
 LIMIT = 200
 # Steps of a program shown in an enrolled household's timeline.
@@ -50,6 +52,18 @@ class HouseholdPage:
     household: Household
     enrolments: list[Enrolment]
     timeline: list[Entry]
+    today: dt.date = field(default_factory=today)
+
+    @property
+    def benefits(self) -> list[str]:
+        """The national schemes the family receives now, as the imports said."""
+        return open_benefits(self.household)
+
+    def pregnancy(self, person: Person) -> str:
+        """"counted" (pregnant today), "past" (recorded, no longer counted), or ""."""
+        if person.pregnancy_recorded_on is None:
+            return ""
+        return "counted" if pregnant_on(person, self.today) else "past"
 
 
 def household_page(session: Session, user: User, household_id: int) -> HouseholdPage:

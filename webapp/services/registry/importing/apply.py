@@ -7,14 +7,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ....db import unit_of_work, utcnow
-from ....models import Household, ImportRow, Person, RegistryEvent, RegistryImport
-from ..keys import name_key, reversed_digits
+from ....models import (
+    Household,
+    HouseholdBenefit,
+    ImportRow,
+    Person,
+    RegistryEvent,
+    RegistryImport,
+)
+from ..facts import DESIL_SOURCE, open_benefit_rows, pregnancy_after_tick
+from ..keys import name_key, reversed_digits, today
+from ..whereabouts import died_reason, moved_reason, review_enrolments
 from .check import chunks
 from .columns import HOUSEHOLD_FIELDS, PERSON_FIELDS
 
@@ -29,6 +39,7 @@ def apply(session: Session, import_id: int, still_mine: Callable[[], None]) -> N
         if found is None or found.status != "applying":
             return  # nothing written: the unit ends empty
         user_id = found.user_id
+        source = found.filename[:40]  # where the national schemes were read
     # the rows still to apply, by family (read once: a few bytes a row), then whole families
     # a batch at a time, each row found by its key
     by_family: dict[str, list[int]] = defaultdict(list)
@@ -51,7 +62,7 @@ def apply(session: Session, import_id: int, still_mine: Callable[[], None]) -> N
                     .where(ImportRow.id.in_(some))).all()
             pending.sort(key=lambda r: r.id)
             if pending:
-                _apply_chunk(session, user_id, import_id, pending)
+                _apply_chunk(session, _Import(import_id, user_id, source), pending)
                 done += len(pending)
                 session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
                                 .values(processed=done)
@@ -63,11 +74,17 @@ def apply(session: Session, import_id: int, still_mine: Callable[[], None]) -> N
                         .execution_options(synchronize_session=False))
 
 
-def _apply_chunk(session: Session, user_id: int, import_id: int, pending: Sequence[Any]
-                 ) -> None:
+@dataclass
+class _Import:
+    id: int
+    user_id: int
+    source: str
+
+
+def _apply_chunk(session: Session, done_by: _Import, pending: Sequence[Any]) -> None:
     """Rows of whole families (id, kk_number, values, outcome, changes): new families and
     members inserted in bulk, changes set on the records that exist."""
-    now = utcnow()
+    now, user_id, import_id = utcnow(), done_by.user_id, done_by.id
     connection = session.connection()
     by_kk: dict[str, list[Any]] = defaultdict(list)
     for row in pending:
@@ -99,7 +116,10 @@ def _apply_chunk(session: Session, user_id: int, import_id: int, pending: Sequen
                        "detail": {"import": import_id, "fields": sorted(changed),
                                   "rows": len(family)},
                        "by_id": user_id, "at": now})
+        if household is not None:
+            events += _whereabouts(session, family, household_id, done_by, now)
     session.flush()
+    _record_benefits(session, by_kk, ids, done_by, now)
     if new_people:
         connection.execute(insert(Person), new_people)
     connection.execute(insert(RegistryEvent), events)
@@ -134,9 +154,53 @@ def _apply_family(session: Session, family: list[Any], household_id: int,
                 member.updated_at = now
     if household is not None and changed:
         household.updated_at = now
-        if "desil" in changed and household.desil is not None:
-            household.desil_source = household.desil_source or "impor"
+        if changed & {"desil", "desil_period"}:
+            household.desil_source, household.desil_date = DESIL_SOURCE, today()
     return changed
+
+
+def _whereabouts(session: Session, family: list[Any], household_id: int, done_by: _Import,
+                 now: dt.datetime) -> list[dict[str, Any]]:
+    """A death or a head's move in the family's rows: its programs under review, and the
+    death in its history (an import does not know the date)."""
+    events: list[dict[str, Any]] = []
+    for row in family:
+        presence = row.values["person"].get("presence")
+        if "presence" not in row.changes or presence not in ("died", "moved"):
+            continue
+        name, relation = row.values["person"]["full_name"], row.values["person"]["relation"]
+        if presence == "died":
+            events.append({"household_id": household_id, "person_id": row.values["person_id"],
+                           "kind": "died", "detail": {"import": done_by.id},
+                           "by_id": done_by.user_id, "at": now})
+            review_enrolments(session, household_id, died_reason(name, None), done_by.user_id)
+        elif relation == "head":
+            review_enrolments(session, household_id, moved_reason(name, today()),
+                              done_by.user_id)
+    return events
+
+
+def _record_benefits(session: Session, by_kk: dict[str, list[Any]], ids: dict[str, int],
+                     done_by: _Import, now: dt.datetime) -> None:
+    """The national schemes the families' rows name: a row opened for each new one (one open
+    row per household and scheme), closed for each the rows say no longer."""
+    said: dict[int, dict[str, bool]] = {}
+    for kk, family in by_kk.items():
+        stated = said.setdefault(ids[kk], {})
+        for row in family:
+            for scheme, receives in row.values.get("benefits", {}).items():
+                stated[scheme] = stated.get(scheme, False) or receives  # any yes is a yes
+    open_now = open_benefit_rows(session, [h for h, stated in said.items() if stated])
+    day = today()
+    for household_id, stated in said.items():
+        current = open_now.get(household_id, {})
+        for scheme, receives in stated.items():
+            if receives and scheme not in current:
+                session.add(HouseholdBenefit(household_id=household_id, scheme=scheme,
+                                             from_date=day, source=done_by.source,
+                                             imported_at=now, import_id=done_by.id))
+            elif not receives and scheme in current:
+                current[scheme].to_date = day
 
 
 def _household_value(name: str, value: Any) -> Any:
@@ -148,14 +212,14 @@ def _household_value(name: str, value: Any) -> Any:
 def _household_row(family: list[Any], user_id: int, now: dt.datetime) -> dict[str, Any]:
     head = next((r for r in family if r.values["person"].get("relation") == "head"), family[0])
     values = head.values["household"]
-    desil = values.get("desil")
+    desil = _household_value("desil", values.get("desil"))
     return {"kk_number": values["kk_number"], "kk_reversed": reversed_digits(
         values["kk_number"]), "region_code": values["region_code"],
         "address": values.get("address") or "", "rt": values.get("rt") or "",
-        "rw": values.get("rw") or "", "desil": int(desil) if desil not in (None, "") else None,
-        "desil_source": values.get("desil_source") or "",
-        "desil_date": None, "status": "active", "created_at": now, "created_by_id": user_id,
-        "updated_at": now}
+        "rw": values.get("rw") or "", "dtsen_id": values.get("dtsen_id") or "",
+        "desil": desil, "desil_period": values.get("desil_period") or "" if desil else "",
+        "desil_source": DESIL_SOURCE if desil else "", "desil_date": today() if desil else None,
+        "status": "active", "created_at": now, "created_by_id": user_id, "updated_at": now}
 
 
 def _person_row(household_id: int, person: dict[str, Any], position: int,
@@ -168,12 +232,20 @@ def _person_row(household_id: int, person: dict[str, Any], position: int,
             "birth_date": dt.date.fromisoformat(born) if born else None,
             "relation": person.get("relation") or "other", "position": position,
             "disability": person.get("disability") or "",
-            "pregnant": bool(person.get("pregnant")), "school": person.get("school") or "",
+            "disability_severity": person.get("disability_severity") or "",
+            "pregnancy_recorded_on": today() if person.get("pregnant") else None,
+            "chronic_illness": bool(person.get("chronic_illness")),
+            "school": person.get("school") or "", "school_level": person.get("school_level") or "",
+            "presence": person.get("presence") or "found",
             "occupation": person.get("occupation") or "", "died_on": None,
             "created_at": now, "updated_at": now}
 
 
 def _set_person(member: Person, name: str, value: Any) -> None:
+    if name == "pregnant":
+        member.pregnancy_recorded_on = pregnancy_after_tick(member.pregnancy_recorded_on,
+                                                            bool(value), today())
+        return
     if name == "birth_date":
         value = dt.date.fromisoformat(value) if value else None
     if name == "nik":

@@ -19,7 +19,8 @@ from ....db import unit_of_work
 from ....models import DISABILITIES, Household, ImportRow, Person, RegistryImport, User
 from ...privacy import mask_nik
 from ...scope import in_region
-from ..family_rules import Checked, check_household, check_person
+from ..facts import open_benefit_rows, pregnant_now
+from ..family_rules import Checked, check_desil, check_household, check_person
 from ..files import Table, read_table
 from ..identity import clean_number
 from ..keys import name_key, today
@@ -29,6 +30,7 @@ from .columns import (
     PERSON_FIELDS,
     REQUIRED,
     Row,
+    benefit_values,
     guess_mapping,
     person_values,
 )
@@ -36,6 +38,8 @@ from .places import Places
 from .status import progress
 
 CHUNK = 1000
+# Person values the rules default (no, found): from an empty cell they are not a change.
+UNSAID = ("pregnant", "chronic_illness", "presence", "school_level", "disability_severity")
 
 
 def read(session: Session, import_id: int, still_mine: Callable[[], None]) -> None:
@@ -122,7 +126,7 @@ class _RowChecker:
             values["birth_date"] = values["birth_date"].isoformat()
         row.values = {"person": values, "household": {
             k: (v.isoformat() if isinstance(v, dt.date) else v)
-            for k, v in household.values.items()}}
+            for k, v in household.values.items()}, "benefits": benefit_values(raw, row)}
         nik = values.get("nik")
         if nik:
             if nik in self.seen_nik:
@@ -143,12 +147,12 @@ class _RowChecker:
         if checked is None:
             household_raw: dict[str, Any] = {
                 "kk_number": raw.get("kk_number"), "region_code": code,
-                **{k: raw.get(k) for k in ("address", "rt", "rw", "desil") if k in raw}}
-            if household_raw.get("desil") not in (None, ""):
-                household_raw["desil_source"] = "impor"
+                **{k: raw.get(k) for k in ("address", "rt", "rw", "dtsen_id") if k in raw}}
             checked = check_household(self.session, self.user, household_raw,
                                       known_area=self.known_area, on=self.on,
                                       region_of=self.places.region, duplicates=False)
+            checked.merge(desil := check_desil(raw))  # only an import records a desil
+            checked.values.update(desil.values)
             self.household_checks[(row.kk, code)] = checked
             row.warnings.extend(str(w) for w in checked.warnings)
         if code:
@@ -171,6 +175,9 @@ class _RowChecker:
                     "household's page."))
         checked = check_person(self.session, self.user, person_raw, known_area=self.known_area,
                                duplicates=False, on=self.on, refuse_missing_nik=True)
+        for name in UNSAID:  # an empty cell says nothing: the record keeps what it has
+            if name not in person_raw:
+                checked.values.pop(name, None)
         row.problems.extend(str(m) for m in checked.errors.values())
         row.warnings.extend(str(w) for w in checked.warnings)
         return checked
@@ -225,6 +232,7 @@ class _Known:
     people: dict[str, tuple[int, int | None, str]]
     members: dict[int, list[Person]]
     head_known: set[int]
+    benefits: dict[int, set[str]]  # the schemes each household receives now
 
     @classmethod
     def read(cls, session: Session, rows: list[Row]) -> _Known:
@@ -247,7 +255,11 @@ class _Known:
                 members[person.household_id or 0].append(person)
         head_known = {h.id for h in households.values()
                       if any(m.relation == "head" for m in members[h.id])}
-        return cls(households, people, members, head_known)
+        benefits: dict[int, set[str]] = {}
+        for chunk in chunks([h.id for h in households.values()]):
+            for household_id, schemes in open_benefit_rows(session, list(chunk)).items():
+                benefits[household_id] = set(schemes)
+        return cls(households, people, members, head_known, benefits)
 
 
 def _compare(row: Row, user: Any, known: _Known, mapped: set[str], places: Places,
@@ -273,6 +285,10 @@ def _compare(row: Row, user: Any, known: _Known, mapped: set[str], places: Place
         row.outcome = "new"
         return
     row.changes = _household_changes(household, row.values["household"], mapped)
+    receives_now = known.benefits.get(household.id, set())
+    if any((scheme in receives_now) != receives
+           for scheme, receives in row.values["benefits"].items()):
+        row.changes.append("benefits")
     if "region_code" in row.changes:
         row.warnings.append(gettext(
             "This family moves from desa %(old)s to desa %(new)s with this import.",
@@ -320,7 +336,7 @@ def _person_changes(member: Person, values: dict[str, Any], mapped: set[str]) ->
     for name in PERSON_FIELDS:
         if name not in mapped or values.get(name) in (None, "", []):
             continue
-        now: Any = getattr(member, name)
+        now: Any = pregnant_now(member) if name == "pregnant" else getattr(member, name)
         new: Any = values[name]
         if name == "birth_date":
             now = now.isoformat() if now else ""

@@ -36,21 +36,40 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "address": ("alamat", "alamat lengkap", "dusun", "jalan"),
     "rt": ("rt", "no rt"),
     "rw": ("rw", "no rw"),
-    "desil": ("desil", "desil kesejahteraan", "peringkat desil", "desil nasional"),
+    "desil": ("desil", "desil kesejahteraan", "peringkat desil", "desil nasional",
+              "desil dtsen"),
+    "desil_period": ("periode desil", "periode", "periode dtsen", "triwulan desil",
+                     "periode data"),
+    "dtsen_id": ("id dtsen", "id keluarga dtsen", "idkeluarga dtsen", "id keluarga",
+                 "no dtsen"),
     "occupation": ("pekerjaan", "jenis pekerjaan"),
     "disability": ("disabilitas", "jenis disabilitas", "penyandang disabilitas"),
+    "disability_severity": ("tingkat disabilitas", "derajat disabilitas",
+                            "tingkat keparahan disabilitas", "keparahan disabilitas"),
     "pregnant": ("hamil", "status hamil", "sedang hamil", "ibu hamil"),
+    "chronic_illness": ("penyakit kronis", "penyakit kronis menahun", "penyakit menahun",
+                        "kronis"),
+    "school_level": ("jenjang pendidikan", "pendidikan", "jenjang sekolah",
+                     "pendidikan terakhir", "tingkat pendidikan"),
+    "presence": ("status keberadaan", "keberadaan", "status keberadaan art"),
+    "benefits": ("bansos", "program bansos", "penerima bansos", "jenis bansos",
+                 "bantuan sosial"),
+    "benefit_pkh": ("pkh", "penerima pkh", "status pkh"),
+    "benefit_sembako": ("bpnt", "sembako", "penerima bpnt", "bpnt sembako"),
+    "benefit_pbi_jk": ("pbi", "pbi jk", "kis pbi", "penerima pbi"),
+    "benefit_blt_dd": ("blt dd", "blt dana desa", "penerima blt dd"),
 }
 
 
 REQUIRED = ("kk_number", "full_name", "region_code")
 
 
-HOUSEHOLD_FIELDS = ("region_code", "address", "rt", "rw", "desil")
+HOUSEHOLD_FIELDS = ("region_code", "address", "rt", "rw", "dtsen_id", "desil", "desil_period")
 
 
 PERSON_FIELDS = ("nik", "full_name", "sex", "birth_place", "birth_date", "relation",
-                 "occupation", "disability", "pregnant")
+                 "occupation", "disability", "disability_severity", "pregnant", "chronic_illness",
+                 "school_level", "presence")
 
 
 FIELD_LABELS = {
@@ -60,6 +79,12 @@ FIELD_LABELS = {
     "address": _l("Address"), "rt": _l("RT"), "rw": _l("RW"),
     "desil": _l("Welfare decile (desil)"), "occupation": _l("Occupation"),
     "disability": _l("Disability (UU 8/2016)"), "pregnant": _l("Pregnant"),
+    "desil_period": _l("Desil period"), "dtsen_id": _l("DTSEN id"),
+    "disability_severity": _l("Severity of the disability"),
+    "chronic_illness": _l("Chronic illness"), "school_level": _l("School level"),
+    "presence": _l("Presence"), "benefits": _l("National assistance"),
+    "benefit_pkh": _l("PKH (yes/no)"), "benefit_sembako": _l("BPNT/Sembako (yes/no)"),
+    "benefit_pbi_jk": _l("PBI-JK (yes/no)"), "benefit_blt_dd": _l("BLT Dana Desa (yes/no)"),
 }
 
 
@@ -91,10 +116,39 @@ _DISABILITY = {"fisik": "physical", "daksa": "physical", "tuna daksa": "physical
                "tunawicara": "sensory_speech"}
 
 
-_NONE = {"", "tidak", "tidak ada", "bukan", "no", "n", "0", "false", "belum", "normal"}
+_NONE = {"", "tidak", "tidak ada", "bukan", "no", "n", "0", "false", "belum", "normal", "t"}
 
 
-_YES = {"ya", "y", "yes", "1", "true", "hamil", "iya"}
+_YES = {"ya", "y", "yes", "1", "true", "hamil", "iya", "ada", "penerima"}
+
+
+_SCHOOL_LEVEL = {
+    "paud": "paud_tk", "tk": "paud_tk", "ra": "paud_tk", "paud tk": "paud_tk",
+    "tk ra": "paud_tk", "sd": "sd_mi", "mi": "sd_mi", "sd mi": "sd_mi",
+    "sd sederajat": "sd_mi", "smp": "smp_mts", "mts": "smp_mts", "smp mts": "smp_mts",
+    "sltp": "smp_mts", "smp sederajat": "smp_mts", "sma": "sma_smk_ma", "smk": "sma_smk_ma",
+    "ma": "sma_smk_ma", "sma smk ma": "sma_smk_ma", "smu": "sma_smk_ma", "slta": "sma_smk_ma",
+    "sma sederajat": "sma_smk_ma", "paket a": "paket_a", "paket b": "paket_b",
+    "paket c": "paket_c", "tidak sekolah": "", "belum sekolah": "", "tidak ada": "",
+}
+
+
+_SEVERITY = {"ringan": "ringan", "mild": "ringan", "sedang": "sedang", "moderate": "sedang",
+             "berat": "berat", "sangat berat": "berat", "parah": "berat", "severe": "berat"}
+
+
+_PRESENCE = {"ditemukan": "found", "ada": "found", "found": "found",
+             "tidak ditemukan": "not_found", "not found": "not_found", "pindah": "moved",
+             "pindah alamat": "moved", "pindah domisili": "moved", "moved": "moved",
+             "meninggal": "died", "meninggal dunia": "died", "wafat": "died",
+             "almarhum": "died", "almarhumah": "died", "died": "died"}
+
+
+# The schemes as the lists write them (BPNT is Sembako; PBI is PBI-JK, the KIS card).
+_SCHEME = {"pkh": "pkh", "bpnt": "sembako", "sembako": "sembako", "bpnt sembako": "sembako",
+           "pbi": "pbi_jk", "pbi jk": "pbi_jk", "kis pbi": "pbi_jk", "kis": "pbi_jk",
+           "pbi jkn": "pbi_jk", "blt dd": "blt_dd", "blt dana desa": "blt_dd",
+           "blt desa": "blt_dd", "bltdd": "blt_dd"}
 
 
 _MONTHS = {"januari": 1, "februari": 2, "pebruari": 2, "maret": 3, "april": 4, "mei": 5,
@@ -209,6 +263,48 @@ def person_values(raw: dict[str, Any], row: Row) -> dict[str, Any]:
             row.warnings.append(gettext("Disability not recognised (%(value)s): not recorded.",
                                         value=str(raw["disability"])[:40]))
         person["disability"] = [c for c in codes if c in DISABILITIES]
-    if "pregnant" in raw:
-        person["pregnant"] = name_key(raw["pregnant"]) in _YES
+    for name, spellings in (("school_level", _SCHOOL_LEVEL), ("presence", _PRESENCE),
+                            ("disability_severity", _SEVERITY)):
+        if name_key(raw.get(name)):  # an empty cell says nothing: the record stays
+            code = spellings.get(name_key(raw[name]))
+            if code is None:
+                _not_recognised(row, name, raw[name])
+            else:
+                person[name] = code
+    for name in ("pregnant", "chronic_illness"):
+        if name_key(raw.get(name)):
+            person[name] = said_yes(raw[name])
     return person
+
+
+def said_yes(value: Any) -> bool:
+    """Ya, 1, Hamil, or what names the thing (an illness: "Diabetes"); not Tidak, 0, Belum."""
+    key = name_key(value)
+    return key in _YES or (key not in _NONE and not key.startswith(("tidak ", "bukan ",
+                                                                      "belum ")))
+
+
+def _not_recognised(row: Row, name: str, value: Any) -> None:
+    row.warnings.append(gettext("%(field)s not recognised (%(value)s): not recorded.",
+                                field=FIELD_LABELS[name], value=str(value)[:40]))
+
+
+def benefit_values(raw: dict[str, Any], row: Row) -> dict[str, bool]:
+    """What a row says of the national schemes the family receives: scheme -> yes or no. A
+    list ("PKH; BPNT") names all of them (the others are a no); a flag column (PKH: Ya)
+    says one; an empty cell says nothing."""
+    stated: dict[str, bool] = {}
+    if name_key(raw.get("benefits")):
+        keys = [name_key(w) for w in re.split(r"[,;/+&]|\bdan\b", str(raw["benefits"]))]
+        keys = [k for k in keys if k and k not in _NONE]
+        stated = dict.fromkeys(("pkh", "sembako", "pbi_jk", "blt_dd"), False)
+        for key in keys:
+            if key in _SCHEME:
+                stated[_SCHEME[key]] = True
+            else:
+                _not_recognised(row, "benefits", key)
+    for scheme in ("pkh", "sembako", "pbi_jk", "blt_dd"):
+        cell = raw.get("benefit_" + scheme)
+        if name_key(cell):
+            stated[scheme] = said_yes(cell)
+    return stated
