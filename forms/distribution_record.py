@@ -8,11 +8,32 @@ from typing import Any, ClassVar
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileSize
-from wtforms.validators import Optional, ValidationError
+from wtforms import StringField
+from wtforms.validators import Length, Optional, ValidationError
 
 from .base import TaskForm
 from .dynamic import FILE_MAX_BYTES, FILE_TOO_LARGE, AttachmentField
-from .fields import check_field, count_field, date_field, rupiah_field, text_field
+from .fields import (
+    TOO_LONG,
+    check_field,
+    count_field,
+    date_field,
+    radio_field,
+    rupiah_field,
+    select_field,
+    text_field,
+)
+from .program_labels import CHANNELS, SIX_T, SIX_T_ANSWER
+
+
+def _six_t(key: str) -> Any:
+    answers = SIX_T_ANSWER.items() if key in ("price", "quality") else [
+        (k, v) for k, v in SIX_T_ANSWER.items() if k != "na"]
+    return radio_field(SIX_T[key], list(answers))
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _whole(value: Any) -> int | None:
@@ -21,8 +42,8 @@ def _whole(value: Any) -> int | None:
 
 class DistributionRecordForm(TaskForm):
     title = _l("Distribution record")
-    description = _l("Record one distribution round: households served, amount disbursed "
-                     "and whether it was on time.")
+    description = _l("Record one distribution round (tahap): families served, amount "
+                     "distributed, when and how, and the 6T checklist.")
     # Every round is a new record; prefilling last round's figures invites copy mistakes.
     prefill = False
     checks_task_data = True  # a round is checked against the approved plan
@@ -34,7 +55,20 @@ class DistributionRecordForm(TaskForm):
     amount_disbursed_rupiah = rupiah_field(
         _l("Amount disbursed (Rp)"),
         description=_l("In rupiah, including the value of goods; for example 12.500.000."))
-    on_time = check_field(_l("On time, as scheduled"))
+    on_time = check_field(_l("On time, as scheduled"),
+                          description=_l("With a planned date, this follows from the dates."))
+    channel = select_field(_l("Channel"), list(CHANNELS.items()), placeholder=_l("Choose…"))
+    sp2d_number = StringField(_l("SP2D number (APBD cash)"),
+                              validators=[Optional(), Length(max=80, message=TOO_LONG)],
+                              filters=[_strip])
+    sp2d_date = date_field(_l("SP2D date"), required=False)
+    sp2d_rupiah = rupiah_field(_l("SP2D amount (Rp)"), required=False)
+    six_t_target = _six_t("target")
+    six_t_time = _six_t("time")
+    six_t_amount = _six_t("amount")
+    six_t_price = _six_t("price")
+    six_t_quality = _six_t("quality")
+    six_t_administration = _six_t("administration")
     distribution_issues = text_field(_l("Problems during distribution"))
     handover_record = AttachmentField(
         _l("Handover record (BAST)"),

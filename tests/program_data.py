@@ -18,12 +18,15 @@ STEP_DATA: dict[str, dict[str, Any]] = {
         "fiscal_year": 2026, "target_households": 150, "budget_rupiah": 45_000_000,
         "benefit_kind": "goods", "benefit_rupiah": 150_000, "benefit_goods": "10 kg beras",
         "start_date": "2026-12-01", "end_date": "2027-02-28", "rounds": 2,
-        "decree_number": "", "decree_date": None,
+        "decree_number": "188/45/KPTS/35.07/2026", "decree_date": "2026-11-20",
         "partners": "Dinas Sosial; Karang Taruna", "plan_notes": "",
     },
     "distribution_record": {
         "distribution_date": "2026-12-15", "households_served": 70,
         "amount_disbursed_rupiah": 21_000_000, "on_time": True, "distribution_issues": "",
+        "channel": "goods", "sp2d_number": "", "sp2d_date": None, "sp2d_rupiah": None,
+        "six_t_target": "yes", "six_t_time": "yes", "six_t_amount": "yes",
+        "six_t_price": "na", "six_t_quality": "yes", "six_t_administration": "yes",
     },
     "supervision_visit": {
         "visit_date": "2027-01-20", "households_verified": 25,

@@ -16,7 +16,9 @@ from tests.test_ticks import at_round, enrolments
 from webapp.models import HumanTask, User
 from webapp.services.assistance import ticks
 
-ROUND = {"distribution_date": "2026-12-15", "on_time": "y", "distribution_issues": ""}
+ROUND = {"distribution_date": "2026-12-15", "on_time": "y", "distribution_issues": "",
+         "channel": "goods", "six_t_target": "yes", "six_t_time": "yes", "six_t_amount": "yes",
+         "six_t_price": "na", "six_t_quality": "yes", "six_t_administration": "yes"}
 
 
 def test_a_round_with_unticked_families_closes_only_when_asked(

@@ -212,7 +212,7 @@ def test_the_welcome_message_escapes_the_name(client: FlaskClient, session: Sess
 
 def test_a_round_is_checked_against_the_plan_and_numbered(
         login_as: Any, session: Session, people: dict[str, User]) -> None:
-    from tests.program_data import program_at
+    from tests.program_data import STEP_DATA, program_at
 
     program = program_at(session, people, "distribution_record")  # 150 households, Rp 45 jt
     (task,) = programs.open_tasks(session, program)
@@ -220,7 +220,9 @@ def test_a_round_is_checked_against_the_plan_and_numbered(
     client = login_as("koordinator")
     token = csrf_token(client, f"/tasks/{task.id}")
     round_data = {"csrf_token": token, "distribution_date": "2026-12-15", "on_time": "y",
-                  "households_served": "5000", "amount_disbursed_rupiah": "999.000.000.000"}
+                  "households_served": "5000", "amount_disbursed_rupiah": "999.000.000.000",
+                  **{k: v for k, v in STEP_DATA["distribution_record"].items()
+                     if k.startswith(("six_t_", "channel"))}}
     refused = client.post(f"/tasks/{task.id}", data=round_data)
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422

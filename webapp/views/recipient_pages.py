@@ -10,14 +10,16 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from forms.dynamic import FILE_MAX_BYTES, FILE_TOO_LARGE, FILE_TYPE_REFUSED, accepted_file
 from forms.fields import parse_rupiah
 from forms.households import DESIL_CHOICES, ENROLMENT_STATUS, NOT_RECEIVED, RELATIONS
 from forms.program_labels import CHANNELS, PROXY_RELATIONS
 
 from ..extensions import db
-from ..services.assistance import recipient_lists, rounds, ticks
+from ..services.assistance import recipient_lists, records, rounds, ticks
 from ..services.errors import InvalidInput, ServiceError
 from ..services.registry import access, importing, search
+from ..services.workflow.attachments import Upload
 from .rendering import attempt, flash, or_abort, render, wants_fragment
 
 bp = Blueprint("recipients", __name__, url_prefix="/programs/<int:instance_id>")
@@ -43,7 +45,7 @@ def index(instance_id: int) -> Any:
     return render("registry/recipients.html", "entries", listed=listed, found=found,
                   more=more, page=page, text=text, desa=desa, imports=imports,
                   available=available, DESIL=DESIL_CHOICES, ENROLMENT_STATUS=ENROLMENT_STATUS,
-                  may_edit=access.may_edit(current_user))
+                  RELATIONS=RELATIONS, may_edit=access.may_edit(current_user))
 
 
 @bp.post("/recipients/add")
@@ -87,6 +89,25 @@ def status(instance_id: int, enrolment_id: int) -> Any:
                             q=request.form.get("q", "")), 303)
 
 
+@bp.post("/recipients/<int:enrolment_id>/terms")
+@login_required
+def terms(instance_id: int, enrolment_id: int) -> Any:
+    """Who collects for the family, and what it is entitled to per round."""
+    recipient = request.form.get("recipient_id", "")
+    text = request.form.get("entitled_amount", "").strip()
+    try:
+        amount = parse_rupiah(text) if text else None
+    except ValueError:
+        flash(_l("Enter the amount in whole rupiah, for example 200.000."), "error")
+    else:
+        changed = attempt(recipient_lists.set_terms, db(), current_user, instance_id,
+                          enrolment_id, int(recipient) if recipient.isdigit() else None, amount)
+        if changed is not None:
+            flash(_l("Saved."), "success")
+    return redirect(url_for("recipients.index", instance_id=instance_id,
+                            q=request.form.get("q", "")), 303)
+
+
 @bp.post("/recipients/clear")
 @login_required
 def clear(instance_id: int) -> Any:
@@ -109,6 +130,8 @@ def round_page(instance_id: int, number: int) -> Any:
                   else "content", listed=listed, number=number, found=found, more=more,
                   page=page, text=text, figures=figures, open=listed.round == number,
                   row=row, needs_amount=row is None or row.program.benefit_amount is None,
+                  awaits_decree=row is not None and records.awaits_decree(row.program)
+                  and not listed.enrolled,
                   NOT_RECEIVED=NOT_RECEIVED, RELATIONS=RELATIONS, CHANNELS=CHANNELS,
                   PROXY_RELATIONS=PROXY_RELATIONS)
 
@@ -123,6 +146,35 @@ def open_round(instance_id: int, number: int) -> Any:
         flash(_l("Round %(n)s is open: %(due)s families are due in it.", n=number,
                  due=due), "success")
     return redirect(url_for("recipients.round", instance_id=instance_id, number=number), 303)
+
+
+@bp.post("/decree")
+@login_required
+def decree(instance_id: int) -> Any:
+    """The SK penetapan of an approved local list: recorded, and the list is enrolled."""
+    storage = request.files.get("decree_file")
+    upload = Upload(storage.filename or "", storage.read(FILE_MAX_BYTES + 1),
+                    storage.mimetype or "") if storage and storage.filename else None
+    if upload is not None and len(upload.data) > FILE_MAX_BYTES:
+        flash(FILE_TOO_LARGE, "error")
+    elif upload is not None and not accepted_file(upload.filename, upload.data[:512]):
+        flash(FILE_TYPE_REFUSED, "error")
+    else:
+        enrolled = attempt(lambda: records.record_decree(
+            db(), current_user, instance_id, request.form.get("decree_number", ""),
+            _day(request.form.get("decree_date", "")), upload))
+        if enrolled is not None:
+            flash(_l("The decree is recorded: %(n)s families are enrolled.", n=enrolled),
+                  "success")
+    number = request.form.get("round", 1, type=int) or 1
+    return redirect(url_for("recipients.round", instance_id=instance_id, number=number), 303)
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None
 
 
 @bp.get("/rounds/<int:number>/figures")

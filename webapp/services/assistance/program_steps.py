@@ -24,7 +24,7 @@ from .recipient_lists import (
     current_round,
     enrol_drafts,
 )
-from .records import program_of
+from .records import as_date, awaits_decree, decree_reason, program_of
 from .rounds import Figures, figures, round_row
 
 
@@ -40,10 +40,12 @@ def step_data(session: Session, instance_id: int, form_key: str | None, data: di
     target stays as typed; the list's size is kept beside it."""
     if form_key not in (PLAN_FORM, ROUND_FORM, EVALUATION_FORM):
         return data
+    data = dict(data)
+    if form_key == ROUND_FORM:
+        data.update(_timeliness(session, instance_id, data, completing))
     counts = _counts(session, instance_id)
     if not counts:
         return data
-    data = dict(data)
     if form_key == PLAN_FORM:
         data["list_size"] = sum(counts.get(s, 0) for s in LISTED)
         data["recipient_list"] = True
@@ -68,13 +70,31 @@ def step_data(session: Session, instance_id: int, form_key: str | None, data: di
     return data
 
 
+def _timeliness(session: Session, instance_id: int, data: dict[str, Any],
+                completing: int | None) -> dict[str, Any]:
+    """A round with a planned date was on time when it was distributed by then."""
+    row = round_row(session, instance_id, current_round(session, instance_id, completing))
+    distributed = as_date(data.get("distribution_date"))
+    if row is None or row.planned_date is None or distributed is None:
+        return {}
+    return {"on_time": distributed <= row.planned_date,
+            "planned_date": row.planned_date.isoformat()}
+
+
 def after_step(session: Session, instance_id: int, ready_forms: list[str | None],
                actor: User) -> None:
     """When the program reaches its first distribution round, its plan was approved: the
-    draft list becomes the enrolled list (in the completing transaction)."""
-    if ROUND_FORM in ready_forms:
-        enrol_drafts(session, instance_id, actor,
-                     str(_l("Plan approved by %(name)s", name=actor.display_name)))
+    draft list becomes the enrolled list (in the completing transaction), if the decree fixing
+    the recipients is recorded; a local program without it waits for it (``record_decree``)."""
+    if ROUND_FORM not in ready_forms:
+        return
+    program = program_of(session, instance_id)
+    if awaits_decree(program):  # approved; enrolled when its SK penetapan is recorded
+        return
+    reason = str(_l("Plan approved by %(name)s", name=actor.display_name))
+    if program is not None and program.decree_number:
+        reason = f"{reason}; {decree_reason(program)}"
+    enrol_drafts(session, instance_id, actor, reason)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, insert, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ...db import unit_of_work, utcnow
 from ...models import (
@@ -225,6 +225,8 @@ def entries(session: Session, user: User, instance_id: int, text: str = "", page
             DistributionRound, DistributionRound.id == DistributionLine.round_id).join(
             Program, Program.id == DistributionRound.program_id).where(
             Program.instance_id == instance_id, DistributionRound.number == round_)
+    else:  # the list page offers each family's members as its pengurus
+        query = query.options(selectinload(Household.members))
     rows = session.execute(query.order_by(Household.region_code, Household.rw, Household.rt,
                                           Person.name_key, Enrolment.id)
                            .limit(per_page + 1).offset((max(page, 1) - 1) * per_page)).all()
@@ -269,4 +271,27 @@ def set_status(session: Session, user: User, instance_id: int, enrolment_id: int
         session.add(EnrolmentChange(enrolment_id=found.id, from_status=found.status,
                                     to_status=status, reason=reason, by_id=user.id))
         found.status, found.changed_at = status, utcnow()
+        return found
+
+
+def set_terms(session: Session, user: User, instance_id: int, enrolment_id: int,
+              recipient_id: int | None, entitled_amount: int | None) -> Enrolment:
+    """Who collects for the family (its *pengurus*, usually the mother; the head when unset)
+    and what it is entitled to per round when that differs from the program's benefit. A
+    round already open keeps the amounts it fixed."""
+    access.require_editor(user)
+    if entitled_amount is not None and not 0 <= entitled_amount <= 10**12:
+        raise InvalidInput(_l("This amount is too large."))
+    with unit_of_work(session):
+        _instance(session, user, instance_id)
+        found = session.get(Enrolment, enrolment_id)
+        if found is None or found.instance_id != instance_id:
+            raise NotFound()
+        if recipient_id is not None:
+            member = session.get(Person, recipient_id)
+            if member is None or member.household_id != found.household_id \
+                    or member.died_on is not None:
+                raise InvalidInput(_l("Choose a living member of the family."))
+        found.recipient_id, found.entitled_amount = recipient_id, entitled_amount
+        found.changed_at = utcnow()
         return found

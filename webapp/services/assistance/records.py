@@ -14,16 +14,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ...db import utcnow
+from ...db import unit_of_work, utcnow
 from ...models import (
     BENEFIT_KINDS,
     FUNDING_SOURCES,
     PROGRAM_KINDS,
     SCHEMES,
     DistributionRound,
+    HumanTask,
     Program,
     User,
 )
+from ..errors import Conflict, InvalidInput
+from ..registry import access
+from ..registry.keys import today
+from ..workflow.attachments import Upload, store_upload
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
          "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX", "XXI", "XXII", "XXIII", "XXIV")
@@ -123,3 +128,46 @@ def plan_rounds(session: Session, program: Program) -> None:
         DistributionRound.program_id == program.id,
         DistributionRound.number > program.rounds_planned,
         DistributionRound.opened_at.is_(None)))
+
+
+def awaits_decree(program: Program | None) -> bool:
+    """A local program's list becomes enrolled only with the decree fixing its recipients."""
+    return program is not None and program.kind == "local" and not program.decree_number
+
+
+def record_decree(session: Session, user: User, instance_id: int, number: str,
+                  date: dt.date | None, upload: Upload | None = None) -> int:
+    """The SK penetapan of a local program whose plan was approved without it: recorded with
+    its file, and the approved list becomes the enrolled list. Returns how many families were
+    enrolled."""
+    from .recipient_lists import ROUND_FORM, enrol_drafts, state
+
+    access.require_editor(user)
+    number = " ".join(number.split())[:80]
+    if len(number) < 3:
+        raise InvalidInput(_l("Write the decree's number as it stands on the decree."))
+    if date is None or date > today():
+        raise InvalidInput(_l("Give the decree's date (not in the future)."))
+    with unit_of_work(session):
+        listed = state(session, user, instance_id)
+        program = program_of(session, instance_id)
+        task_id = session.scalar(select(HumanTask.id).where(
+            HumanTask.instance_id == instance_id, HumanTask.form_key == ROUND_FORM,
+            HumanTask.status == "open"))
+        if program is None or task_id is None:
+            raise Conflict(_l("The decree is recorded once the plan is approved, before the "
+                              "first round opens."))
+        program.decree_number, program.decree_date = number, date
+        if upload is not None and upload.data:
+            stored = store_upload(session.connection(), upload, instance_id, task_id,
+                                  "decree_file", user, utcnow())
+            program.decree_attachment_id = stored["attachment_id"]
+        program.updated_at, program.updated_by_id = utcnow(), user.id
+        return enrol_drafts(session, instance_id, user, decree_reason(program)) \
+            if listed.counts.get("draft") else 0
+
+
+def decree_reason(program: Program) -> str:
+    when = program.decree_date.isoformat() if program.decree_date else ""
+    return str(_l("Fixed by decree %(number)s of %(date)s", number=program.decree_number,
+                  date=when))

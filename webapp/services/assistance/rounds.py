@@ -31,7 +31,7 @@ from ...models import (
 )
 from ..errors import Conflict, Forbidden
 from .recipient_lists import ROUND_FORM, ListState, current_round, state
-from .records import as_date, as_whole
+from .records import as_date, as_whole, awaits_decree
 
 
 @dataclass
@@ -99,6 +99,9 @@ def open_round(session: Session, user: User, instance_id: int, number: int,
         if row.opened_at is not None:
             return due_count(session, row.id)
         if not listed.enrolled:
+            if awaits_decree(row.program):
+                raise Conflict(_l("The list awaits the decree fixing its recipients (SK "
+                                  "penetapan): record it first."))
             raise Conflict(_l("No family is enrolled: the list becomes enrolled when the plan "
                               "is approved."))
         snapshot(session, row, instance_id)
