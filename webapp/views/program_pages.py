@@ -12,10 +12,12 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from forms.fields import as_choices
+from forms.program_labels import CHANNELS, FUNDING, PROGRAM_KIND, SCHEME
 from forms.program_start import StartForm
 
 from ..extensions import db, htmx
 from ..services.accounts import regions
+from ..services.assistance import recipient_lists, records, rounds
 from ..services.diagrams import definitions
 from ..services.errors import ServiceError
 from ..services.scope import can_see_task
@@ -100,7 +102,13 @@ def show(instance_id: int) -> Any:
     incidents = administration.incidents(db(), current_user, instance) \
         if current_user.role == "admin" else []
     waiting = programs.open_tasks(db(), instance)
-    return render("instances/show.html", "content", instance=instance,
+    record = records.program_of(db(), instance.id)
+    return render("instances/show.html", "content", instance=instance, record=record,
+                  rounds=rounds.overview(db(), instance.id) if record else [],
+                  listed=recipient_lists.state(db(), current_user, instance.id)
+                  if record else None, round_name=records.round_name,
+                  PROGRAM_KIND=PROGRAM_KIND, SCHEME=SCHEME, FUNDING=FUNDING,
+                  CHANNELS=CHANNELS,
                   diagram=programs.diagram_state(db(), instance), open_tasks=waiting,
                   openable={t.id for t in waiting if can_see_task(current_user, t)},
                   events=programs.history(db(), instance), incidents=incidents)

@@ -192,3 +192,38 @@ def figures(session: Session, instance_id: int, round_: int | None = None) -> Fi
         select(func.count(func.distinct(DistributionLine.enrolment_id))).where(
             DistributionLine.round_id.in_(reached), DistributionLine.received.is_(True))) or 0
     return result
+
+
+@dataclass
+class RoundLine:
+    """One round on the program's page: its record and its lines' counts."""
+
+    row: DistributionRound
+    due: int = 0
+    received: int = 0
+    not_received: int = 0
+    amount: int = 0
+
+
+def overview(session: Session, instance_id: int) -> list[RoundLine]:
+    """Every round of a program with its counts (one grouped query over its lines)."""
+    found = [RoundLine(row) for row in session.scalars(
+        select(DistributionRound).join(Program).where(Program.instance_id == instance_id)
+        .order_by(DistributionRound.number))]
+    by_id = {one.row.id: one for one in found}
+    if not by_id:
+        return found
+    for round_id, received, count, amount in session.execute(
+            select(DistributionLine.round_id, DistributionLine.received,
+                   func.count(DistributionLine.id),
+                   func.coalesce(func.sum(DistributionLine.amount), 0))
+            .where(DistributionLine.round_id.in_(list(by_id)))
+            .group_by(DistributionLine.round_id, DistributionLine.received)):
+        one = by_id[round_id]
+        one.due += count
+        if received:
+            one.received += count
+            one.amount += int(amount or 0)
+        elif received is False:
+            one.not_received += count
+    return found
