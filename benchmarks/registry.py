@@ -209,12 +209,12 @@ def search_figures(url: str, backend: str, people: int, queries: int = 200
             f"registry_search_over_baseline_{label}": max(suffix, name) / base}
 
 
-def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dict[str, float]:
-    """A program at its first round with ``families_wanted`` families on its list."""
+def program_with_list(url: str, families_wanted: int) -> tuple[Session, User, Any]:
+    """A program whose plan with a list of ``families_wanted`` families (from an imported
+    village list) is approved, its first round waiting to open."""
     from tests.program_data import APPROVE, STEP_DATA
     from webapp import engine as wf_engine
-    from webapp.models import DistributionLine, Enrolment
-    from webapp.services.assistance import recipient_lists, ticks
+    from webapp.services.assistance import recipient_lists
     from webapp.services.diagrams import deployment
     from webapp.services.workflow import programs
 
@@ -244,6 +244,17 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     recipient_lists.add_from_registry(session, coordinator, program.id)
     step(coordinator, dict(STEP_DATA["program_plan"], rounds=1))
     step(supervisor, dict(APPROVE))
+    return session, coordinator, program
+
+
+def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dict[str, float]:
+    """A program at its first round with ``families_wanted`` families on its list."""
+    from webapp.models import DistributionLine, Enrolment
+    from webapp.services.assistance import rounds
+    from webapp.services.assistance import ticks as ticking
+
+    session, coordinator, program = program_with_list(url, families_wanted)
+    rounds.open_round(session, coordinator, program.id, 1)
     enrolled = list(session.scalars(select(Enrolment.id).where(
         Enrolment.instance_id == program.id).order_by(Enrolment.id)))[:families_wanted]
     rng = random.Random(3)
@@ -251,8 +262,8 @@ def tick_figures(url: str, families_wanted: int = 2000, ticks: int = 300) -> dic
     for n in range(ticks):
         enrolment_id = rng.choice(enrolled)
         begin = time.perf_counter()
-        ticks.tick(session, coordinator, program.id, enrolment_id, 1, n % 7 != 0,
-                    "absent" if n % 7 == 0 else "", 200_000 if n % 7 else None)
+        ticking.tick(session, coordinator, program.id, enrolment_id, 1, n % 7 != 0,
+                     "absent" if n % 7 == 0 else "", 200_000 if n % 7 else None)
         measured.append((time.perf_counter() - begin) * 1000)
     line_ids = list(session.scalars(text("SELECT id FROM distribution_line")))
     baseline: list[float] = []
