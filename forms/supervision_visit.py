@@ -1,6 +1,9 @@
-"""Laporan Kunjungan Supervisi: a field visit that verifies who received the assistance."""
+"""Monitoring lapangan (uji petik): a field visit that checks a sample of the families who
+received the assistance, one by one (their checks are recorded on the sample's page)."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from flask_babel import lazy_gettext as _l
 
@@ -17,3 +20,5 @@ class SupervisionVisitForm(TaskForm):
     findings = text_field(_l("Findings"), required=True, rows=4)
     corrective_actions = text_field(_l("Corrective actions"))
     follow_up_needed = check_field(_l("Follow-up needed"))
+    # With a recipient list the families verified are the spot checks (the page shows them).
+    from_list: ClassVar[tuple[str, ...]] = ("households_verified",)

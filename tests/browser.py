@@ -80,7 +80,8 @@ def screenshot(page: Any, name: str) -> Path:
 
 PLAN_FIELDS = {"fiscal_year": "2026", "target_households": "150", "budget_rupiah": "45.000.000",
                "benefit_rupiah": "300.000", "start_date": "2026-12-01",
-               "end_date": "2027-02-28", "rounds": "2"}
+               "end_date": "2027-02-28", "rounds": "2",
+               "decree_number": "188/45/KPTS/35.07/2026", "decree_date": "2026-11-20"}
 PLAN_CHOICES = {"program_kind": "local", "scheme": "apbd", "funding_source": "apbd_regency",
                 "benefit_kind": "money"}
 
@@ -91,3 +92,14 @@ def fill_plan(page: Any, **fields: str) -> None:
         page.select_option(f"[name={name}]", fields.pop(name, value))
     for name, value in {**PLAN_FIELDS, **fields}.items():
         page.fill(f"[name={name}]", value)
+
+
+SIX_T = {"target": "yes", "time": "yes", "amount": "yes", "price": "na", "quality": "yes",
+         "administration": "yes"}
+
+
+def fill_round(page: Any, channel: str = "goods") -> None:
+    """The round's step as recorded after a distribution of goods: its channel and 6T."""
+    page.select_option("[name=channel]", channel)
+    for key, answer in SIX_T.items():
+        page.check(f"[name=six_t_{key}][value={answer}]")

@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser import fill_plan, screenshot, sign_in
+from tests.browser import fill_plan, fill_round, screenshot, sign_in
 from tests.program_data import STEP_DATA, fresh
 from webapp.db import make_session_factory
 from webapp.extensions import db
 from webapp.models import User
+from webapp.services.assistance import spot_checks
 from webapp.services.workflow import completion, jobs, programs
 
 pytestmark = pytest.mark.browser
@@ -142,13 +143,16 @@ def test_import_list_approve_tick_and_evaluate_on_a_phone(
     coordinator.goto(f"{base}/tasks/{round_task.id}")
     expect(coordinator.locator("#list-panel")).to_contain_text("Rp 1.000.000")
     coordinator.fill("[name=distribution_date]", "2026-12-15")
+    fill_round(coordinator)
     coordinator.locator("#task-form button.submit-step").click()
     expect(coordinator.locator(".flash-success")).to_be_visible()
 
     # 5. supervision, then the evaluation shows the figures from the lines
     fresh(session)
     (visit,) = programs.open_tasks(session, program)
-    visitor = people["supervisor" if visit.group_name == "Supervisor" else "koordinator"]
+    visitor = people["supervisor"]  # uji petik: one family of the sample checked
+    (checked, *_) = spot_checks.sample(session, visitor, program.id)
+    spot_checks.record(session, visitor, program.id, checked.line.id, True, True, True)
     completion.complete_task(session, visitor, visit.id, dict(STEP_DATA["supervision_visit"]))
     fresh(session)
     (evaluation,) = programs.open_tasks(session, program)

@@ -21,8 +21,11 @@ def test_every_area_is_plugged_in_once_per_app(app: Flask, session: Session) -> 
     hooks = app.extensions["simpul_hooks"]
     assert hooks is hooks_of(session)
     assert hooks.areas == ["registry", "assistance"]
-    assert set(hooks.figures) == {"program_plan", "distribution_record", "evaluation"}
-    assert set(hooks.panels) == {"program_plan", "distribution_record", "evaluation", "approval"}
+    assert set(hooks.figures) == {"program_plan", "distribution_record", "evaluation",
+                                  "supervision_visit"}
+    assert set(hooks.panels) == {"program_plan", "distribution_record", "evaluation", "approval",
+                                 "supervision_visit"}
+    assert set(hooks.completed) == {"program_plan", "distribution_record"}
     assert set(hooks.jobs) == {"registry_import"}
     with pytest.raises(ValueError):
         hooks.job("mail", run=lambda *_: None)  # the core's own kinds cannot be taken

@@ -23,7 +23,7 @@ from webapp.models import (
     Instance,
     User,
 )
-from webapp.services.assistance import recipient_lists, rounds, ticks
+from webapp.services.assistance import recipient_lists, rounds, spot_checks, ticks
 from webapp.services.errors import Conflict, NotFound
 from webapp.services.registry import entry, facts
 from webapp.services.registry.synthetic import families
@@ -116,7 +116,10 @@ def test_the_whole_cycle_takes_its_figures_from_the_lines(
         ticks.tick(session, koordinator, planned.id, enrolled[0], 4, True)
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(DistributionLine.id))) == 600
-    step(session, people, planned)  # supervision visit
+    supervisor = people["supervisor"]  # monitoring lapangan: one family of the sample checked
+    checked = spot_checks.sample(session, supervisor, planned.id)[0]
+    spot_checks.record(session, supervisor, planned.id, checked.line.id, True, True, True)
+    step(session, people, planned)
     evaluation = data_for("evaluation")
     evaluation.update(coverage_pct=12.0, budget_realisation_pct=1.0)
     step(session, people, planned, evaluation)

@@ -226,7 +226,7 @@ def test_a_round_is_checked_against_the_plan_and_numbered(
     refused = client.post(f"/tasks/{task.id}", data=round_data)
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert "150 rumah tangga" in body and "Rp 45.000.000" in body
+    assert "150 keluarga" in body and "Rp 45.000.000" in body
     session.rollback()
     assert programs.open_tasks(session, program)[0].id == task.id  # nothing was saved
     round_data.update(households_served="150", amount_disbursed_rupiah="30.000.000")

@@ -35,6 +35,7 @@ from .program_tables import (
     DistributionRound,
     Program,
     RoundDocument,
+    SpotCheck,
 )
 from .registry_tables import (
     BENEFIT_SCHEMES,
@@ -78,4 +79,4 @@ __all__ = ["BENEFIT_KINDS", "BENEFIT_SCHEMES", "CHANNELS", "DISABILITIES",
            "Enrolment", "EnrolmentChange", "Event", "Group", "Household", "HouseholdBenefit",
            "HumanTask", "ImportRow", "Incident", "Instance", "Job", "Notification", "Partner",
            "Person", "Program", "Region", "RegistryEvent", "RegistryImport", "RoundDocument",
-           "SavedFilter", "User", "user_group"]
+           "SavedFilter", "SpotCheck", "User", "user_group"]

@@ -134,3 +134,23 @@ class RoundDocument(Base):
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     attachment: Mapped[Attachment] = relationship()
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SpotCheck(Base):
+    """Uji petik: a supervisor's check of one family's line in the field: did the family get
+    it, the amount it was entitled to, on time, and was anything deducted (potongan)."""
+
+    __tablename__ = "spot_check"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
+                                             index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("distribution_line.id",
+                                                    ondelete="CASCADE"), unique=True)
+    received: Mapped[bool] = mapped_column()  # the family says it got it
+    right_amount: Mapped[bool] = mapped_column()
+    on_time: Mapped[bool] = mapped_column()
+    deduction: Mapped[int] = mapped_column(BigInteger, default=0)  # rupiah taken off
+    note: Mapped[str] = mapped_column(String(300), default="")
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_by: Mapped[User | None] = relationship()

@@ -16,7 +16,7 @@ from forms.households import DESIL_CHOICES, ENROLMENT_STATUS, NOT_RECEIVED, RELA
 from forms.program_labels import CHANNELS, PROXY_RELATIONS
 
 from ..extensions import db
-from ..services.assistance import recipient_lists, records, rounds, ticks
+from ..services.assistance import recipient_lists, records, rounds, spot_checks, ticks
 from ..services.errors import InvalidInput, ServiceError
 from ..services.registry import access, importing, search
 from ..services.workflow.attachments import Upload
@@ -242,3 +242,32 @@ def _row(instance_id: int, number: int, enrolment_id: int, status: int = 200,
     return render("registry/round.html", "line", status, entry=found[0],
                   instance_id=instance_id, number=number, open=True, error=error,
                   NOT_RECEIVED=NOT_RECEIVED)
+
+
+@bp.get("/spot-checks")
+@login_required
+def spot_checks_page(instance_id: int) -> Any:
+    """Uji petik: the sample of families to check in the field, each with its check."""
+    listed = _state(instance_id)
+    found = or_abort(spot_checks.sample, db(), current_user, instance_id)
+    return render("registry/spot_checks.html", "content", listed=listed, found=found,
+                  step_id=spot_checks.open_step(db(), instance_id))
+
+
+@bp.post("/spot-checks/<int:line_id>")
+@login_required
+def spot_check(instance_id: int, line_id: int) -> Any:
+    form = request.form
+    text = form.get("deduction", "").strip()
+    try:
+        deduction = parse_rupiah(text) if text else 0
+    except ValueError:
+        deduction = -1
+    checked = attempt(lambda: spot_checks.record(
+        db(), current_user, instance_id, line_id, form.get("received") == "1",
+        form.get("right_amount") == "1", form.get("on_time") == "1", deduction,
+        form.get("note", "")))
+    if checked is not None:
+        flash(_l("Saved."), "success")
+    return redirect(url_for("recipients.spot_checks_page", instance_id=instance_id,
+                            _anchor=f"check-{line_id}"), 303)

@@ -21,11 +21,12 @@ def plug_in(hooks: Hooks) -> None:
     """What assistance adds to the workflow core (called once per app at ``create_app``): a
     program's recipient list gives the plan, round and evaluation steps their figures and a
     panel on their page, and becomes the enrolled list when the plan is approved."""
-    from . import program_steps, recipient_lists, records, rounds
+    from . import program_steps, recipient_lists, records, rounds, spot_checks
 
     for form_key in recipient_lists.FIGURED_FORMS:
         hooks.step(form_key, figures=program_steps.step_data, panel=program_steps.panel)
     hooks.step(recipient_lists.PLAN_FORM, completed=records.write_plan)
     hooks.step(recipient_lists.ROUND_FORM, completed=rounds.close_round)
     hooks.step("approval", panel=program_steps.panel)  # sees the list or figures it approves
+    hooks.step(spot_checks.FORM, figures=spot_checks.step_data, panel=spot_checks.panel)
     hooks.after_step(program_steps.after_step)

@@ -74,7 +74,7 @@ class ListState:
         return self.counts.get("enrolled", 0)
 
 
-def _instance(session: Session, user: User, instance_id: int) -> Instance:
+def visible_instance(session: Session, user: User, instance_id: int) -> Instance:
     found = session.scalar(select(Instance).where(Instance.id == instance_id,
                                                   instance_visible(user)))
     if found is None:
@@ -89,7 +89,7 @@ def _open_forms(session: Session, instance_id: int) -> dict[str | None, int]:
 
 
 def state(session: Session, user: User, instance_id: int) -> ListState:
-    found = _instance(session, user, instance_id)
+    found = visible_instance(session, user, instance_id)
     result = ListState(found, counts=dict(session.execute(  # type: ignore[arg-type]
         select(Enrolment.status, func.count(Enrolment.id))
         .where(Enrolment.instance_id == instance_id).group_by(Enrolment.status)).all()))
@@ -139,7 +139,7 @@ def _candidates(user: User, program: Instance, desa: str = "", desil: str = "",
 def registry_has_families(session: Session, user: User, instance_id: int) -> bool:
     """Whether the registry holds any active family of the program's region that the user
     may add (an empty registry there needs a village list imported first)."""
-    program = _instance(session, user, instance_id)
+    program = visible_instance(session, user, instance_id)
     return session.scalar(select(_candidates(user, program).limit(1).exists())) or False
 
 
@@ -206,7 +206,7 @@ def entries(session: Session, user: User, instance_id: int, text: str = "", page
             only: int | None = None) -> tuple[list[Entry], bool]:
     """A page of the list (with each family's line for ``round_``), searchable by the head's
     name or the last digits of the KK."""
-    _instance(session, user, instance_id)
+    visible_instance(session, user, instance_id)
     query = (select(Enrolment, Household, Person)
              .join(Household, Household.id == Enrolment.household_id)
              .outerjoin(Person, and_(Person.household_id == Household.id,
@@ -264,7 +264,7 @@ def set_status(session: Session, user: User, instance_id: int, enrolment_id: int
     if len(reason) < 3:
         raise InvalidInput(_l("Give the reason."))
     with unit_of_work(session):
-        _instance(session, user, instance_id)
+        visible_instance(session, user, instance_id)
         found = session.get(Enrolment, enrolment_id)
         if found is None or found.instance_id != instance_id or found.status == "draft":
             raise NotFound()
@@ -283,7 +283,7 @@ def set_terms(session: Session, user: User, instance_id: int, enrolment_id: int,
     if entitled_amount is not None and not 0 <= entitled_amount <= 10**12:
         raise InvalidInput(_l("This amount is too large."))
     with unit_of_work(session):
-        _instance(session, user, instance_id)
+        visible_instance(session, user, instance_id)
         found = session.get(Enrolment, enrolment_id)
         if found is None or found.instance_id != instance_id:
             raise NotFound()
