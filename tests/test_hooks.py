@@ -21,8 +21,10 @@ def test_every_area_is_plugged_in_once_per_app(app: Flask, session: Session) -> 
     hooks = app.extensions["simpul_hooks"]
     assert hooks is hooks_of(session)
     assert hooks.areas == ["registry", "assistance"]
-    assert set(hooks.figures) == {"program_plan", "distribution_record", "evaluation"}
-    assert set(hooks.panels) == {"program_plan", "distribution_record", "evaluation", "approval"}
+    assert set(hooks.figures) == {"program_plan", "distribution_record", "evaluation",
+                                  "needs_assessment"}
+    assert set(hooks.panels) == {"program_plan", "distribution_record", "evaluation", "approval",
+                                 "needs_assessment"}
     assert set(hooks.jobs) == {"registry_import"}
     with pytest.raises(ValueError):
         hooks.job("mail", run=lambda *_: None)  # the core's own kinds cannot be taken
