@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, TypeAlias
 
@@ -26,6 +26,7 @@ from wtforms.fields import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 
 from .fields import RupiahField
@@ -87,7 +88,19 @@ class TaskForm(SimpulForm):
     checks_task_data: ClassVar[bool] = False
     # Fields a program with a recipient list computes from the list instead (shown, not typed).
     from_list: ClassVar[tuple[str, ...]] = ()
+    # Fields choosing desa/kelurahan of the program's area, by code: the page gives them their
+    # choices (``with_area``), grouped by kecamatan.
+    area_fields: ClassVar[tuple[str, ...]] = ()
     task_data: Mapping[str, Any] = {}
+
+    def with_area(self, groups: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> None:
+        """The desa of the program's area ([(kecamatan name, [(code, name)])]) become the
+        choices of the ``area_fields``, grouped by kecamatan."""
+        choices = [SelectChoice(code, name, optgroup=str(kecamatan))
+                   for kecamatan, desas in groups for code, name in desas]
+        for name in self.area_fields:
+            if name in self:
+                self[name].choices = choices
 
     def with_list(self, computed: Mapping[str, Any]) -> None:
         """The program's recipient list gives ``computed`` figures: drop the fields it gives

@@ -7,11 +7,12 @@ from typing import Any
 from webapp.services.workflow import completion
 
 STEP_DATA: dict[str, dict[str, Any]] = {
-    "needs_assessment": {
-        "assessment_date": "2026-11-02", "villages": "Tulungrejo, Kedungsalam",
-        "households_total": 400, "hh_in_need": 180, "hh_elderly": 40, "hh_disability": 12,
-        "hh_children_out_of_school": 20, "hh_food_insecure": 90, "need_rate_pct": 45.0,
-        "notes": "",
+    "needs_assessment": {  # the registry's shares are the step's own (computed at submit)
+        "assessment_date": "2026-11-02", "villages": ["35.07.01.2001", "35.07.01.2003"],
+        "households_total": 400, "hh_in_need": 180, "hh_food_insecure": 90,
+        "need_rate_pct": 45.0, "food_insecure_pct": 22.5, "share_desil_1_2_pct": 0.0,
+        "share_elderly_pct": 0.0, "share_disability_pct": 0.0, "share_out_of_school_pct": 0.0,
+        "share_pregnant_pct": 0.0, "notes": "",
     },
     "program_plan": {
         "program_kind": "local", "scheme": "apbd", "funding_source": "apbd_regency",
@@ -50,6 +51,12 @@ def data_for(form_key: str, returns_left: dict[str, int] | None = None,
             return dict(RETURN)
         return dict(APPROVE)
     return dict(STEP_DATA[form_key])
+
+
+def posted(form_key: str) -> dict[str, Any]:
+    """A step's data as its form posts it: texts, a list for several choices."""
+    return {key: value if isinstance(value, list) else str(value)
+            for key, value in STEP_DATA[form_key].items()}
 
 
 def fresh(session: Any) -> None:

@@ -40,11 +40,12 @@ def test_coordinator_and_supervisor_take_a_program_through_revision(
     coordinator.click("#start-form button[type=submit]")
     expect(coordinator.locator("h1")).to_have_text("Asesmen Kebutuhan")
 
-    fields = {"assessment_date": "2026-11-02", "villages": "Tulungrejo, Kedungsalam",
-              "households_total": "400", "hh_in_need": "500", "hh_elderly": "40",
-              "hh_disability": "12", "hh_children_out_of_school": "20", "hh_food_insecure": "90"}
+    fields = {"assessment_date": "2026-11-02", "households_total": "400", "hh_in_need": "500",
+              "hh_food_insecure": "90"}
     for name, value in fields.items():
         coordinator.fill(f"[name={name}]", value)
+    for desa in ("35.07.01.2001", "35.07.01.2003"):  # Tulungrejo, Kedungsalam: by code
+        coordinator.check(f"input[name=villages][value='{desa}']")
     submit(coordinator)
     expect(coordinator.locator("#task-form .field-error").first).to_be_visible()
     expect(coordinator.locator("[name=hh_in_need]")).to_have_attribute("aria-invalid", "true")

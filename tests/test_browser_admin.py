@@ -19,11 +19,11 @@ pytestmark = pytest.mark.browser
 
 
 def fill_assessment(page: Page, villages: str) -> None:
-    for field, value in {"assessment_date": "2026-11-02", "villages": villages,
-                         "households_total": "300", "hh_in_need": "120", "hh_elderly": "20",
-                         "hh_disability": "5", "hh_children_out_of_school": "8",
-                         "hh_food_insecure": "40"}.items():
+    """``villages``: the code of a desa of the program's area."""
+    for field, value in {"assessment_date": "2026-11-02", "households_total": "300",
+                         "hh_in_need": "120", "hh_food_insecure": "40"}.items():
         page.fill(f"[name={field}]", value)
+    page.check(f"input[name=villages][value='{villages}']")
 
 
 def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
@@ -83,7 +83,7 @@ def test_admin_fixes_a_refused_condition_renames_a_step_and_deploys(
     coordinator.select_option("[name=region]", "35.07.02")
     coordinator.click("#start-form button[type=submit]")
     expect(coordinator.locator("h1")).to_have_text("Asesmen Kebutuhan")
-    fill_assessment(coordinator, "Pagak")
+    fill_assessment(coordinator, "35.07.02.2001")
     submit(coordinator)
     expect(coordinator.locator("h1")).to_have_text("Rencana Kerja Program")
 
@@ -143,7 +143,7 @@ def test_admin_draws_a_step_with_its_own_fields_and_a_coordinator_fills_it(
     coordinator.fill("[name=title]", "PKH Donomulyo 2027")
     coordinator.select_option("[name=region]", "35.07.01")
     coordinator.click("#start-form button[type=submit]")
-    fill_assessment(coordinator, "Tulungrejo")
+    fill_assessment(coordinator, "35.07.01.2001")
     submit(coordinator)
     expect(coordinator.locator("h1")).to_have_text("Konfirmasi Mitra")
     submit(coordinator)  # nothing filled: both fields are required

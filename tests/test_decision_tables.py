@@ -13,7 +13,7 @@ from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from tests.conftest import csrf_token, login
-from tests.program_data import STEP_DATA, fresh, program_at
+from tests.program_data import fresh, posted, program_at
 from webapp import engine
 from webapp.models import DefinitionVersion, Instance, User
 from webapp.services.diagrams import definitions, deployment
@@ -71,17 +71,17 @@ def test_feel_cells_are_refused_with_the_way_to_write_them(
 @pytest.mark.parametrize("policy", ["PRIORITY", "RULE ORDER", "OUTPUT ORDER"])
 def test_hit_policies_the_engine_cannot_run_are_refused(
         session: Session, people: dict[str, User], policy: str) -> None:
-    text = PRIORITY.replace('hitPolicy="UNIQUE"', f'hitPolicy="{policy}"')
+    text = PRIORITY.replace('hitPolicy="FIRST"', f'hitPolicy="{policy}"')
     assert policy in refused_alone(session, people["admin"], text)
 
 
-def test_collect_with_an_aggregation_is_refused_but_first_is_accepted(
+def test_collect_with_an_aggregation_is_refused_but_unique_is_accepted(
         session: Session, people: dict[str, User]) -> None:
-    summed = PRIORITY.replace('hitPolicy="UNIQUE"', 'hitPolicy="COLLECT" aggregation="SUM"')
+    summed = PRIORITY.replace('hitPolicy="FIRST"', 'hitPolicy="COLLECT" aggregation="SUM"')
     assert "SUM" in refused_alone(session, people["admin"], summed)
-    first = PRIORITY.replace('hitPolicy="UNIQUE"', 'hitPolicy="FIRST"')
-    done = deployment.deploy_definitions(session, [dmn(first)], people["admin"],
-                                          comment="FIRST", origin="upload")
+    unique = PRIORITY.replace('hitPolicy="FIRST"', 'hitPolicy="UNIQUE"')  # the shipped: FIRST
+    done = deployment.deploy_definitions(session, [dmn(unique)], people["admin"],
+                                          comment="UNIQUE", origin="upload")
     assert done.labels == ["program_priority v2", "program_cycle v2"]  # the process re-pinned
 
 
@@ -142,14 +142,14 @@ def test_an_output_that_would_build_a_huge_text_is_refused_at_deploy(
 def test_an_output_that_grows_huge_from_the_data_stops_the_step_in_words(
         session: Session, people: dict[str, User], client: FlaskClient) -> None:
     # the size depends on the data, so the check cannot see it: the run time bound stops it
-    grows = PRIORITY.replace(FIRST_OUTPUT, '<text>"tinggi" * hh_food_insecure * 10**4</text>', 1)
+    grows = PRIORITY.replace(FIRST_OUTPUT, '<text>"tinggi" * hh_in_need * 10**4</text>', 1)
     deployment.deploy_definitions(session, [dmn(grows)], people["admin"], comment="uji",
                                   origin="upload")
     program = programs.start_instance(session, people["koordinator"], "program_cycle",
                                        "BPNT Donomulyo", "35.07.01")
     (task,) = programs.open_tasks(session, program)
     login(client, "koordinator")
-    data = {key: str(value) for key, value in STEP_DATA["needs_assessment"].items()}
+    data = posted("needs_assessment")
     response = client.post(f"/tasks/{task.id}", data=dict(
         data, csrf_token=csrf_token(client, f"/tasks/{task.id}")), follow_redirects=True)
     page = response.get_data(as_text=True)

@@ -22,9 +22,9 @@ def test_every_area_is_plugged_in_once_per_app(app: Flask, session: Session) -> 
     assert hooks is hooks_of(session)
     assert hooks.areas == ["registry", "assistance"]
     assert set(hooks.figures) == {"program_plan", "distribution_record", "evaluation",
-                                  "supervision_visit"}
+                                  "needs_assessment", "supervision_visit"}
     assert set(hooks.panels) == {"program_plan", "distribution_record", "evaluation", "approval",
-                                 "supervision_visit"}
+                                 "needs_assessment", "supervision_visit"}
     assert set(hooks.completed) == {"program_plan", "distribution_record"}
     assert set(hooks.jobs) == {"registry_import"}
     with pytest.raises(ValueError):
@@ -39,7 +39,8 @@ def test_the_core_calls_an_areas_hooks_by_form_key(session: Session,
     seen: list[tuple[int, list[str | None]]] = []
 
     def figures(session: Session, instance_id: int, form_key: str, data: dict[str, Any],
-                current: dict[str, Any], completing: int | None) -> dict[str, Any]:
+                current: dict[str, Any], completing: int | None, user: User) -> dict[str, Any]:
+        assert user.username == "koordinator"  # who takes the step
         return {**data, "households_assessed": 77}
 
     hooks.step("needs_assessment", figures=figures)

@@ -4,7 +4,8 @@ On PostgreSQL, in a schema of its own, the tables that grow with use (event, hum
 instance, person, household, enrolment, program, distribution_round, distribution_line, region)
 are filled to a realistic size and analysed; then the pages are requested as people use them
 (the inbox, a task page with comments and its recipient list, a submit, the start page and a
-start, a household page, registry searches and a round's checklist) while every statement they
+start, the needs assessment with the registry's figures per desa and its submit, a household
+page, registry searches and a round's checklist) while every statement they
 send is recorded with its parameters. Each is then explained with those parameters; a
 sequential scan of a growing table fails the test with the statement and its plan.
 """
@@ -340,6 +341,15 @@ def test_busy_pages_never_scan_a_growing_table(planned_url: str) -> None:
         token = csrf_token(client, "/programs/new")
         _visit(client, recorder, "start", "POST", "/programs/new", 303, csrf_token=token,
                process_key="program_cycle", title="BPNT Pagak 2027", region="35.07.02")
+        with engine.connect() as conn:  # the started program's first step: the assessment
+            assessment = conn.execute(sa.select(sa.func.max(HumanTask.id)).where(
+                HumanTask.form_key == "needs_assessment", HumanTask.status == "open")).scalar()
+        page = _visit(client, recorder, "assessment page", "GET", f"/tasks/{assessment}", 200)
+        assert 'id="needs-panel"' in page
+        _visit(client, recorder, "assessment submit", "POST", f"/tasks/{assessment}", 303,
+               csrf_token=token, assessment_date="2026-11-02", households_total="",
+               villages=["35.07.02.2001", "35.07.02.2002"], hh_in_need="0",
+               hh_food_insecure="0")
         values = {k: v for k, v in data_for("distribution_record").items() if v is not False}
         values["close_with_unticked"] = "y"  # a few of the list's families are not ticked
         _visit(client, recorder, "submit", "POST", task, 303, csrf_token=token, **values)

@@ -47,7 +47,7 @@ FORM_ATTRIBUTES = frozenset({
     "title", "description", "prefill", "data", "errors", "form_errors", "meta", "validate",
     "validate_on_submit", "is_submitted", "populate_obj", "process", "hidden_tag", "uploads",
     "to_task_data", "initial_from_task_data", "extra_validators", "task_data",
-    "checks_task_data", "from_list", "with_list"})
+    "checks_task_data", "from_list", "with_list", "area_fields", "with_area"})
 RESERVED_NAMES = frozenset({"csrf_token", "submit", *FORM_ATTRIBUTES, *SAFE_FUNCTIONS,
                             *SAFE_CONSTANTS, *keyword.kwlist, *keyword.softkwlist})
 

@@ -23,9 +23,9 @@ DEMO_USERS = [
 ]
 DEMO_ASSESSMENT = {
     "assessment_date": dt.date.today().isoformat(),
-    "villages": "Tulungrejo, Donomulyo, Kedungsalam",
-    "households_total": 420, "hh_in_need": 150, "hh_elderly": 48, "hh_disability": 12,
-    "hh_children_out_of_school": 21, "hh_food_insecure": 96, "need_rate_pct": 35.7,
+    # Tulungrejo, Kedungsalam, Donomulyo: the registry's figures are taken at the step
+    "villages": ["35.07.01.2001", "35.07.01.2003", "35.07.01.2006"],
+    "households_total": 420, "hh_in_need": 150, "hh_food_insecure": 96,
     "notes": "Data dari musyawarah desa dan kunjungan rumah.",
 }
 
@@ -42,15 +42,14 @@ def seed(session: Session, new_password: Callable[[], str]) -> list[tuple[str, s
         users.create_user(session, username, password, groups, role=role, full_name=full_name,
                           region_code=region)
         created.append((username, password))
+    coordinator = session.scalar(select(User).where(User.username == "koordinator"))
+    if coordinator is not None:  # first the registry: the assessment takes its figures
+        synthetic.seed_demo(session, coordinator)
     if created and created[0][0] == "koordinator":
-        coordinator = session.scalar(select(User).where(User.username == "koordinator"))
         assert coordinator is not None
         program = programs.start_instance(
             session, coordinator, "program_cycle",
             "BPNT Sembako Kecamatan Donomulyo 2026", DEMO_REGION + ".01")
         (first,) = programs.open_tasks(session, program)
         completion.complete_task(session, coordinator, first.id, DEMO_ASSESSMENT)
-    coordinator = session.scalar(select(User).where(User.username == "koordinator"))
-    if coordinator is not None:
-        synthetic.seed_demo(session, coordinator)
     return created

@@ -13,6 +13,7 @@ from ..services.errors import ServiceError
 from ..services.workflow import comments, completion, inbox
 from ..services.workflow.attachments import Upload
 from ..services.workflow.task_page import (
+    area_desa,
     form_class_for,
     step_figures,
     step_panels,
@@ -31,7 +32,8 @@ def _form_for(task: Any, data: dict[str, Any] | None = None,
     """The task's form, prefilled from ``data`` when the form wants it; a form that checks
     its values against the program so far gets the program's data (read here on submit).
     With the program's recipient list, the figures the list gives are not asked for (the
-    page shows them in the list panel, which gives ``computed``)."""
+    page shows them in the list panel, which gives ``computed``). A form choosing desa of the
+    program's area gets them as its choices."""
     try:
         form_class = form_class_for(db(), task)
     except KeyError:
@@ -40,6 +42,8 @@ def _form_for(task: Any, data: dict[str, Any] | None = None,
         form = form_class(data=form_class.initial_from_task_data(data))
     else:
         form = form_class()
+    if getattr(form_class, "area_fields", ()):
+        form.with_area(area_desa(db(), task))
     from_list = getattr(form_class, "from_list", ())
     checks = getattr(form_class, "checks_task_data", False)
     if checks or from_list:
@@ -47,7 +51,7 @@ def _form_for(task: Any, data: dict[str, Any] | None = None,
         if checks:
             form.task_data = current
         if computed is None:
-            computed = step_figures(db(), task, current)
+            computed = step_figures(db(), current_user, task, current)
         form.with_list(computed)
     return form
 
@@ -60,7 +64,7 @@ def _uploads(form: Any) -> dict[str, Upload]:
 def _page(task_id: int, form: Any = None, status: int = 200, error: Any = None) -> Any:
     task = task_head(db(), current_user, task_id)
     context = task_context(db(), task) if task.status == "open" else None
-    panels = step_panels(db(), task, context) if context is not None else []
+    panels = step_panels(db(), current_user, task, context) if context is not None else []
     computed = {k: v for panel in panels for k, v in getattr(panel, "computed", {}).items()}
     if form is None and context is not None:
         form = _form_for(task, context.data, computed)

@@ -34,7 +34,8 @@ def _counts(session: Session, instance_id: int) -> dict[str, int]:
 
 
 def step_data(session: Session, instance_id: int, form_key: str | None, data: dict[str, Any],
-              current: dict[str, Any], completing: int | None = None) -> dict[str, Any]:
+              current: dict[str, Any], completing: int | None = None,
+              user: User | None = None) -> dict[str, Any]:
     """The figures a step of a program with a list takes from the list, whatever was typed
     (in the completing transaction). Programs without a list are left as they are. The plan's
     target stays as typed; the list's size is kept beside it."""
@@ -122,7 +123,8 @@ class Panel:
 
 
 def panel(session: Session, instance_id: int, form_key: str | None,
-          current: dict[str, Any], reviewed: str | None = None) -> Panel | None:
+          current: dict[str, Any], reviewed: str | None = None,
+          user: User | None = None) -> Panel | None:
     """The list as a step of the program sees it; None for steps the list does not concern
     (and for programs without a list, except at the plan, where it is built). An approval
     sees what it approves (``reviewed``: the form of the step under review): the plan's list,

@@ -134,7 +134,8 @@ def record(session: Session, user: User, instance_id: int, line_id: int, receive
 
 
 def step_data(session: Session, instance_id: int, form_key: str, data: dict[str, Any],
-              current: dict[str, Any], completing: int | None = None) -> dict[str, Any]:
+              current: dict[str, Any], completing: int | None = None,
+              user: User | None = None) -> dict[str, Any]:
     """The monitoring step's counts from its checks (in the completing transaction). A
     program without a list (no sample) keeps what was typed."""
     _, ids = sample_ids(session, instance_id)
@@ -169,7 +170,7 @@ class Panel:
 
 
 def panel(session: Session, instance_id: int, form_key: str, current: dict[str, Any],
-          reviewed: str | None = None) -> Panel | None:
+          reviewed: str | None = None, user: User | None = None) -> Panel | None:
     row, ids = sample_ids(session, instance_id)
     if row is None or not ids:
         return None

@@ -8,7 +8,9 @@ and moves, and the review of the family's programs they cause), ``search``,
 ``timeline`` (a family's history), ``access`` (who may read and change which families),
 ``importing/`` (the village-list import, by stage), ``files`` and
 ``sheet_reader`` (reading spreadsheets safely), ``keys`` and ``synthetic`` (name keys;
-generated families for the demo and the benchmarks).
+generated families for the demo and the benchmarks), ``needs`` (an area's families by desil,
+elderly, disability, children out of school and pregnancy, per desa) and
+``assessment_step`` (the needs assessment step on those figures).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ if TYPE_CHECKING:
 
 def plug_in(hooks: Hooks) -> None:
     """What the registry adds to the workflow core (called once per app at ``create_app``):
-    the village-list import runs as a job."""
-    from . import importing
+    the village-list import runs as a job; the needs assessment shows the registry's figures
+    per desa and takes those of the chosen desa."""
+    from . import assessment_step, importing
 
     hooks.job(importing.JOB_KIND, run=importing.run_job, gave_up=importing.gave_up)
+    hooks.step(assessment_step.ASSESSMENT_FORM, figures=assessment_step.step_data,
+               panel=assessment_step.panel)

@@ -70,12 +70,16 @@ def _earliest_counting(day: dt.date) -> dt.date:
     return guess  # not reached: the ends of nine neighbouring days straddle any day
 
 
+def alive_clause(day: dt.date) -> Any:
+    """Not ``dead_on`` the day, as a SQL condition on ``Person``."""
+    return or_(Person.died_on > day, and_(Person.died_on.is_(None), Person.presence != "died"))
+
+
 def pregnant_clause(day: dt.date) -> Any:
     """``pregnant_on`` as a SQL condition on ``Person`` (to count in the database)."""
     return and_(Person.pregnancy_recorded_on <= day,
                 Person.pregnancy_recorded_on >= _earliest_counting(day),
-                or_(Person.died_on > day,
-                    and_(Person.died_on.is_(None), Person.presence != "died")))
+                alive_clause(day))
 
 
 def pregnancy_after_tick(recorded_on: dt.date | None, ticked: bool,

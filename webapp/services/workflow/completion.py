@@ -145,7 +145,7 @@ def _complete_once(session: Session, user: User, task_id: int, data: dict[str, A
                     if t.task_id == row.task_id), {})
     # an area may give the step figures from its records (a recipient list), whatever was typed
     hooks = hooks_of(session)
-    data = mask_nik(hooks.step_figures(session, ref.id, row.form_key, data, current,
+    data = mask_nik(hooks.step_figures(session, ref.id, row.form_key, data, current, user,
                                        completing=row.id), numbers=False)
     try:
         result = step.handle.complete(row.task_id, data)

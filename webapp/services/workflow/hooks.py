@@ -24,13 +24,15 @@ from sqlalchemy.orm import Session
 from ...models import User
 from ..caches import Slot
 
-# figures(session, instance_id, form_key, data, current, completing) -> data: what a step of
-# this form takes from the area's records, whatever was typed (in the completing transaction)
-Figures = Callable[[Session, int, str, dict[str, Any], dict[str, Any], int | None],
+# figures(session, instance_id, form_key, data, current, completing, user) -> data: what a
+# step of this form takes from the area's records, whatever was typed (in the completing
+# transaction); ``user`` completes the step (or sees its page): the records are the ones
+# they may see
+Figures = Callable[[Session, int, str, dict[str, Any], dict[str, Any], int | None, User],
                    dict[str, Any]]
-# panel(session, instance_id, form_key, current, reviewed) -> what the step's page shows, or
-# None; ``reviewed`` is the form of the step an approval reviews
-Panel = Callable[[Session, int, str, dict[str, Any], str | None], Any]
+# panel(session, instance_id, form_key, current, reviewed, user) -> what the step's page shows
+# ``user``, or None; ``reviewed`` is the form of the step an approval reviews
+Panel = Callable[[Session, int, str, dict[str, Any], str | None, User], Any]
 # completed(session, instance_id, form_key, data, actor): a step of this form was completed
 # with ``data`` (as stored, figures included), in the completing transaction
 Completed = Callable[[Session, int, str, dict[str, Any], User], None]
@@ -80,15 +82,16 @@ class Hooks:
 
     # -- what the core calls ------------------------------------------------------------------
     def step_figures(self, session: Session, instance_id: int, form_key: str | None,
-                     data: dict[str, Any], current: dict[str, Any],
+                     data: dict[str, Any], current: dict[str, Any], user: User,
                      completing: int | None = None) -> dict[str, Any]:
         for hook in self.figures.get(form_key or "", ()):
-            data = hook(session, instance_id, form_key or "", data, current, completing)
+            data = hook(session, instance_id, form_key or "", data, current, completing, user)
         return data
 
     def step_panels(self, session: Session, instance_id: int, form_key: str | None,
-                    current: dict[str, Any], reviewed: str | None = None) -> list[Any]:
-        found = (hook(session, instance_id, form_key or "", current, reviewed)
+                    current: dict[str, Any], user: User,
+                    reviewed: str | None = None) -> list[Any]:
+        found = (hook(session, instance_id, form_key or "", current, reviewed, user)
                  for hook in self.panels.get(form_key or "", ()))
         return [panel for panel in found if panel is not None]
 

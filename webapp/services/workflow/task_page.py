@@ -17,6 +17,7 @@ from forms.fields import RupiahField
 
 from ... import engine
 from ...models import DefinitionVersion, Event, HumanTask, Instance, Region, User
+from ..accounts.regions import desa_choices
 from ..diagrams.definitions import parsed_version
 from ..errors import NotFound
 from ..scope import can_see_task
@@ -211,14 +212,25 @@ def _shown(name: str, field_class: type[Any], value: Any, choices: dict[Any, Any
     return Shown(value)
 
 
-def step_figures(session: Session, task: TaskHead, current: dict[str, Any]) -> dict[str, Any]:
+def step_figures(session: Session, user: User, task: TaskHead,
+                 current: dict[str, Any]) -> dict[str, Any]:
     """The figures an area gives this step (the recipient list's, for a round), which the form
     then does not ask for."""
-    return hooks_of(session).step_figures(session, task.instance_id, task.form_key, {}, current)
+    return hooks_of(session).step_figures(session, task.instance_id, task.form_key, {}, current,
+                                          user)
 
 
-def step_panels(session: Session, task: TaskHead, context: TaskContext) -> list[Any]:
-    """What the areas show on this step's page (each with the ``template`` that shows it, and
-    the figures it ``computed``)."""
+def step_panels(session: Session, user: User, task: TaskHead,
+                context: TaskContext) -> list[Any]:
+    """What the areas show the user on this step's page (each with the ``template`` that shows
+    it, and the figures it ``computed``)."""
     return hooks_of(session).step_panels(session, task.instance_id, task.form_key,
-                                         context.data, context.review_form)
+                                         context.data, user, context.review_form)
+
+
+def area_desa(session: Session, task: TaskHead) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The desa/kelurahan of the task's program area, grouped by kecamatan, for a form that
+    chooses some of them (``TaskForm.area_fields``): [(kecamatan name, [(code, name)])]."""
+    if not task.region_code:  # a program without an area: nothing to choose from
+        return []
+    return desa_choices(session, task.region_code) or []
