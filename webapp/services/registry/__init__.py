@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 def plug_in(hooks: Hooks) -> None:
     """What the registry adds to the workflow core (called once per app at ``create_app``):
-    the village-list import runs as a job."""
+    the village-list import runs as a job, and a daily job deletes ended imports' files."""
     from . import importing
+    from .importing import retention
 
     hooks.job(importing.JOB_KIND, run=importing.run_job, gave_up=importing.gave_up)
+    hooks.job(retention.JOB_KIND, run=retention.run_job, every=retention.EVERY)
