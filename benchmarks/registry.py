@@ -46,8 +46,16 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def _fresh(url: str) -> Session:
-    if url.startswith("postgresql"):
+def _fresh(url: str, schema_only: bool = False) -> Session:
+    """A migrated empty database (on PostgreSQL made anew, or with ``schema_only`` its
+    tables dropped: a database you may use but not create)."""
+    if url.startswith("postgresql") and schema_only:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
+    elif url.startswith("postgresql"):
         admin = make_engine(url.rsplit("/", 1)[0] + "/postgres")
         name = url.rsplit("/", 1)[1]
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -209,38 +217,47 @@ def search_figures(url: str, backend: str, people: int, queries: int = 200
             f"registry_search_over_baseline_{label}": max(suffix, name) / base}
 
 
-def program_with_list(url: str, families_wanted: int) -> tuple[Session, User, Any]:
-    """A program whose plan with a list of ``families_wanted`` families (from an imported
-    village list) is approved, its first round waiting to open."""
-    from tests.program_data import APPROVE, STEP_DATA
+def program_at_plan(session: Session, coordinator: User) -> tuple[User, Any, Any]:
+    """A program of ``coordinator`` waiting at its plan step, with the shipped diagrams; the
+    supervisor who approves, and a function taking the next step."""
+    from tests.program_data import STEP_DATA
     from webapp import engine as wf_engine
-    from webapp.services.assistance import recipient_lists
     from webapp.services.diagrams import deployment
     from webapp.services.workflow import programs
 
-    session = _fresh(url)
     users.ensure_groups(session, [(g, "") for g in ("Supervisor", "Kepala Bidang", "Mitra",
                                                    "Admin")])
-    coordinator = _coordinator(session)
     supervisor = users.create_user(session, "bench.supervisor", "bench-password-1",
                                    ["Supervisor"], role="supervisor", region_code="35.07")
     root = Path(__file__).resolve().parent.parent / "workflows"
     deployment.deploy_definitions(session, [wf_engine.SourceFile(p.name, p.read_bytes())
                                             for p in sorted(root.iterdir())], coordinator,
                                   origin="shipped")
-    content = csv_bytes(families_wanted * 4, IMPORT_DESA[:2])
-    made = importing.start(session, coordinator, "daftar.csv", content)
-    importing.read(session, made.id, lambda: None)
-    importing.confirm(session, coordinator, made.id)
-    importing.apply(session, made.id, lambda: None)
     program = programs.start_instance(session, coordinator, "program_cycle", "Bench",
-                                       "35.07.01")
+                                      "35.07.01")
 
     def step(who: User, data: dict[str, Any]) -> None:
         (task,) = programs.open_tasks(session, program)
         completion.complete_task(session, who, task.id, data)
 
     step(coordinator, dict(STEP_DATA["needs_assessment"]))
+    return supervisor, program, step
+
+
+def program_with_list(url: str, families_wanted: int) -> tuple[Session, User, Any]:
+    """A program whose plan with a list of ``families_wanted`` families (from an imported
+    village list) is approved, its first round waiting to open."""
+    from tests.program_data import APPROVE, STEP_DATA
+    from webapp.services.assistance import recipient_lists
+
+    session = _fresh(url)
+    coordinator = _coordinator(session)
+    content = csv_bytes(families_wanted * 4, IMPORT_DESA[:2])
+    made = importing.start(session, coordinator, "daftar.csv", content)
+    importing.read(session, made.id, lambda: None)
+    importing.confirm(session, coordinator, made.id)
+    importing.apply(session, made.id, lambda: None)
+    supervisor, program, step = program_at_plan(session, coordinator)
     recipient_lists.add_from_registry(session, coordinator, program.id)
     step(coordinator, dict(STEP_DATA["program_plan"], rounds=1))
     step(supervisor, dict(APPROVE))

@@ -18,7 +18,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from benchmarks import http, load, registry, rounds  # noqa: E402
+from benchmarks import http, load, payouts, registry, rounds  # noqa: E402
 from benchmarks import inbox as inbox_benchmark
 from webapp import engine
 from webapp.db import make_engine, make_session_factory
@@ -141,6 +141,9 @@ def main() -> None:
                                              small=args.registry == "small").items():
                 print(f"{name}: {value:.2f}", flush=True)
             for name, value in rounds.main(Path(folder), args.postgres).items():
+                print(f"{name}: {value:.2f}", flush=True)
+            for name, value in payouts.main(Path(folder), args.postgres,
+                                            small=args.registry == "small").items():
                 print(f"{name}: {value:.2f}", flush=True)
     if args.load_seconds > 0:
         for name, value in load.main(args.postgres, args.load_seconds).items():

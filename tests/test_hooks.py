@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.program_data import data_for, program_at
@@ -26,7 +27,8 @@ def test_every_area_is_plugged_in_once_per_app(app: Flask, session: Session) -> 
     assert set(hooks.panels) == {"program_plan", "distribution_record", "evaluation", "approval",
                                  "needs_assessment", "supervision_visit"}
     assert set(hooks.completed) == {"program_plan", "distribution_record"}
-    assert set(hooks.jobs) == {"registry_import"}
+    assert set(hooks.jobs) == {"registry_import", "import_retention", "payout_import"}
+    assert [h.kind for h in hooks.periodic()] == ["import_retention"]
     with pytest.raises(ValueError):
         hooks.job("mail", run=lambda *_: None)  # the core's own kinds cannot be taken
 
@@ -63,6 +65,33 @@ def test_a_job_of_an_areas_kind_runs_its_handler(session: Session,
     session.commit()
     outcomes = jobs.run_due(session, "worker-1")
     assert [o.result for o in outcomes] == ["done"] and ran == [{"n": 1}]
+
+
+def test_a_periodic_job_is_queued_once_and_runs_again_after_its_period(
+        session: Session) -> None:
+    """The worker queues each periodic kind that has no job (never twice), and a run queues
+    the next one a period later; another worker's job of the kind is not doubled."""
+    import datetime as dt
+
+    from webapp import clock
+
+    ran: list[dt.datetime] = []
+    hooks = hooks_of(session)
+    hooks.jobs.pop("import_retention")  # only the made-up kind here
+    hooks.job("test_daily", run=lambda s, payload, still_mine: ran.append(clock.now()),
+              every=dt.timedelta(days=1))
+    assert jobs.keep_periodic(session) == ["test_daily"]
+    assert jobs.keep_periodic(session) == []
+    assert [o.result for o in jobs.run_due(session, "w1")] == ["done"]
+    assert jobs.run_due(session, "w1") == []  # the next one waits a day
+    clock.set_time(clock.now() + dt.timedelta(days=1, minutes=1))
+    assert [o.result for o in jobs.run_due(session, "w1")] == ["done"] and len(ran) == 2
+    session.add(Job(kind="test_daily", payload={}, due_at=utcnow()))  # a second worker's
+    session.commit()
+    clock.set_time(clock.now() + dt.timedelta(days=1, minutes=1))
+    assert [o.result for o in jobs.run_due(session, "w1")] == ["done", "done"]
+    assert session.scalar(select(func.count(Job.id)).where(
+        Job.kind == "test_daily", Job.status == "pending")) == 1
 
 
 def test_the_task_page_shows_an_areas_panel(client: FlaskClient, session: Session,

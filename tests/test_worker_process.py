@@ -71,11 +71,15 @@ def test_the_worker_backs_off_while_the_database_is_down_and_goes_on(tmp_path: P
 
         def job_status() -> str:
             with engine.connect() as conn:
-                return str(conn.execute(sa.select(Job.status)).scalar_one())
+                return str(conn.execute(sa.select(Job.status).where(Job.kind == "timer"))
+                           .scalar_one())
 
         # the pause after a failure doubles up to a minute: wait longer than that
         wait_for(lambda: job_status() != "pending", 150)
         assert job_status() == "cancelled"
+        with engine.connect() as conn:  # the periodic job, queued once the database answered
+            assert conn.execute(sa.select(sa.func.count(Job.id)).where(
+                Job.kind == "import_retention", Job.status == "pending")).scalar_one() == 1
         engine.dispose()
         assert worker.poll() is None
     finally:

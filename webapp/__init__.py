@@ -23,8 +23,10 @@ from .services.privacy import log_audit, mask_logs
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# Endpoints that take larger uploads than MAX_CONTENT_LENGTH (a village list, 20 MB).
-LARGE_UPLOADS = {"registry_imports.index": 20 * 1024 * 1024 + 64 * 1024}
+# Endpoints that take larger uploads than MAX_CONTENT_LENGTH (a village list or a payout
+# file, 20 MB).
+LARGE_UPLOADS = {"registry_imports.index": 20 * 1024 * 1024 + 64 * 1024,
+                 "payouts.index": 20 * 1024 * 1024 + 64 * 1024}
 
 
 def _upload_limit() -> None:

@@ -29,6 +29,7 @@ BASE_GROUPS = [
     ("Admin", "Administrator proses dan pengguna"),
 ]
 MAX_WORKER_PAUSE = 60.0  # seconds between tries while the database is down
+PERIODIC_CHECK = 600.0  # seconds between checks that each periodic job is queued
 
 
 def register_cli(app: Flask) -> None:
@@ -133,9 +134,13 @@ def worker(once: bool, interval: float, batch: int) -> None:
     signal.signal(signal.SIGINT, stop)
     click.echo(f"worker {name} started")
     pause = 0.0  # grows while the database fails, back to nothing once it answers
+    periodic_checked = -PERIODIC_CHECK
     while not stopping:
         session = session_factory()()
         try:
+            if time.monotonic() - periodic_checked >= PERIODIC_CHECK:
+                jobs.keep_periodic(session)  # the areas' periodic jobs (import retention)
+                periodic_checked = time.monotonic()
             outcomes = jobs.run_due(session, name, batch)
         except Exception as err:  # noqa: BLE001 - the worker outlives a database outage
             pause = min(max(pause * 2, interval), MAX_WORKER_PAUSE)

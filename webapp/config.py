@@ -33,6 +33,10 @@ LOGIN_FAILURES_PER_ADDRESS = "30 per 15 minutes"
 PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
 MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # a form with a phone photo; diagrams are capped at 2 MB
 
+# Days an ended import (a village list, a payout file) keeps its file and its rows' full values
+# before the worker deletes them; counts and masked rows remain (docs/operations.md).
+IMPORT_RETENTION_DAYS = 30
+
 # Mail (notifications). Empty MAIL_SERVER: no mail, the bell only.
 MAIL_SERVER = ""
 MAIL_PORT = 25

@@ -15,7 +15,7 @@ from forms.households import ImportForm, RejectedForm
 from ..extensions import db
 from ..services.errors import ServiceError
 from ..services.registry import access, files, importing
-from .rendering import attempt, flash, or_abort, render
+from .rendering import attempt, download, flash, or_abort, render
 
 bp = Blueprint("registry_imports", __name__, url_prefix="/registry/imports")
 
@@ -118,9 +118,4 @@ def rejected(import_id: int, fmt: str) -> Any:
             abort(404)
         flash(err.message, "error")
         return redirect(url_for("registry_imports.show", import_id=import_id), 303)
-    kind = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(content, mimetype=kind)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(name, content, fmt)

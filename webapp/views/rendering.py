@@ -32,6 +32,16 @@ def render(template: str, block: str, status: int = 200, **context: Any) -> Resp
     return response
 
 
+def download(name: str, content: bytes, fmt: str) -> Response:
+    """A file of rows (CSV or XLSX) to save, never kept by a cache."""
+    kind = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(content, mimetype=kind)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def htmx_location(url: str) -> Response:
     """After a successful htmx POST: let htmx navigate (as a boosted link would)."""
     response = make_response("", 200)

@@ -23,10 +23,13 @@ if TYPE_CHECKING:
 
 def plug_in(hooks: Hooks) -> None:
     """What the registry adds to the workflow core (called once per app at ``create_app``):
-    the village-list import runs as a job; the needs assessment shows the registry's figures
-    per desa and takes those of the chosen desa."""
+    the village-list import runs as a job, and a daily job deletes ended imports' files; the
+    needs assessment shows the registry's figures per desa and takes those of the chosen
+    desa."""
     from . import assessment_step, importing
+    from .importing import retention
 
     hooks.job(importing.JOB_KIND, run=importing.run_job, gave_up=importing.gave_up)
+    hooks.job(retention.JOB_KIND, run=retention.run_job, every=retention.EVERY)
     hooks.step(assessment_step.ASSESSMENT_FORM, figures=assessment_step.step_data,
                panel=assessment_step.panel)

@@ -8,6 +8,7 @@ work registers a handler for its job kind::
         hooks.step("distribution_record", figures=..., panel=..., completed=...)
         hooks.after_step(...)
         hooks.job("registry_import", run=..., gave_up=...)
+        hooks.job("import_retention", run=..., every=dt.timedelta(days=1))  # periodic
 
 ``webapp.services.areas`` calls every area's ``plug_in`` once per app. The hooks live on the
 app (next to its caches, reached from the session), so two apps never share them.
@@ -15,6 +16,7 @@ app (next to its caches, reached from the session), so two apps never share them
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +52,8 @@ class JobHandler:
     kind: str
     run: JobRun
     gave_up: JobGaveUp | None = None
+    # a periodic job: the worker keeps one pending, due this long after the last run ended
+    every: dt.timedelta | None = None
 
 
 @dataclass
@@ -75,10 +79,14 @@ class Hooks:
     def after_step(self, hook: AfterStep) -> None:
         self.after.append(hook)
 
-    def job(self, kind: str, run: JobRun, gave_up: JobGaveUp | None = None) -> None:
+    def job(self, kind: str, run: JobRun, gave_up: JobGaveUp | None = None,
+            every: dt.timedelta | None = None) -> None:
         if kind in self.jobs or kind in CORE_JOBS:
             raise ValueError(f"job kind {kind!r} is taken")
-        self.jobs[kind] = JobHandler(kind, run, gave_up)
+        self.jobs[kind] = JobHandler(kind, run, gave_up, every)
+
+    def periodic(self) -> list[JobHandler]:
+        return [handler for handler in self.jobs.values() if handler.every is not None]
 
     # -- what the core calls ------------------------------------------------------------------
     def step_figures(self, session: Session, instance_id: int, form_key: str | None,

@@ -84,6 +84,37 @@ def _give_up_crashing(session: Session, now: dt.datetime) -> None:
         job.locked_by, job.locked_until = None, None
 
 
+def keep_periodic(session: Session) -> list[str]:
+    """Every periodic kind an area declared gets a pending job, due now, when it has none (a
+    new installation; one whose job failed for good gets another after a period). The
+    worker calls this as it starts and every few minutes; returns the kinds added."""
+    periodic = {handler.kind: handler.every for handler in hooks_of(session).periodic()}
+    if not periodic:
+        return []
+    with unit_of_work(session):
+        now = utcnow()
+        waiting = {kind for kind, status, created in session.execute(
+            select(Job.kind, Job.status, Job.created_at).where(
+                Job.kind.in_(list(periodic)), Job.status.in_(("pending", "failed"))))
+            if status == "pending" or created > now - (periodic[kind] or dt.timedelta(0))}
+        added = [kind for kind in periodic if kind not in waiting]
+        for kind in added:
+            session.add(Job(kind=kind, status="pending", due_at=now, payload={}, attempts=0,
+                            max_attempts=3, last_error="", created_at=now))
+        return added
+
+
+def _next_period(session: Session, job: Job, every: dt.timedelta) -> None:
+    """A periodic job ended: the next one is due ``every`` from now (unless another of its
+    kind is pending already, as when two workers added one at once)."""
+    other = session.scalar(select(Job.id).where(Job.kind == job.kind, Job.status == "pending",
+                                                Job.id != job.id).limit(1))
+    if other is None:
+        now = utcnow()
+        session.add(Job(kind=job.kind, status="pending", due_at=now + every, payload={},
+                        attempts=0, max_attempts=3, last_error="", created_at=now))
+
+
 def _starting(job: Job) -> None:
     """The job's work begins after this commit: if the worker dies before the job ends, the
     run counts as one that stopped its worker."""
@@ -168,7 +199,10 @@ def _run(session: Session, job_id: int, worker: str) -> Outcome:
 
         handler.run(session, payload, still_mine)
     with unit_of_work(session):
-        _finish(session, _mine(session, job_id, worker), worker)
+        job = _mine(session, job_id, worker)
+        _finish(session, job, worker)
+        if handler is not None and handler.every is not None:
+            _next_period(session, job, handler.every)
     return Outcome(job_id, "done")
 
 

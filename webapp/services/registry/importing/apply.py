@@ -27,6 +27,7 @@ from ..keys import name_key, reversed_digits, today
 from ..whereabouts import died_reason, moved_reason, review_enrolments
 from .check import chunks
 from .columns import HOUSEHOLD_FIELDS, PERSON_FIELDS
+from .status import finished, processed
 
 
 def apply(session: Session, import_id: int, still_mine: Callable[[], None]) -> None:
@@ -64,14 +65,8 @@ def apply(session: Session, import_id: int, still_mine: Callable[[], None]) -> N
             if pending:
                 _apply_chunk(session, _Import(import_id, user_id, source), pending)
                 done += len(pending)
-                session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
-                                .values(processed=done)
-                                .execution_options(synchronize_session=False))
-    with unit_of_work(session):
-        still_mine()
-        session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
-                        .values(status="done", finished_at=utcnow())
-                        .execution_options(synchronize_session=False))
+                processed(session, import_id, done)
+    finished(session, import_id, still_mine)
 
 
 @dataclass

@@ -12,29 +12,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ....db import unit_of_work
-from ....models import DISABILITIES, Household, ImportRow, Person, RegistryImport, User
+from ....models import DISABILITIES, Household, ImportRow, Person, User
 from ...privacy import mask_nik
 from ...scope import in_region
 from ..facts import open_benefit_rows, pregnant_now
 from ..family_rules import Checked, check_desil, check_household, check_person
-from ..files import Table, read_table
+from ..files import Table
 from ..identity import clean_number
 from ..keys import name_key, today
 from .columns import (
     FIELD_LABELS,
+    HEADERS,
     HOUSEHOLD_FIELDS,
     PERSON_FIELDS,
     REQUIRED,
     Row,
     benefit_values,
-    guess_mapping,
     person_values,
 )
 from .places import Places
+from .reading import ready, take_file
 from .status import progress
 
 CHUNK = 1000
@@ -46,35 +47,17 @@ def read(session: Session, import_id: int, still_mine: Callable[[], None]) -> No
     """Read and check an uploaded list into preview rows (the registry does not change)."""
     # Several transactions: the file is taken, checked (reading only), its rows written a chunk
     # at a time, then the import is ready; each write is its own unit of work.
-    with unit_of_work(session):
-        found = session.get(RegistryImport, import_id, populate_existing=True)
-        if found is None or found.status != "reading":
-            return  # nothing written: the unit ends empty
-        user = found.user
-        scope = _Scope(user, found.region_code)
-        session.execute(delete(ImportRow).where(ImportRow.import_id == import_id))
-        table = read_table(found.content, found.filename)
-        mapping = found.mapping or guess_mapping(table.headers)
-        found.headers, found.mapping, found.total = table.headers, mapping, len(table.rows)
-        found.processed = 0
-        missing = [f for f in REQUIRED if f not in mapping.values()]
-        if missing:
-            found.status = "failed"
-            found.error = gettext("No column for: %(fields)s. Choose the columns below.",
-                                  fields=", ".join(str(FIELD_LABELS[f]) for f in missing))
-            return
+    taken = take_file(session, import_id, HEADERS, REQUIRED, FIELD_LABELS)
+    if taken is None:
+        return
+    found, table, mapping = taken
+    scope = _Scope(found.user, found.region_code)
     places = Places(session, scope)
     rows = _check_rows(session, scope, table, mapping, places, import_id, still_mine)
     _find_existing(session, scope, rows, mapping, places)
     counts = _write_rows(session, import_id, rows, still_mine)
-    reasons = Counter(problem for row in rows for problem in row.problems)
-    with unit_of_work(session):
-        still_mine()
-        session.execute(update(RegistryImport).where(RegistryImport.id == import_id)
-                        .values(status="ready", counts=counts, processed=len(rows),
-                                reasons=[[text, n] for text, n in reasons.most_common(8)])
-                        .execution_options(synchronize_session=False))
-
+    ready(session, import_id, counts, Counter(p for row in rows for p in row.problems),
+          still_mine)
 
 class _Scope:
     """The uploader as the import sees them: their region when they uploaded."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,9 +165,10 @@ _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d", "%d
 _DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
 
 
-def guess_mapping(headers: Sequence[str]) -> dict[str, str]:
-    """Column header -> field, for the headers village lists commonly use."""
-    known = {alias: name for name, aliases in HEADERS.items() for alias in aliases}
+def guess_mapping(headers: Sequence[str],
+                  fields: Mapping[str, tuple[str, ...]] = HEADERS) -> dict[str, str]:
+    """Column header -> field, for the headers village lists (or ``fields``) commonly use."""
+    known = {alias: name for name, aliases in fields.items() for alias in aliases}
     mapping: dict[str, str] = {}
     for header in headers:
         found = known.get(name_key(header))
