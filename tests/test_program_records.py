@@ -248,3 +248,15 @@ def test_the_decree_and_a_familys_terms_through_the_pages(
     record = session.scalar(sa.select(Program).where(Program.instance_id == program.id))
     assert record is not None and record.decree_attachment is not None
     assert record.decree_attachment.filename == "sk.pdf"
+
+
+def test_the_program_list_reads_the_records(session: Session, people: dict[str, User],
+                                            client: Any) -> None:
+    from tests.conftest import login
+
+    planned(session, people, 2, budget_rupiah=12_500_000, target_households=40)
+    program_at(session, people, "program_plan", title="Rencana belum ditulis")
+    login(client, "koordinator")
+    page = client.get("/programs/").get_data(as_text=True)
+    assert "Program bansos APBD · 2026" in page and "Rp 12.500.000" in page
+    assert "target 40 KPM" in page and "rencana belum dibuat" in page

@@ -1,5 +1,8 @@
-"""Demo data for `make run`: three users, one program waiting at planning, and a registry of
-synthetic families in two desa of Donomulyo."""
+"""Demo data for `make run`: the users of a Dinas Sosial, a registry of synthetic families in
+two desa of Donomulyo, and a local program of the office's own (an APBD food top-up for elderly
+people living alone, in one kecamatan) waiting at planning: the coordinator builds its list
+from the registry. (PKH or Sembako are national programs: their lists are imported, not
+planned here.)"""
 
 from __future__ import annotations
 
@@ -26,7 +29,8 @@ DEMO_ASSESSMENT = {
     # Tulungrejo, Kedungsalam, Donomulyo: the registry's figures are taken at the step
     "villages": ["35.07.01.2001", "35.07.01.2003", "35.07.01.2006"],
     "households_total": 420, "hh_in_need": 150, "hh_food_insecure": 96,
-    "notes": "Data dari musyawarah desa dan kunjungan rumah.",
+    "notes": "Lansia yang tinggal sendiri dan tidak lagi bekerja, menurut musyawarah desa dan "
+             "kunjungan rumah; beberapa belum makan teratur.",
 }
 
 
@@ -49,7 +53,7 @@ def seed(session: Session, new_password: Callable[[], str]) -> list[tuple[str, s
         assert coordinator is not None
         program = programs.start_instance(
             session, coordinator, "program_cycle",
-            "BPNT Sembako Kecamatan Donomulyo 2026", DEMO_REGION + ".01")
+            "Permakanan Lansia Tunggal Kecamatan Donomulyo 2027", DEMO_REGION + ".01")
         (first,) = programs.open_tasks(session, program)
         completion.complete_task(session, coordinator, first.id, DEMO_ASSESSMENT)
     return created

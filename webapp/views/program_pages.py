@@ -87,8 +87,10 @@ def start() -> Any:
 @login_required
 def index() -> Any:
     """Programs the user may see."""
-    return render("instances/index.html", "content",
-                  items=programs.list_instances(db(), current_user))
+    items = programs.list_instances(db(), current_user)
+    return render("instances/index.html", "content", items=items,
+                  records=records.records_of(db(), [i.id for i in items]),
+                  PROGRAM_KIND=PROGRAM_KIND, SCHEME=SCHEME, FUNDING=FUNDING)
 
 
 @bp.get("/<int:instance_id>")

@@ -171,3 +171,11 @@ def decree_reason(program: Program) -> str:
     when = program.decree_date.isoformat() if program.decree_date else ""
     return str(_l("Fixed by decree %(number)s of %(date)s", number=program.decree_number,
                   date=when))
+
+
+def records_of(session: Session, instance_ids: list[int]) -> dict[int, Program]:
+    """The records of these programs (one query), by instance."""
+    if not instance_ids:
+        return {}
+    return {p.instance_id: p for p in session.scalars(select(Program).where(
+        Program.instance_id.in_(instance_ids)))}
