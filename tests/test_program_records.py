@@ -260,3 +260,34 @@ def test_the_program_list_reads_the_records(session: Session, people: dict[str, 
     page = client.get("/programs/").get_data(as_text=True)
     assert "Program bansos APBD · 2026" in page and "Rp 12.500.000" in page
     assert "target 40 KPM" in page and "rencana belum dibuat" in page
+
+
+def test_a_bast_per_desa_is_kept_with_the_round(session: Session, people: dict[str, User],
+                                               client: Any) -> None:
+    import io
+
+    from tests.conftest import csrf_token, login
+
+    program = planned(session, people, 3)
+    rounds.open_round(session, people["koordinator"], program.id, 1)
+    login(client, "koordinator")
+    url = f"/programs/{program.id}/rounds/1"
+    page = client.get(url).get_data(as_text=True)
+    assert "BAST per desa" in page and "3 keluarga sasaran" in page
+    token = csrf_token(client, url)
+
+    def send(desa: str, content: bytes, name: str = "bast.pdf") -> str:
+        client.post(f"{url}/handover", data={
+            "csrf_token": token, "region_code": desa,
+            "handover_file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+        return str(client.get(url).get_data(as_text=True))
+
+    assert "Tidak ada keluarga dari desa ini" in send("35.07.01.2002", b"%PDF-1.4 x")
+    assert "bast-tulungrejo.pdf" in send("35.07.01.2001", b"%PDF-1.4 bast",
+                                         "bast-tulungrejo.pdf")
+    assert "tidak diterima" in send("35.07.01.2001", b"<svg onload=alert(1)>", "x.pdf").lower()
+    found = rounds.documents(session, program.id, 1)
+    assert [(d.code, d.due, len(d.documents)) for d in found] == [("35.07.01.2001", 3, 1)]
+    login(client, "kota")  # another region: the file is not theirs
+    document = found[0].documents[0]
+    assert client.get(f"/programs/attachments/{document.attachment_id}").status_code == 404

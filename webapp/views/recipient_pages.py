@@ -133,7 +133,9 @@ def round_page(instance_id: int, number: int) -> Any:
                   awaits_decree=row is not None and records.awaits_decree(row.program)
                   and not listed.enrolled,
                   NOT_RECEIVED=NOT_RECEIVED, RELATIONS=RELATIONS, CHANNELS=CHANNELS,
-                  PROXY_RELATIONS=PROXY_RELATIONS)
+                  PROXY_RELATIONS=PROXY_RELATIONS,
+                  desa_documents=rounds.documents(db(), instance_id, number)
+                  if row is not None and row.opened_at is not None else [])
 
 
 @bp.post("/rounds/<int:number>/open")
@@ -146,6 +148,26 @@ def open_round(instance_id: int, number: int) -> Any:
         flash(_l("Round %(n)s is open: %(due)s families are due in it.", n=number,
                  due=due), "success")
     return redirect(url_for("recipients.round", instance_id=instance_id, number=number), 303)
+
+
+@bp.post("/rounds/<int:number>/handover")
+@login_required
+def handover(instance_id: int, number: int) -> Any:
+    """The signed BAST of one desa in the round."""
+    storage = request.files.get("handover_file")
+    upload = Upload(storage.filename or "", storage.read(FILE_MAX_BYTES + 1),
+                    storage.mimetype or "") if storage and storage.filename else None
+    if upload is None:
+        flash(_l("Choose the file of the handover record."), "error")
+    elif len(upload.data) > FILE_MAX_BYTES:
+        flash(FILE_TOO_LARGE, "error")
+    elif not accepted_file(upload.filename, upload.data[:512]):
+        flash(FILE_TYPE_REFUSED, "error")
+    elif attempt(rounds.add_handover, db(), current_user, instance_id, number,
+                 request.form.get("region_code", ""), upload) is not None:
+        flash(_l("The handover record is kept with the round."), "success")
+    return redirect(url_for("recipients.round", instance_id=instance_id, number=number,
+                            _anchor="handover"), 303)
 
 
 @bp.post("/decree")

@@ -25,11 +25,15 @@ from ...models import (
     DistributionLine,
     DistributionRound,
     Enrolment,
+    Household,
     HumanTask,
     Program,
+    Region,
+    RoundDocument,
     User,
 )
-from ..errors import Conflict, Forbidden
+from ..errors import Conflict, Forbidden, InvalidInput
+from ..workflow.attachments import Upload, store_upload
 from .recipient_lists import ROUND_FORM, ListState, current_round, state
 from .records import as_date, as_whole, awaits_decree
 
@@ -227,3 +231,59 @@ def overview(session: Session, instance_id: int) -> list[RoundLine]:
         elif received is False:
             one.not_received += count
     return found
+
+
+@dataclass
+class DesaDocuments:
+    """A desa of a round, with its handover records (BAST)."""
+
+    code: str
+    name: str
+    due: int
+    documents: list[RoundDocument] = field(default_factory=list)
+
+
+def documents(session: Session, instance_id: int, number: int) -> list[DesaDocuments]:
+    """The desa whose families are due in the round, each with its BAST files."""
+    row = round_row(session, instance_id, number)
+    if row is None:
+        return []
+    found = [DesaDocuments(code, name, count) for code, name, count in session.execute(
+        select(Household.region_code, Region.name, func.count(DistributionLine.id))
+        .join(Enrolment, Enrolment.id == DistributionLine.enrolment_id)
+        .join(Household, Household.id == Enrolment.household_id)
+        .join(Region, Region.code == Household.region_code)
+        .where(DistributionLine.round_id == row.id)
+        .group_by(Household.region_code, Region.name).order_by(Household.region_code))]
+    by_code = {one.code: one for one in found}
+    for document in session.scalars(select(RoundDocument).where(
+            RoundDocument.round_id == row.id).order_by(RoundDocument.id)):
+        if document.region_code in by_code:
+            by_code[document.region_code].documents.append(document)
+    return found
+
+
+def add_handover(session: Session, user: User, instance_id: int, number: int,
+                 region_code: str, upload: Upload) -> RoundDocument:
+    """The signed BAST of one desa in the round, by whoever records the round."""
+    if not upload.data:
+        raise InvalidInput(_l("Choose the file of the handover record."))
+    with unit_of_work(session):
+        _, row = recording(session, user, instance_id, number)
+        if row.opened_at is None:
+            raise Conflict(_l("Round %(n)s is not open yet: open it first (this fixes the "
+                              "families due in it).", n=number))
+        if region_code not in {d.code for d in documents(session, instance_id, number)}:
+            raise InvalidInput(_l("No family of this desa is due in the round."))
+        task_id = session.scalar(select(HumanTask.id).where(
+            HumanTask.instance_id == instance_id, HumanTask.form_key == ROUND_FORM,
+            HumanTask.status == "open"))
+        assert task_id is not None  # recording() found the round's step open
+        stored = store_upload(session.connection(), upload, instance_id, task_id,
+                              "handover_record", user, utcnow())
+        document = RoundDocument(round_id=row.id, region_code=region_code,
+                                 attachment_id=stored["attachment_id"], added_by_id=user.id,
+                                 detail={"filename": stored["filename"],
+                                         "size": stored["size"]})
+        session.add(document)
+        return document
