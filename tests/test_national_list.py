@@ -241,7 +241,9 @@ def test_only_editors_who_see_the_program_import_its_national_list(
     client.get("/logout")
     login(client, "koordinator")
     page = client.get(f"/programs/{program.id}/recipients").get_data(as_text=True)
-    assert f"{base}" in page  # the list page links the national import
+    assert f"{base}" in page  # the list page links the national import, and so does the plan
+    assert base in client.get(f"/tasks/{open_task(session, program).id}").get_data(as_text=True)
+    assert client.get(base).status_code == 200
     assert client.get(f"{base}/{found.id}").status_code == 200
     token = csrf_token(client, "/inbox")
     assert client.post(f"{base}/{found.id}/confirm",

@@ -85,11 +85,12 @@ def confirm(session: Session, user: User, instance_id: int, import_id: int) -> N
         upload.confirm_import(session, get(session, user, instance_id, import_id), JOB_KIND)
 
 
-def cancel(session: Session, user: User, instance_id: int, import_id: int) -> None:
+def cancel(session: Session, user: User, instance_id: int, import_id: int) -> bool:
     with unit_of_work(session):
         found = get(session, user, instance_id, import_id)
         access.require_editor(user)
         upload.cancel_import(session, found)
+    return True
 
 
 def remap(session: Session, user: User, instance_id: int, import_id: int,
