@@ -27,7 +27,8 @@ def test_every_area_is_plugged_in_once_per_app(app: Flask, session: Session) -> 
     assert set(hooks.panels) == {"program_plan", "distribution_record", "evaluation", "approval",
                                  "needs_assessment", "supervision_visit"}
     assert set(hooks.completed) == {"program_plan", "distribution_record"}
-    assert set(hooks.jobs) == {"registry_import", "import_retention", "payout_import"}
+    assert set(hooks.jobs) == {"registry_import", "import_retention", "payout_import",
+                               "national_list_import"}
     assert [h.kind for h in hooks.periodic()] == ["import_retention"]
     with pytest.raises(ValueError):
         hooks.job("mail", run=lambda *_: None)  # the core's own kinds cannot be taken

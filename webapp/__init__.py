@@ -23,10 +23,11 @@ from .services.privacy import log_audit, mask_logs
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# Endpoints that take larger uploads than MAX_CONTENT_LENGTH (a village list or a payout
-# file, 20 MB).
+# Endpoints that take larger uploads than MAX_CONTENT_LENGTH (a village list, a payout file or
+# a national list, 20 MB).
 LARGE_UPLOADS = {"registry_imports.index": 20 * 1024 * 1024 + 64 * 1024,
-                 "payouts.index": 20 * 1024 * 1024 + 64 * 1024}
+                 "payouts.index": 20 * 1024 * 1024 + 64 * 1024,
+                 "national_lists.index": 20 * 1024 * 1024 + 64 * 1024}
 
 
 def _upload_limit() -> None:

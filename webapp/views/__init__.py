@@ -52,6 +52,7 @@ def register_views(app: Flask) -> None:
         household_pages,
         import_pages,
         inbox_pages,
+        national_pages,
         payout_pages,
         program_pages,
         recipient_pages,
@@ -60,7 +61,8 @@ def register_views(app: Flask) -> None:
     )
 
     for module in (signin_pages, inbox_pages, task_pages, program_pages, household_pages,
-                   import_pages, recipient_pages, payout_pages, admin, account_pages):
+                   import_pages, recipient_pages, payout_pages, national_pages, admin,
+                   account_pages):
         app.register_blueprint(module.bp)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in first.")

@@ -50,6 +50,10 @@ def step_data(session: Session, instance_id: int, form_key: str | None, data: di
     if form_key == PLAN_FORM:
         data["list_size"] = sum(counts.get(s, 0) for s in LISTED)
         data["recipient_list"] = True
+        program = program_of(session, instance_id)
+        if program is not None and program.kind == "national" and counts.get("enrolled"):
+            # the national list is imported and enrolled: the plan cannot make it local
+            data["program_kind"], data["scheme"] = "national", program.scheme
     elif form_key == ROUND_FORM:
         round_ = current_round(session, instance_id, completing)
         found = figures(session, instance_id, round_)
@@ -114,6 +118,7 @@ class Panel:
     budget: int | None = None
     target: int | None = None  # typed at planning, shown beside the list's size
     reviewed: str | None = None  # at an approval: the form of the step it approves
+    kind: str = ""  # the program's kind (a national list is imported, not built)
     template: str = "registry/_list_panel.html"  # how the task page shows it
 
     @property
@@ -146,6 +151,7 @@ def panel(session: Session, instance_id: int, form_key: str | None,
                   step_data(session, instance_id, computing, {}, current) if counts else {},
                   budget=budget if isinstance(budget, int) else None,
                   target=target if isinstance(target, int) else None, reviewed=reviewed)
+    found.kind = program.kind if program else str(current.get("program_kind") or "")
     if form_key == ROUND_FORM:
         found.round = current_round(session, instance_id)
         found.round_row = round_row(session, instance_id, found.round)

@@ -62,6 +62,8 @@ class ListState:
     instance: Instance
     counts: dict[str, int] = field(default_factory=dict)
     editable: bool = False  # the plan step is open and nothing is enrolled yet
+    plan_open: bool = False  # the plan step is open (a national list is imported then)
+    kind: str = ""  # the program record's kind (local, national); '' before the plan is written
     round: int | None = None  # the distribution round open now
     step_id: int | None = None  # the open plan or round step (to go back to it)
 
@@ -94,7 +96,10 @@ def state(session: Session, user: User, instance_id: int) -> ListState:
         select(Enrolment.status, func.count(Enrolment.id))
         .where(Enrolment.instance_id == instance_id).group_by(Enrolment.status)).all()))
     forms = _open_forms(session, instance_id)
-    result.editable = PLAN_FORM in forms and not result.enrolled
+    result.plan_open = PLAN_FORM in forms
+    result.editable = result.plan_open and not result.enrolled
+    result.kind = session.scalar(select(Program.kind).where(
+        Program.instance_id == instance_id)) or ""
     result.step_id = forms.get(PLAN_FORM) or forms.get(ROUND_FORM)
     if ROUND_FORM in forms:
         result.round = current_round(session, instance_id)
@@ -152,6 +157,9 @@ def add_from_registry(session: Session, user: User, instance_id: int, desa: str 
         if not listed.editable:
             raise Conflict(_l("The recipient list can be built only while the plan is being "
                               "written, before it is approved."))
+        if listed.kind == "national":
+            raise Conflict(_l("A national program's list is fixed by Kemensos: import it from "
+                              "the SIKS-NG export."))
         already = select(Enrolment.household_id).where(Enrolment.instance_id == instance_id)
         ids = list(session.scalars(_candidates(user, listed.instance, desa, desil, import_id)
                                    .where(Household.id.not_in(already)).limit(50_000)))

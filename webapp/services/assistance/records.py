@@ -18,6 +18,7 @@ from ...db import unit_of_work, utcnow
 from ...models import (
     BENEFIT_KINDS,
     FUNDING_SOURCES,
+    NATIONAL_SCHEMES,
     PROGRAM_KINDS,
     SCHEMES,
     DistributionRound,
@@ -179,3 +180,19 @@ def records_of(session: Session, instance_ids: list[int]) -> dict[int, Program]:
         return {}
     return {p.instance_id: p for p in session.scalars(select(Program).where(
         Program.instance_id.in_(instance_ids)))}
+
+
+def declare_national(session: Session, user: User, instance_id: int, scheme: str) -> Program:
+    """A program whose plan is not written yet is national: its record is made now, so its
+    list can be imported before the plan is submitted (the plan's form writes the record
+    again). In the caller's unit of work."""
+    if scheme not in NATIONAL_SCHEMES:
+        raise InvalidInput(_l("Choose the national scheme: PKH, Sembako/BPNT, PBI-JK or BLT "
+                              "Dana Desa."))
+    program = program_of(session, instance_id) or Program(instance_id=instance_id)
+    program.kind, program.scheme = "national", scheme
+    program.funding = program.funding or ("dana_desa" if scheme == "blt_dd" else "apbn")
+    program.updated_at, program.updated_by_id = utcnow(), user.id
+    session.add(program)
+    session.flush()
+    return program
