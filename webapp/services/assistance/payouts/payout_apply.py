@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
+    and_,
     any_,
     bindparam,
     cast,
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from ....db import unit_of_work, utcnow
 from ....models import DistributionLine, DistributionRound, ImportRow, RegistryImport
 from ...errors import InvalidInput
+from ...registry.importing.check import chunks
 from ...registry.importing.status import finished, processed
 from .payout_columns import APPLIED
 
@@ -47,20 +49,18 @@ def apply(session: Session, import_id: int, still_mine: Callable[[], None]) -> N
         round_id, user_id = found.round_id or 0, found.user_id
     done = session.scalar(select(func.count(ImportRow.id)).where(
         ImportRow.import_id == import_id, ImportRow.applied.is_(True))) or 0
-    after = 0  # by key, not by offset: the rows applied are never read again
-    while True:
+    # the rows to apply, read once (a query a chunk, its statistics not yet updated, scanned
+    # every row of the import each time); after the last chunk, one more check of the round
+    todo = session.scalars(select(ImportRow.id).where(
+        ImportRow.import_id == import_id, ImportRow.applied.is_(False),
+        ImportRow.outcome.in_(APPLIED)).order_by(ImportRow.id)).all()
+    for pending in [*chunks(todo, CHUNK), ()]:
         with unit_of_work(session):
             still_mine()
             _still_open(session, round_id)
-            pending = session.scalars(
-                select(ImportRow.id).where(
-                    ImportRow.import_id == import_id, ImportRow.id > after,
-                    ImportRow.applied.is_(False), ImportRow.outcome.in_(APPLIED))
-                .order_by(ImportRow.id).limit(CHUNK)).all()
             if not pending:
                 break
-            after = pending[-1]
-            chunk = _among(session, pending)
+            chunk = and_(_among(session, pending), ImportRow.applied.is_(False))
             _fill_lines(session, import_id, round_id, user_id, chunk)
             session.execute(update(ImportRow).where(chunk).values(applied=True)
                             .execution_options(synchronize_session=False))
