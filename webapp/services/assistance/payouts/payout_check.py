@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ....db import unit_of_work
-from ....models import DistributionLine, Enrolment, Household, ImportRow, Person, RegistryImport
+from ....models import DistributionLine, Enrolment, Household, Person, RegistryImport
 from ...privacy import mask_nik
 from ...registry.identity import check_kk, check_nik, clean_number
 from ...registry.importing.check import chunks
-from ...registry.importing.reading import ready, take_file
+from ...registry.importing.reading import ready, store_rows, take_file
 from ...registry.keys import today
 from ...scope import in_region
 from .payout_columns import FIELD_LABELS, HEADERS, REQUIRED, UNMATCHED, Payout, read_payout
@@ -84,8 +84,8 @@ def _identify(row: _Row, on: dt.date) -> None:
 def _match(session: Session, found: RegistryImport, rows: list[_Row]) -> None:
     """Each row's family and line, and its outcome."""
     scope = _Scope(found.user.role, found.region_code)
-    families = _families(session, scope, rows)
     lines = _lines(session, found.round_id or 0)
+    families = _families(session, scope, rows, lines.values())
     seen: dict[int, int] = {}
     for row in rows:
         if row.payout.problems:
@@ -125,11 +125,18 @@ class _Families:
     by_nik: dict[str, tuple[int, str]]  # a member's NIK -> the same
 
 
-def _families(session: Session, scope: Any, rows: list[_Row]) -> _Families:
-    """The families the rows name that the uploader may see (others are unknown to them)."""
+def _families(session: Session, scope: Any, rows: list[_Row],
+              lines: Iterable[_Line] = ()) -> _Families:
+    """The families the rows name that the uploader may see (others are unknown to them);
+    those of the round's ``lines`` known already, the others looked up."""
     found = _Families({}, {})
-    kks = sorted({r.kk for r in rows if r.kk})
-    for some in chunks(kks, 900):
+    kks = {r.kk for r in rows if r.kk}
+    for line in lines:
+        if line.kk in kks:
+            kks.discard(line.kk)
+            if in_region(scope, line.region):
+                found.by_kk[line.kk] = (line.household_id, line.kk)
+    for some in chunks(sorted(kks), 900):
         for household_id, kk, region in session.execute(
                 select(Household.id, Household.kk_number, Household.region_code)
                 .where(Household.kk_number.in_(list(some)))):
@@ -152,15 +159,22 @@ class _Line:
     source: str
     received: bool | None
     entitled: int | None
+    household_id: int = 0
+    kk: str = ""  # the family's, and where it lives
+    region: str | None = None
 
 
 def _lines(session: Session, round_id: int) -> dict[int, _Line]:
-    """The round's lines by household (one query: a few numbers a family)."""
-    return {household_id: _Line(line_id, source, received, entitled)
-            for line_id, household_id, source, received, entitled in session.execute(
+    """The round's lines by household, with their families' KK (one query: a few numbers a
+    family; most rows of a payout file find their family here)."""
+    return {household_id: _Line(line_id, source, received, entitled, household_id, kk, region)
+            for line_id, household_id, source, received, entitled, kk, region
+            in session.execute(
                 select(DistributionLine.id, Enrolment.household_id, DistributionLine.source,
-                       DistributionLine.received, DistributionLine.entitled_amount)
+                       DistributionLine.received, DistributionLine.entitled_amount,
+                       Household.kk_number, Household.region_code)
                 .join(Enrolment, Enrolment.id == DistributionLine.enrolment_id)
+                .join(Household, Household.id == Enrolment.household_id)
                 .where(DistributionLine.round_id == round_id))}
 
 
@@ -186,7 +200,7 @@ def _write_rows(session: Session, import_id: int, rows: list[_Row],
     for chunk in chunks(rows, CHUNK):  # a unit of work for each chunk
         with unit_of_work(session):
             still_mine()
-            session.connection().execute(insert(ImportRow), [
+            store_rows(session, [
                 {"import_id": import_id, "line": r.line, "kk_number": r.kk[:40],
                  # the file's cells only where the unmatched rows' file needs them
                  "cells": r.cells if r.outcome in UNMATCHED else [],

@@ -4,12 +4,13 @@ the import made ready with its counts. What lies between is each kind's own chec
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
 from ....db import unit_of_work
@@ -55,3 +56,24 @@ def ready(session: Session, import_id: int, counts: dict[str, int], problems: Co
                         .values(status="ready", counts=counts, processed=counts["rows"],
                                 reasons=[[text, n] for text, n in problems.most_common(8)])
                         .execution_options(synchronize_session=False))
+
+
+_COLUMNS = ("import_id", "line", "kk_number", "cells", "values", "outcome", "problems",
+            "warnings", "changes", "applied")
+_JSON = frozenset(("cells", "values", "problems", "warnings", "changes"))
+
+
+def store_rows(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Preview rows (each with every column of ``_COLUMNS``) written in the caller's unit of
+    work: by COPY on PostgreSQL (an INSERT a row, even pipelined, was most of a payout file's
+    reading), by one ``executemany`` elsewhere. JSON as SQLAlchemy would write it."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(ImportRow), list(rows))
+        return
+    names = ", ".join(f'"{name}"' for name in _COLUMNS)
+    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {ImportRow.__tablename__} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[name]) if name in _JSON else row[name]
+                            for name in _COLUMNS])
