@@ -355,3 +355,21 @@ def test_the_web_flow_from_the_round_page(session: Session, people: dict[str, Us
         "csrf_token": token, "file": (io.BytesIO(b"x" * (21 * 1024 * 1024)), "besar.csv")},
         content_type="multipart/form-data")
     assert huge.status_code == 413 and "20 MB" in huge.get_data(as_text=True)
+
+
+def test_a_file_cancelled_from_its_page_says_so(session: Session, people: dict[str, User],
+                                                client: Any) -> None:
+    program = at_round(session, people, 4)
+    content = csv_file(mixed_rows(session, people, program)[:1])
+    login(client, "koordinator")
+    round_url = f"/programs/{program.id}/rounds/1"
+    token = csrf_token(client, f"{round_url}/payouts")
+    show = client.post(f"{round_url}/payouts", data={
+        "csrf_token": token, "file": (io.BytesIO(content), "realisasi.csv")},
+        content_type="multipart/form-data").headers["Location"]
+    work(session)
+    cancelled = client.post(f"{show}/cancel", data={"csrf_token": token})
+    assert cancelled.status_code == 303 and cancelled.headers["Location"].endswith(round_url)
+    assert "dibatalkan; tidak ada baris yang berubah" in client.get(round_url).get_data(
+        as_text=True)
+    assert rounds.figures(session, program.id, 1).unticked == 4  # no line changed

@@ -20,11 +20,10 @@ from sqlalchemy.orm import Session
 from ....db import unit_of_work
 from ....models import Enrolment, Household, ImportRow, Instance, Person, RegistryImport
 from ...privacy import mask_nik
-from ...registry.identity import check_kk, check_nik, clean_number
 from ...registry.importing.check import chunks
 from ...registry.importing.reading import ready, take_file
 from ...registry.keys import name_key, today
-from ..payouts.payout_columns import Payout, read_payout
+from ..payouts.payout_columns import Payout, read_payout, readable_numbers
 from .national_columns import FIELD_LABELS, HEADERS, REQUIRED, WORKLIST
 
 CHUNK = 1000
@@ -61,28 +60,12 @@ def read(session: Session, import_id: int, still_mine: Callable[[], None]) -> No
                     for c in cells],
                    read_payout({name: raw.get(name) for name in _READ}),
                    " ".join(str(raw.get("desa") or "").split())[:120])
-        _identify(row, on)
+        row.kk, row.nik = readable_numbers(row.given, on)
         rows.append(row)
     _match(session, found, rows)
     counts = _write_rows(session, import_id, rows, still_mine)
     ready(session, import_id, counts,
           Counter(p for row in rows for p in row.given.problems), still_mine)
-
-
-def _identify(row: _Row, on: dt.date) -> None:
-    """The row's KK and NIK when readable; neither: the row cannot be matched. (As
-    ``payout_check._identify``.)"""
-    given, errors = row.given, []
-    if clean_number(given.kk):
-        checked = check_kk(given.kk, on)
-        row.kk = "" if checked.errors else checked.number
-        errors += [str(e) for e in checked.errors]
-    if clean_number(given.nik):
-        checked = check_nik(given.nik, on)
-        row.nik = "" if checked.errors else checked.number
-        errors += [str(e) for e in checked.errors]
-    if not (row.kk or row.nik):
-        given.problems.extend(errors or [gettext("No No. KK or NIK in this row.")])
 
 
 @dataclass

@@ -21,12 +21,19 @@ from sqlalchemy.orm import Session
 from ....db import unit_of_work
 from ....models import DistributionLine, Enrolment, Household, Person, RegistryImport
 from ...privacy import mask_nik
-from ...registry.identity import check_kk, check_nik, clean_number
 from ...registry.importing.check import chunks
 from ...registry.importing.reading import ready, store_rows, take_file
 from ...registry.keys import today
 from ...scope import in_region
-from .payout_columns import FIELD_LABELS, HEADERS, REQUIRED, UNMATCHED, Payout, read_payout
+from .payout_columns import (
+    FIELD_LABELS,
+    HEADERS,
+    REQUIRED,
+    UNMATCHED,
+    Payout,
+    read_payout,
+    readable_numbers,
+)
 
 CHUNK = 1000
 
@@ -58,27 +65,12 @@ def read(session: Session, import_id: int, still_mine: Callable[[], None]) -> No
                    [c.isoformat() if isinstance(c, dt.date | dt.datetime) else c
                     for c in cells],
                    read_payout({name: cells[index] for index, name in columns}))
-        _identify(row, on)
+        row.kk, row.nik = readable_numbers(row.payout, on)
         rows.append(row)
     _match(session, found, rows)
     counts = _write_rows(session, import_id, rows, still_mine)
     ready(session, import_id, counts,
           Counter(p for row in rows for p in row.payout.problems), still_mine)
-
-
-def _identify(row: _Row, on: dt.date) -> None:
-    """The row's KK and NIK when readable; neither: the row cannot be matched."""
-    payout, errors = row.payout, []
-    if clean_number(payout.kk):
-        checked = check_kk(payout.kk, on)
-        row.kk = "" if checked.errors else checked.number
-        errors += [str(e) for e in checked.errors]
-    if clean_number(payout.nik):
-        checked = check_nik(payout.nik, on)
-        row.nik = "" if checked.errors else checked.number
-        errors += [str(e) for e in checked.errors]
-    if not (row.kk or row.nik):
-        payout.problems.extend(errors or [gettext("No No. KK or NIK in this row.")])
 
 
 def _match(session: Session, found: RegistryImport, rows: list[_Row]) -> None:

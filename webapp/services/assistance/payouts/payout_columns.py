@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from forms.fields import parse_rupiah
 
+from ...registry.identity import check_kk, check_nik, clean_number
 from ...registry.importing.columns import read_date, said_yes
 from ...registry.keys import name_key
 
@@ -197,3 +198,21 @@ def _proxy(found: Payout, raw: dict[str, Any]) -> None:
 
 def as_date(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
+
+
+def readable_numbers(given: Payout, on: dt.date) -> tuple[str, str]:
+    """The row's No. KK and NIK when they pass the registry's rules ("" otherwise); when
+    neither does, the row cannot be matched and says why."""
+    kk = nik = ""
+    errors: list[str] = []
+    if clean_number(given.kk):
+        checked = check_kk(given.kk, on)
+        kk = "" if checked.errors else checked.number
+        errors += [str(e) for e in checked.errors]
+    if clean_number(given.nik):
+        checked = check_nik(given.nik, on)
+        nik = "" if checked.errors else checked.number
+        errors += [str(e) for e in checked.errors]
+    if not (kk or nik):
+        given.problems.extend(errors or [gettext("No No. KK or NIK in this row.")])
+    return kk, nik

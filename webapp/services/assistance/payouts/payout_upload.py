@@ -71,10 +71,12 @@ def confirm(session: Session, user: User, instance_id: int, number: int,
 
 
 def cancel(session: Session, user: User, instance_id: int, number: int,
-           import_id: int) -> None:
+           import_id: int) -> bool:
+    """Cancel a payout file before it is applied (no line changes)."""
     with unit_of_work(session):
         upload.cancel_import(session, _recorded(session, user, instance_id, number,
                                                 import_id))
+        return True
 
 
 def remap(session: Session, user: User, instance_id: int, number: int, import_id: int,
