@@ -50,7 +50,8 @@ def test_production_cookies_are_secure(database_url: str) -> None:
     app.extensions["simpul_engine"].dispose()
 
 
-def test_seed_demo_creates_a_program_waiting_at_planning(app: Flask, session: Session) -> None:
+def test_seed_demo_creates_a_local_program_at_planning_and_a_national_one_monitored(
+        app: Flask, session: Session) -> None:
     session.execute(sa.text("DELETE FROM user_group"))
     session.execute(sa.delete(User))
     session.commit()
@@ -59,8 +60,20 @@ def test_seed_demo_creates_a_program_waiting_at_planning(app: Flask, session: Se
     assert "koordinator" in result.output and "supervisor" in result.output
     from webapp.models import HumanTask
 
-    waiting = session.scalars(sa.select(HumanTask).where(HumanTask.status == "open")).all()
-    assert [t.bpmn_id for t in waiting] == ["program_plan"]
+    waiting = session.scalars(sa.select(HumanTask).where(HumanTask.status == "open")
+                              .order_by(HumanTask.id)).all()
+    assert [t.bpmn_id for t in waiting] == ["program_plan", "distribution_record"]
+    from webapp.models import Program, RegistryImport
+    from webapp.services.assistance import rounds
+
+    (pkh,) = session.scalars(sa.select(Program)).all()  # the local plan is not written yet
+    assert (pkh.kind, pkh.scheme, pkh.funding) == ("national", "pkh", "apbn")
+    first_round = rounds.figures(session, pkh.instance_id, 1)
+    assert (first_round.due, first_round.received, first_round.not_received) == (40, 36, 4)
+    assert first_round.reasons.keys() <= {"card_problem", "died", "not_found", "moved",
+                                          "other"}
+    kinds = {i.kind: i.counts for i in session.scalars(sa.select(RegistryImport))}
+    assert kinds["national"].get("unknown") == 3 and kinds["payout"].get("returned") == 4
     again = app.test_cli_runner().invoke(args=["seed-demo"])
     assert "already" in again.output
 

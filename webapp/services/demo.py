@@ -2,7 +2,8 @@
 two desa of Donomulyo, and a local program of the office's own (an APBD food top-up for elderly
 people living alone, in one kecamatan) waiting at planning: the coordinator builds its list
 from the registry. (PKH or Sembako are national programs: their lists are imported, not
-planned here.)"""
+planned here.) A second program is one: PKH, monitored from its imported SIKS-NG list and the
+bank's payout file of its first round."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import User
+from . import demo_national
 from .accounts import users
 from .registry import synthetic
 from .workflow import completion, programs
@@ -56,4 +58,7 @@ def seed(session: Session, new_password: Callable[[], str]) -> list[tuple[str, s
             "Permakanan Lansia Tunggal Kecamatan Donomulyo 2027", DEMO_REGION + ".01")
         (first,) = programs.open_tasks(session, program)
         completion.complete_task(session, coordinator, first.id, DEMO_ASSESSMENT)
+        supervisor = session.scalar(select(User).where(User.username == "supervisor"))
+        if supervisor is not None:
+            demo_national.seed(session, coordinator, supervisor, DEMO_ASSESSMENT)
     return created
