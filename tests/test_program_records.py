@@ -291,3 +291,27 @@ def test_a_bast_per_desa_is_kept_with_the_round(session: Session, people: dict[s
     login(client, "kota")  # another region: the file is not theirs
     document = found[0].documents[0]
     assert client.get(f"/programs/attachments/{document.attachment_id}").status_code == 404
+
+
+def test_a_round_is_scheduled_before_it_opens(session: Session, people: dict[str, User],
+                                              client: Any) -> None:
+    from tests.conftest import csrf_token, login
+
+    program = planned(session, people, 2, rounds=2)
+    login(client, "koordinator")
+    url = f"/programs/{program.id}/rounds/2"
+    token = csrf_token(client, url)
+    client.post(f"{url}/schedule", data={"csrf_token": token, "planned_date": "2027-03-31",
+                                         "label": "Tahap II Januari–Maret"})
+    page = client.get(url).get_data(as_text=True)
+    assert "<h1>Tahap II Januari–Maret</h1>" in page and "31 Mar 2027" in page
+    rounds.open_round(session, people["koordinator"], program.id, 1)
+    with pytest.raises(Conflict):  # an open round keeps its schedule
+        rounds.reschedule(session, people["koordinator"], program.id, 1, None, "")
+    session.rollback()
+    login(client, "kota")  # another region
+    assert client.post(f"{url}/schedule", data={
+        "csrf_token": csrf_token(client, "/"), "label": "x"}).status_code == 404
+    fresh(session)
+    row = rounds.round_row(session, program.id, 2)
+    assert row is not None and row.label == "Tahap II Januari–Maret"

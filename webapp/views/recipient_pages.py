@@ -134,6 +134,7 @@ def round_page(instance_id: int, number: int) -> Any:
                   and not listed.enrolled,
                   NOT_RECEIVED=NOT_RECEIVED, RELATIONS=RELATIONS, CHANNELS=CHANNELS,
                   PROXY_RELATIONS=PROXY_RELATIONS,
+                  may_edit=access.may_edit(current_user), round_name=records.round_name,
                   desa_documents=rounds.documents(db(), instance_id, number)
                   if row is not None and row.opened_at is not None else [])
 
@@ -147,6 +148,20 @@ def open_round(instance_id: int, number: int) -> Any:
     if due is not None:
         flash(_l("Round %(n)s is open: %(due)s families are due in it.", n=number,
                  due=due), "success")
+    return redirect(url_for("recipients.round", instance_id=instance_id, number=number), 303)
+
+
+@bp.post("/rounds/<int:number>/schedule")
+@login_required
+def schedule(instance_id: int, number: int) -> Any:
+    """A round's planned date and name, before it opens."""
+    text = request.form.get("planned_date", "").strip()
+    planned = _day(text)
+    if text and planned is None:
+        flash(_l("Enter a date, for example 2026-03-01."), "error")
+    elif attempt(rounds.reschedule, db(), current_user, instance_id, number, planned,
+                 request.form.get("label", "")) is not None:
+        flash(_l("Saved."), "success")
     return redirect(url_for("recipients.round", instance_id=instance_id, number=number), 303)
 
 

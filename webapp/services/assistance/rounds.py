@@ -10,6 +10,7 @@ families reached in any round (never above 100 %).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,7 @@ from ...models import (
     RoundDocument,
     User,
 )
-from ..errors import Conflict, Forbidden, InvalidInput
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..workflow.attachments import Upload, store_upload
 from .recipient_lists import ROUND_FORM, ListState, current_round, state
 from .records import as_date, as_whole, awaits_decree
@@ -287,3 +288,24 @@ def add_handover(session: Session, user: User, instance_id: int, number: int,
                                          "size": stored["size"]})
         session.add(document)
         return document
+
+
+def reschedule(session: Session, user: User, instance_id: int, number: int,
+               planned: dt.date | None, label: str) -> DistributionRound:
+    """A round's schedule as the office sets it before it opens: its planned date (the day,
+    or the end of its period) and its name ("Tahap I Januari–Maret")."""
+    from ..registry import access
+    from .recipient_lists import visible_instance
+
+    access.require_editor(user)
+    label = " ".join(label.split())[:80]
+    with unit_of_work(session):
+        visible_instance(session, user, instance_id)
+        row = round_row(session, instance_id, number)
+        if row is None:
+            raise NotFound()
+        if row.opened_at is not None:
+            raise Conflict(_l("Round %(n)s is open already: its schedule is kept as it "
+                              "was.", n=number))
+        row.planned_date, row.label = planned, label
+        return row
